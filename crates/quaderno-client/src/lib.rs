@@ -1,0 +1,1 @@
+//! quaderno-client
