@@ -1,0 +1,193 @@
+//! Reading and writing a document's chunks.
+
+use automerge::Automerge;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::compact;
+use crate::StoreError;
+
+/// What a chunk holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A whole document, as `Automerge::save` writes it.
+    Snapshot = 0,
+    /// Changes, as `Automerge::save_after` writes them.
+    Incremental = 1,
+}
+
+impl ChunkKind {
+    fn from_column(value: i64) -> ChunkKind {
+        if value == 0 {
+            ChunkKind::Snapshot
+        } else {
+            ChunkKind::Incremental
+        }
+    }
+}
+
+/// One stored row of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub id: i64,
+    pub kind: ChunkKind,
+    pub bytes: Vec<u8>,
+}
+
+/// A document that has chunks written after some point, with the newest chunk id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedDoc {
+    pub ns: String,
+    pub doc_id: String,
+    pub last_chunk_id: i64,
+}
+
+/// The document `id` in `ns`, or `None` when nothing is stored for it.
+pub fn load(conn: &Connection, ns: &str, id: &str) -> Result<Option<Automerge>, StoreError> {
+    let chunks = load_chunks(conn, ns, id)?;
+    if chunks.is_empty() {
+        return Ok(None);
+    }
+    assemble(ns, id, &chunks).map(Some)
+}
+
+/// The raw chunks of a document, in write order.
+pub fn load_chunks(conn: &Connection, ns: &str, id: &str) -> Result<Vec<Chunk>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, bytes FROM chunks WHERE ns = ?1 AND doc_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![ns, id], |row| {
+        Ok(Chunk {
+            id: row.get(0)?,
+            kind: ChunkKind::from_column(row.get(1)?),
+            bytes: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether anything is stored for the document.
+pub fn exists(conn: &Connection, ns: &str, id: &str) -> Result<bool, StoreError> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM chunks WHERE ns = ?1 AND doc_id = ?2 LIMIT 1")?
+        .query_row(params![ns, id], |_| Ok(()))
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Appends changes (the output of `save_after` or `save_incremental`) and returns the new chunk
+/// id. Then compacts the document when its incremental chunks have outgrown its snapshots,
+/// see [`compact`](super::compact).
+pub fn append_changes(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<i64, StoreError> {
+    let chunk_id = insert(conn, ns, id, ChunkKind::Incremental, bytes)?;
+    compact::compact_if_needed(conn, ns, id)?;
+    Ok(chunk_id)
+}
+
+/// Adds a whole-document snapshot (the output of `save`). Existing chunks are kept: loading
+/// merges them all, and the next compaction folds them together. Meant for a new document.
+pub fn put_snapshot(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<i64, StoreError> {
+    insert(conn, ns, id, ChunkKind::Snapshot, bytes)
+}
+
+/// Removes every trace of the document: its chunks and its sync states.
+pub fn delete(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM chunks WHERE ns = ?1 AND doc_id = ?2",
+        params![ns, id],
+    )?;
+    conn.execute(
+        "DELETE FROM sync_states WHERE ns = ?1 AND doc_id = ?2",
+        params![ns, id],
+    )?;
+    Ok(())
+}
+
+/// The ids of every document stored in `ns`, sorted.
+pub fn list_ids(conn: &Connection, ns: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT doc_id FROM chunks WHERE ns = ?1 ORDER BY doc_id")?;
+    let rows = stmt.query_map([ns], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Documents with chunks newer than `chunk_id`, in every namespace. A long-running process
+/// remembers the largest `last_chunk_id` it has seen and polls this to notice writes made by
+/// other processes (compactions show up too: they write a new chunk).
+pub fn changed_since(conn: &Connection, chunk_id: i64) -> Result<Vec<ChangedDoc>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ns, doc_id, MAX(id) FROM chunks WHERE id > ?1 GROUP BY ns, doc_id ORDER BY MAX(id)",
+    )?;
+    let rows = stmt.query_map([chunk_id], |row| {
+        Ok(ChangedDoc {
+            ns: row.get(0)?,
+            doc_id: row.get(1)?,
+            last_chunk_id: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The largest chunk id ever handed out (0 on a fresh file): where a poller starts.
+pub fn latest_chunk_id(conn: &Connection) -> Result<i64, StoreError> {
+    let seq = conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'chunks'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(seq.unwrap_or(0))
+}
+
+fn insert(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    kind: ChunkKind,
+    bytes: &[u8],
+) -> Result<i64, StoreError> {
+    conn.prepare_cached("INSERT INTO chunks (ns, doc_id, kind, bytes) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![ns, id, kind as i64, bytes])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Loads chunks into one document. All the bytes are loaded in one go, so automerge applies
+/// every change as one batch. On failure, finds the first chunk that breaks the load.
+pub(super) fn assemble(ns: &str, id: &str, chunks: &[Chunk]) -> Result<Automerge, StoreError> {
+    let all: Vec<u8> = chunks
+        .iter()
+        .flat_map(|c| c.bytes.iter().copied())
+        .collect();
+    Automerge::load(&all).map_err(|source| StoreError::CorruptDocument {
+        ns: ns.to_owned(),
+        doc_id: id.to_owned(),
+        chunk_id: first_bad_chunk(chunks),
+        source: Box::new(source),
+    })
+}
+
+/// The first chunk whose prefix (it and everything before it) fails to load: a binary search
+/// over prefixes, run only after a load has failed.
+fn first_bad_chunk(chunks: &[Chunk]) -> Option<i64> {
+    let loads = |n: usize| {
+        let prefix: Vec<u8> = chunks[..n]
+            .iter()
+            .flat_map(|c| c.bytes.iter().copied())
+            .collect();
+        Automerge::load(&prefix).is_ok()
+    };
+    let good = (1..=chunks.len())
+        .collect::<Vec<_>>()
+        .partition_point(|&n| loads(n));
+    chunks.get(good).map(|c| c.id)
+}

@@ -1,0 +1,78 @@
+//! Folding a document's chunks into one snapshot.
+
+use rusqlite::{Connection, params};
+
+use super::chunks::{assemble, load_chunks, put_snapshot};
+use crate::StoreError;
+
+/// Bytes stored for one document, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChunkSizes {
+    pub snapshot_bytes: i64,
+    pub incremental_bytes: i64,
+}
+
+/// Compaction pays off once the incremental chunks weigh more than the snapshots: loading then
+/// spends more time on changes than on the document itself.
+pub fn should_compact(sizes: ChunkSizes) -> bool {
+    sizes.incremental_bytes > sizes.snapshot_bytes
+}
+
+pub(super) fn compact_if_needed(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
+    if should_compact(sizes(conn, ns, id)?) {
+        compact(conn, ns, id)?;
+    }
+    Ok(())
+}
+
+/// Replaces the document's chunks by one snapshot.
+///
+/// Reads every row of the document from the database (never a caller's in-memory copy, which may
+/// miss a row another process appended since), saves them as one snapshot and deletes exactly
+/// the rows it read, all inside one savepoint. A document that does not load is left as it is
+/// (logged): its rows stay for a rescue and the write that triggered compaction still succeeds.
+pub fn compact(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
+    conn.execute_batch("SAVEPOINT compact")?;
+    let result = compact_rows(conn, ns, id);
+    let end = if result.is_ok() {
+        "RELEASE compact"
+    } else {
+        "ROLLBACK TO compact; RELEASE compact"
+    };
+    conn.execute_batch(end)?;
+    result
+}
+
+fn compact_rows(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
+    let chunks = load_chunks(conn, ns, id)?;
+    let doc = match assemble(ns, id, &chunks) {
+        Ok(doc) => doc,
+        Err(error) => {
+            tracing::warn!(%error, "not compacting a document that does not load");
+            return Ok(());
+        }
+    };
+    put_snapshot(conn, ns, id, &doc.save())?;
+    let mut delete = conn.prepare_cached("DELETE FROM chunks WHERE id = ?1")?;
+    for chunk in &chunks {
+        delete.execute([chunk.id])?;
+    }
+    tracing::debug!(ns, doc_id = id, folded = chunks.len(), "compacted");
+    Ok(())
+}
+
+fn sizes(conn: &Connection, ns: &str, id: &str) -> Result<ChunkSizes, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, SUM(length(bytes)) FROM chunks WHERE ns = ?1 AND doc_id = ?2 GROUP BY kind",
+    )?;
+    let mut sizes = ChunkSizes::default();
+    for row in stmt.query_map(params![ns, id], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get(1)?))
+    })? {
+        match row? {
+            (0, bytes) => sizes.snapshot_bytes = bytes,
+            (_, bytes) => sizes.incremental_bytes += bytes,
+        }
+    }
+    Ok(sizes)
+}

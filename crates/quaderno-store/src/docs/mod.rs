@@ -1,0 +1,22 @@
+//! Documents as a snapshot plus incremental chunks, and per-peer sync states.
+//!
+//! Every function takes a plain `&Connection` and opens no transaction of its own (compaction
+//! uses a savepoint), so callers compose document writes with their own writes in one
+//! transaction. `ns` is a namespace: the client uses one per group, the relay one per group too,
+//! so a document is only ever found under the namespace it was written to.
+//!
+//! Loading reads only the rows of the one document asked for. A document whose stored bytes do
+//! not load is reported as [`StoreError::CorruptDocument`], naming the namespace, the document
+//! and the first damaged chunk; its rows are never deleted or compacted, and every other
+//! document loads as usual.
+
+mod chunks;
+mod compact;
+mod sync_states;
+
+pub use chunks::{
+    ChangedDoc, Chunk, ChunkKind, append_changes, changed_since, delete, exists, latest_chunk_id,
+    list_ids, load, load_chunks, put_snapshot,
+};
+pub use compact::{ChunkSizes, compact, should_compact};
+pub use sync_states::{put_sync_state, sync_state, sync_states};
