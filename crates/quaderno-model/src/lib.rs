@@ -1,1 +1,51 @@
-//! quaderno-model
+//! Quaderno's documents over Automerge: notes and group indexes, read as
+//! plain Rust values, edited as small operations (text as splices, so
+//! concurrent edits merge), with a history that names people, and Markdown
+//! export and import. Pure: no I/O.
+//!
+//! ```
+//! use chrono::Utc;
+//! use quaderno_model::{Author, NewNote, NoteEdit, create_note, edit_note, history, read_note};
+//!
+//! let anna = Author::new("Anna", "Palermo");
+//! let new = NewNote { title: "Terzo incontro".into(), ..NewNote::default() };
+//! let mut doc = create_note(&new, &anna, Utc::now())?;
+//! let edit = NoteEdit { body: Some("Presenti: 12".into()), ..NoteEdit::default() };
+//! edit_note(&mut doc, &edit, &anna, Utc::now())?;
+//! assert_eq!(read_note(&doc)?.body, "Presenti: 12");
+//! assert_eq!(history(&doc)[1].author, "Anna (Palermo)");
+//! # Ok::<(), quaderno_model::ModelError>(())
+//! ```
+//!
+//! Every change records its author under the document's actor id, so a
+//! caller that chooses actors (`Automerge::set_actor`) must never share one
+//! actor between two people, nor between two copies of a document that are
+//! edited independently.
+
+mod authors;
+mod commit;
+mod create;
+mod edit;
+mod error;
+mod group_index;
+mod history;
+mod id;
+mod kind;
+pub mod markdown;
+mod note;
+mod read;
+mod schema;
+mod splice;
+mod tags;
+mod view;
+
+pub use create::create_note;
+pub use edit::{NoteEdit, edit_note};
+pub use error::ModelError;
+pub use group_index::{add_to_index, create_group_index, index_entries, remove_from_index};
+pub use history::{HistoryEntry, history, note_at, note_at_time, resolve_change};
+pub use id::{DocumentId, InvalidDocumentId};
+pub use kind::{DocKind, doc_kind};
+pub use note::{Author, Meeting, NOTE_SCHEMA_VERSION, NewNote, Note};
+pub use read::read_note;
+pub use tags::normalize_tag;
