@@ -1,0 +1,278 @@
+//! Applying a turn's sync messages, one batch per document, and answering.
+//!
+//! `automerge::sync` applies the changes of each received message on its own, and applying
+//! changes to a text costs time proportional to the text's length however few the changes are.
+//! So the changes of every message waiting for a document are decoded, applied in one call,
+//! and only then is each message received with its changes stripped. Stripping changes the
+//! bookkeeping of `receive_sync_message` in one place only: a message that carried changes
+//! must not mark our heads as already sent, or the sender would never get its acknowledgement.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use automerge::sync::{self, ChunkList, SyncDoc};
+use automerge::{Automerge, Change, ChangeHash};
+use quaderno_model::DocumentId;
+
+use super::{ConnId, Event, Hub, Output, Side, Write};
+use crate::changes;
+use crate::wire::Message;
+
+/// A `sync` or `request` message waiting to be applied.
+#[derive(Debug)]
+pub(super) struct Incoming {
+    pub(super) conn: ConnId,
+    /// Sent as `request`: the peer does not have the document.
+    pub(super) request: bool,
+    pub(super) message: sync::Message,
+}
+
+/// What one turn does to each document, in the order documents were first touched.
+#[derive(Debug, Default)]
+pub(super) struct Batch {
+    order: Vec<DocumentId>,
+    docs: HashMap<DocumentId, DocWork>,
+}
+
+#[derive(Debug, Default)]
+struct DocWork {
+    incoming: Vec<Incoming>,
+    /// Connections that should hear from us even if nothing changed (client shares).
+    announce: Vec<ConnId>,
+    /// Change chunks already stored by someone else.
+    local: Vec<Vec<u8>>,
+}
+
+impl Batch {
+    fn work(&mut self, doc: DocumentId) -> &mut DocWork {
+        if !self.docs.contains_key(&doc) {
+            self.order.push(doc);
+        }
+        self.docs.entry(doc).or_default()
+    }
+
+    pub(super) fn incoming(&mut self, doc: DocumentId, incoming: Incoming) {
+        self.work(doc).incoming.push(incoming);
+    }
+
+    pub(super) fn announce(&mut self, doc: DocumentId, conn: ConnId) {
+        self.work(doc).announce.push(conn);
+    }
+
+    pub(super) fn local(&mut self, doc: DocumentId, changes: Vec<u8>) {
+        self.work(doc).local.push(changes);
+    }
+}
+
+/// A received message, its changes already taken out.
+struct Received {
+    conn: ConnId,
+    had_changes: bool,
+    message: sync::Message,
+}
+
+impl Hub {
+    pub(super) fn apply(&mut self, now: Instant, mut batch: Batch, out: &mut Output) {
+        for doc in std::mem::take(&mut batch.order) {
+            if let Some(work) = batch.docs.remove(&doc) {
+                self.apply_doc(now, doc, work, out);
+            }
+        }
+    }
+
+    fn apply_doc(&mut self, now: Instant, doc: DocumentId, work: DocWork, out: &mut Output) {
+        let mut received = Vec::with_capacity(work.incoming.len());
+        let mut changes_by_conn: Vec<(ConnId, Vec<Change>)> = Vec::new();
+        for incoming in work.incoming {
+            if let Some((r, changes)) = self.take_changes(doc, incoming, out) {
+                if !changes.is_empty() {
+                    changes_by_conn.push((r.conn, changes));
+                }
+                received.push(r);
+            }
+        }
+        let local = local_changes(&work.local);
+        let Some(slot) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        let Some(automerge) = slot.doc.as_mut() else {
+            return;
+        };
+        slot.last_active = now;
+        let before = automerge.get_heads();
+        let failed = apply_changes(automerge, local, changes_by_conn);
+        let after = automerge.get_heads();
+        let changed = before != after;
+        let remote = received.iter().any(|r| r.had_changes);
+        let mut touched = Vec::with_capacity(received.len());
+        for r in received {
+            if failed.contains(&r.conn) {
+                continue;
+            }
+            if let Some(state) = slot.peers.get_mut(&r.conn) {
+                receive(automerge, state, r.message, r.had_changes);
+                touched.push(r.conn);
+            }
+        }
+        if changed && remote {
+            out.writes.push(Write::Changes {
+                doc,
+                bytes: automerge.save_after(&before),
+                created: std::mem::take(&mut slot.created),
+            });
+            out.events.push(Event::DocChanged { doc, heads: after });
+        }
+        for conn in failed {
+            self.reject(
+                conn,
+                "the sync message holds changes that cannot be applied",
+                out,
+            );
+        }
+        let mut targets: Vec<ConnId> = match self.docs.get(&doc) {
+            Some(slot) if changed => slot.peers.keys().copied().collect(),
+            _ => touched.iter().copied().chain(work.announce).collect(),
+        };
+        targets.sort_unstable();
+        targets.dedup();
+        self.answer(doc, &targets, &touched, out);
+    }
+
+    /// Attaches the sender and decodes its changes; a bad message rejects the connection.
+    fn take_changes(
+        &mut self,
+        doc: DocumentId,
+        incoming: Incoming,
+        out: &mut Output,
+    ) -> Option<(Received, Vec<Change>)> {
+        let Incoming {
+            conn, mut message, ..
+        } = incoming;
+        if !self.attach(conn, doc) {
+            return None;
+        }
+        let read_only = self.conns.get(&conn).is_none_or(|c| c.policy.read_only);
+        let chunks = std::mem::replace(&mut message.changes, ChunkList::empty());
+        let had_changes = !chunks.is_empty() && !read_only;
+        let changes = if had_changes {
+            match changes::decode(&chunks) {
+                Ok(changes) => changes,
+                Err(e) => {
+                    self.reject(conn, &e.to_string(), out);
+                    return None;
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let received = Received {
+            conn,
+            had_changes,
+            message,
+        };
+        Some((received, changes))
+    }
+
+    /// Generates and sends what each target needs; reports the senders that are in sync.
+    fn answer(
+        &mut self,
+        doc: DocumentId,
+        targets: &[ConnId],
+        touched: &[ConnId],
+        out: &mut Output,
+    ) {
+        let side = self.config.side;
+        let sender = &self.config.peer_id;
+        let Some(slot) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        let Some(automerge) = slot.doc.as_ref() else {
+            return;
+        };
+        let heads = automerge.get_heads();
+        for conn in targets {
+            let (Some(state), Some(target)) = (
+                slot.peers.get_mut(conn),
+                self.conns.get(conn).and_then(|c| c.peer()),
+            ) else {
+                continue;
+            };
+            let Some(message) = automerge.generate_sync_message(state) else {
+                continue;
+            };
+            let (sender, target, document, data) =
+                (sender.clone(), target.clone(), doc, message.encode());
+            let frame = if side == Side::Client && heads.is_empty() && state.their_heads.is_none() {
+                Message::Request {
+                    sender,
+                    target,
+                    document,
+                    data,
+                }
+            } else {
+                Message::Sync {
+                    sender,
+                    target,
+                    document,
+                    data,
+                }
+            };
+            out.sends.push((*conn, frame.encode()));
+        }
+        for conn in touched {
+            if let Some(state) = slot.peers.get(conn)
+                && state.their_heads.as_deref() == Some(&heads[..])
+            {
+                out.events.push(Event::InSync {
+                    conn: *conn,
+                    doc,
+                    heads: heads.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Changes already in storage; the caller checked them when it stored them.
+fn local_changes(chunks: &[Vec<u8>]) -> Vec<Change> {
+    chunks
+        .iter()
+        .filter_map(|bytes| changes::decode_concatenated(bytes).ok())
+        .flatten()
+        .collect()
+}
+
+/// Applies every change in one batch. If the batch is refused, applies each sender's changes
+/// on its own and returns the senders whose changes were refused.
+fn apply_changes(
+    doc: &mut Automerge,
+    local: Vec<Change>,
+    by_conn: Vec<(ConnId, Vec<Change>)>,
+) -> Vec<ConnId> {
+    let all: Vec<Change> = local
+        .iter()
+        .cloned()
+        .chain(by_conn.iter().flat_map(|(_, c)| c.iter().cloned()))
+        .collect();
+    if all.is_empty() || doc.apply_changes(all).is_ok() {
+        return Vec::new();
+    }
+    let _ = doc.apply_changes(local);
+    by_conn
+        .into_iter()
+        .filter_map(|(conn, changes)| doc.apply_changes(changes).err().map(|_| conn))
+        .collect()
+}
+
+/// `receive_sync_message` for a message whose changes were already applied.
+fn receive(
+    doc: &mut Automerge,
+    state: &mut sync::State,
+    message: sync::Message,
+    had_changes: bool,
+) {
+    let last_sent: Vec<ChangeHash> = state.last_sent_heads.clone();
+    if doc.receive_sync_message(state, message).is_ok() && had_changes {
+        state.last_sent_heads = last_sent;
+    }
+}

@@ -1,0 +1,94 @@
+//! What the hub asks its caller to do, and what it reports.
+
+use automerge::ChangeHash;
+use quaderno_model::DocumentId;
+
+use super::ConnId;
+use crate::wire::{PeerId, PeerMetadata};
+
+/// The result of one [`super::Hub::handle`] call. Carry it out in field order: commit
+/// `writes`, then send `sends`, then close `closes`. Writing first is what makes an
+/// acknowledgement mean the change is stored.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub writes: Vec<Write>,
+    pub sends: Vec<(ConnId, Vec<u8>)>,
+    /// Connections to close after their last frame (an `error`, usually) is sent.
+    pub closes: Vec<ConnId>,
+    /// Documents to read from storage; answer each with [`super::Input::Loaded`].
+    pub loads: Vec<DocumentId>,
+    pub events: Vec<Event>,
+}
+
+impl Output {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+            && self.sends.is_empty()
+            && self.closes.is_empty()
+            && self.loads.is_empty()
+            && self.events.is_empty()
+    }
+
+    /// Appends another output, keeping the order of each list.
+    pub fn extend(&mut self, other: Output) {
+        self.writes.extend(other.writes);
+        self.sends.extend(other.sends);
+        self.closes.extend(other.closes);
+        self.loads.extend(other.loads);
+        self.events.extend(other.events);
+    }
+}
+
+/// A storage write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// New changes of a document, as concatenated change chunks (`Automerge::save_after`).
+    /// `created` is true for the first write of a document that did not exist.
+    Changes {
+        doc: DocumentId,
+        bytes: Vec<u8>,
+        created: bool,
+    },
+    /// The sync state of a peer (by its storage id), `automerge::sync::State::encode`.
+    SyncState {
+        doc: DocumentId,
+        storage_id: String,
+        state: Vec<u8>,
+    },
+}
+
+/// Something the caller may want to know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The handshake finished on this connection.
+    Joined {
+        conn: ConnId,
+        peer: PeerId,
+        metadata: Option<PeerMetadata>,
+    },
+    /// The connection broke the protocol and is being closed with this reason.
+    Rejected { conn: ConnId, reason: String },
+    /// The remote peer sent an `error` message.
+    RemoteError { conn: ConnId, message: String },
+    /// A document changed because of what a peer sent.
+    DocChanged {
+        doc: DocumentId,
+        heads: Vec<ChangeHash>,
+    },
+    /// The peer on this connection does not have (or will not share) the document.
+    DocUnavailable { conn: ConnId, doc: DocumentId },
+    /// After a message from this peer, both sides hold the same heads of the document.
+    InSync {
+        conn: ConnId,
+        doc: DocumentId,
+        heads: Vec<ChangeHash>,
+    },
+    /// An ephemeral payload from `sender` about a document.
+    Ephemeral {
+        conn: ConnId,
+        doc: DocumentId,
+        sender: PeerId,
+        data: Vec<u8>,
+    },
+}
