@@ -31,7 +31,7 @@ pub(super) struct DocSlot {
     /// The sync state of each attached connection.
     pub(super) peers: HashMap<ConnId, sync::State>,
     /// Saved sync states by peer storage id, for peers that come back.
-    pub(super) saved: HashMap<String, Vec<u8>>,
+    pub(super) saved: HashMap<String, sync::State>,
     /// Connections told it is unavailable that still want it if it appears.
     pub(super) waiting: HashSet<ConnId>,
     pub(super) last_active: Instant,
@@ -217,10 +217,12 @@ impl Hub {
         };
         slot.waiting.remove(&conn);
         slot.peers.entry(conn).or_insert_with(|| {
-            let mut sync_state = key
-                .and_then(|k| slot.saved.get(&k))
-                .and_then(|bytes| sync::State::decode(bytes).ok())
-                .unwrap_or_default();
+            // Only what `State::encode` keeps carries over to a new session.
+            let mut sync_state = sync::State::new();
+            if let Some(saved) = key.and_then(|k| slot.saved.get(&k)) {
+                sync_state.shared_heads = saved.shared_heads.clone();
+                sync_state.their_have = Some(Vec::new());
+            }
             sync_state.read_only = read_only;
             sync_state
         });
@@ -239,14 +241,17 @@ impl Hub {
             return;
         };
         if let (Some(state), Some(key)) = (slot.peers.remove(&conn), key) {
-            let encoded = state.encode();
-            if slot.saved.get(key) != Some(&encoded) {
-                slot.saved.insert(key.to_string(), encoded.clone());
+            let unchanged = slot
+                .saved
+                .get(key)
+                .is_some_and(|saved| saved.shared_heads == state.shared_heads);
+            if !unchanged {
                 out.writes.push(super::Write::SyncState {
                     doc,
                     storage_id: key.to_string(),
-                    state: encoded,
+                    state: state.clone(),
                 });
+                slot.saved.insert(key.to_string(), state);
             }
         }
         self.drop_if_unused(doc);

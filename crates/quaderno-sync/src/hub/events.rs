@@ -50,11 +50,11 @@ pub enum Write {
         bytes: Vec<u8>,
         created: bool,
     },
-    /// The sync state of a peer (by its storage id), `automerge::sync::State::encode`.
+    /// The sync state of a peer, by its storage id.
     SyncState {
         doc: DocumentId,
         storage_id: String,
-        state: Vec<u8>,
+        state: automerge::sync::State,
     },
 }
 

@@ -86,7 +86,7 @@ pub struct ConnPolicy {
 #[derive(Debug)]
 pub struct LoadedDoc {
     pub doc: Automerge,
-    pub sync_states: Vec<(String, Vec<u8>)>,
+    pub sync_states: Vec<(String, automerge::sync::State)>,
 }
 
 /// Something that happened, for the hub to act on.

@@ -18,7 +18,7 @@ use quaderno_sync::{
 #[derive(Default)]
 pub struct Storage {
     pub docs: HashMap<DocumentId, Automerge>,
-    pub states: HashMap<(DocumentId, String), Vec<u8>>,
+    pub states: HashMap<(DocumentId, String), automerge::sync::State>,
     pub purged: Vec<DocumentId>,
     pub writes: usize,
 }
