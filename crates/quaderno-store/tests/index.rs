@@ -250,6 +250,23 @@ fn notes_are_found_by_id_prefix_and_exact_title() {
 }
 
 #[test]
+fn titles_containing_a_word_are_suggested_shortest_first() {
+    let (_dir, store) = annas_notebook();
+
+    let suggested =
+        quaderno_store::index::by_title_containing(store.conn(), "INCONTRO", 5).unwrap();
+
+    assert_eq!(
+        titles(suggested.into_iter().map(|n| n.title)),
+        ["Terzo incontro", "Secondo incontro"]
+    );
+    assert_eq!(
+        quaderno_store::index::groups(store.conn()).unwrap(),
+        ["integrazione", "personal"]
+    );
+}
+
+#[test]
 fn settings_are_kept_and_replaced() {
     let (_dir, mut store) = annas_notebook();
 

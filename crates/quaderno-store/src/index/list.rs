@@ -37,6 +37,27 @@ pub fn by_title(conn: &Connection, title: &str) -> Result<Vec<ListedNote>, Store
     query(conn, &sql, &[&title])
 }
 
+/// Up to `limit` notes whose title contains `text` (case-insensitive for ASCII letters),
+/// shortest title first: suggestions for a reference that matched nothing.
+pub fn by_title_containing(
+    conn: &Connection,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<ListedNote>, StoreError> {
+    let sql = format!(
+        "SELECT {LISTED_COLUMNS} FROM notes n WHERE instr(lower(n.title), lower(?1)) > 0 \
+         ORDER BY length(n.title), n.id LIMIT ?2"
+    );
+    query(conn, &sql, &[&text, &(limit as i64)])
+}
+
+/// The groups that have at least one note.
+pub fn groups(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT grp FROM notes ORDER BY grp")?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The SQL conditions and their arguments for a filter: a pure decision, tested below.
 fn conditions(filter: &ListFilter) -> (Vec<&'static str>, Vec<Box<dyn ToSql>>) {
     let mut conditions = vec!["1"];

@@ -8,7 +8,7 @@ mod upsert;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use list::{by_id, by_id_prefix, by_title, list};
+pub use list::{by_id, by_id_prefix, by_title, by_title_containing, groups, list};
 pub use search::{fts_query, search};
 pub use upsert::{remove, upsert};
 

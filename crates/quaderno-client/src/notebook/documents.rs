@@ -1,0 +1,104 @@
+//! Document operations shared by every way a note changes: written here, or (later) received
+//! from a relay. Each takes a connection so that the caller runs the document write and the
+//! index update in one transaction.
+
+use automerge::{ActorId, Automerge, ChangeHash};
+use chrono::{DateTime, Utc};
+use quaderno_model::{Note, read_note};
+use quaderno_store::docs;
+use quaderno_store::index::{self, IndexEntry};
+use quaderno_store::rusqlite::Connection;
+
+use super::NotebookError;
+
+/// The document `id` of namespace `ns`, with `actor` set for the changes this process makes.
+pub fn load_doc(
+    conn: &Connection,
+    actor: &ActorId,
+    ns: &str,
+    id: &str,
+) -> Result<Option<Automerge>, NotebookError> {
+    let mut doc = docs::load(conn, ns, id)?;
+    if let Some(doc) = doc.as_mut() {
+        doc.set_actor(actor.clone());
+    }
+    Ok(doc)
+}
+
+/// Like [`load_doc`], for a document the index says exists.
+pub fn load_existing_doc(
+    conn: &Connection,
+    actor: &ActorId,
+    ns: &str,
+    id: &str,
+) -> Result<Automerge, NotebookError> {
+    load_doc(conn, actor, ns, id)?
+        .ok_or_else(|| NotebookError::MissingDocument { id: id.to_owned() })
+}
+
+/// Stores a document that is new to this store, whole.
+pub fn save_new_doc(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    doc: &Automerge,
+) -> Result<(), NotebookError> {
+    docs::put_snapshot(conn, ns, id, &doc.save())?;
+    Ok(())
+}
+
+/// Stores the changes `doc` has gained since `before_heads`; returns whether there were any.
+pub fn save_doc_changes(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    doc: &Automerge,
+    before_heads: &[ChangeHash],
+) -> Result<bool, NotebookError> {
+    let changes = doc.save_after(before_heads);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    docs::append_changes(conn, ns, id, &changes)?;
+    Ok(true)
+}
+
+/// Brings the index row of note `id` (in group `ns`) in line with its document.
+pub fn reindex(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    doc: &Automerge,
+) -> Result<Note, NotebookError> {
+    let note = read_note(doc)?;
+    index::upsert(conn, &index_entry(ns, id, &note, last_change_time(doc)))?;
+    Ok(note)
+}
+
+/// The index row of a note: a pure mapping.
+pub fn index_entry(group: &str, id: &str, note: &Note, updated_at: DateTime<Utc>) -> IndexEntry {
+    IndexEntry {
+        id: id.to_owned(),
+        group: group.to_owned(),
+        title: note.title.clone(),
+        body: note.body.clone(),
+        tags: note.tags.clone(),
+        created_at: note.created_at,
+        updated_at: updated_at.max(note.created_at),
+        meeting_date: note.meeting.date,
+        place: note.meeting.place.clone(),
+        deleted: note.deleted,
+    }
+}
+
+/// The time of the latest of the document's newest changes (by their authors' clocks).
+fn last_change_time(doc: &Automerge) -> DateTime<Utc> {
+    let seconds = doc
+        .get_heads()
+        .iter()
+        .filter_map(|head| doc.get_change_meta_by_hash(head))
+        .map(|meta| meta.timestamp)
+        .max()
+        .unwrap_or(0);
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}

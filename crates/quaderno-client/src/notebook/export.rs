@@ -1,0 +1,136 @@
+//! Exporting notes as Markdown files.
+
+use std::path::{Path, PathBuf};
+
+use quaderno_model::DocumentId;
+use quaderno_model::markdown::to_markdown;
+use quaderno_store::index::{ListFilter, ListedNote};
+
+use super::documents::load_existing_doc;
+use super::{Notebook, NotebookError};
+
+/// Which notes to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportSelection<'a> {
+    /// One note, by reference (deleted or not).
+    Note(&'a str),
+    /// Every note of a group that is not deleted.
+    Group(&'a str),
+    /// Every note that is not deleted.
+    All,
+}
+
+/// One file written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFile {
+    pub id: String,
+    pub title: String,
+    pub path: PathBuf,
+}
+
+impl Notebook {
+    /// Writes the selected notes into `out_dir` (created if needed), one Markdown file each,
+    /// named by [`export_file_name`]; an existing file of the same name is replaced.
+    pub fn export(
+        &self,
+        selection: ExportSelection<'_>,
+        out_dir: &Path,
+    ) -> Result<Vec<ExportedFile>, NotebookError> {
+        let notes = self.selected(selection)?;
+        std::fs::create_dir_all(out_dir).map_err(|source| NotebookError::Io {
+            action: "create the folder",
+            path: out_dir.to_owned(),
+            source,
+        })?;
+        notes
+            .iter()
+            .map(|listed| self.export_one(listed, out_dir))
+            .collect()
+    }
+
+    fn selected(&self, selection: ExportSelection<'_>) -> Result<Vec<ListedNote>, NotebookError> {
+        let filter = match selection {
+            ExportSelection::Note(reference) => return Ok(vec![self.resolve(reference)?]),
+            ExportSelection::Group(group) => ListFilter {
+                group: Some(group.to_owned()),
+                ..ListFilter::default()
+            },
+            ExportSelection::All => ListFilter::default(),
+        };
+        self.list(&filter)
+    }
+
+    fn export_one(
+        &self,
+        listed: &ListedNote,
+        out_dir: &Path,
+    ) -> Result<ExportedFile, NotebookError> {
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let note = quaderno_model::read_note(&doc)?;
+        let id: DocumentId = listed
+            .id
+            .parse()
+            .map_err(|_| NotebookError::MissingDocument {
+                id: listed.id.clone(),
+            })?;
+        let path = out_dir.join(export_file_name(&note.title, &listed.id));
+        let text = to_markdown(&id, &note, Some(&listed.group));
+        std::fs::write(&path, text).map_err(|source| NotebookError::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+        Ok(ExportedFile {
+            id: listed.id.clone(),
+            title: note.title,
+            path,
+        })
+    }
+}
+
+/// `<title in lower case, words joined by dashes>-<first 8 characters of the id>.md`: readable,
+/// and unique even when two notes share a title.
+pub fn export_file_name(title: &str, id: &str) -> String {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut slug = words.join("-");
+    if let Some((cut, _)) = slug.char_indices().nth(60) {
+        slug.truncate(cut);
+        slug = slug.trim_end_matches('-').to_owned();
+    }
+    let short: String = id.chars().take(8).collect();
+    if slug.is_empty() {
+        format!("note-{short}.md")
+    } else {
+        format!("{slug}-{short}.md")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::export_file_name;
+
+    #[test]
+    fn titles_become_readable_file_names() {
+        assert_eq!(
+            export_file_name("Terzo incontro: città & servizi", "2aXk9rT7abc"),
+            "terzo-incontro-città-servizi-2aXk9rT7.md"
+        );
+    }
+
+    #[test]
+    fn an_empty_title_still_gives_a_name() {
+        assert_eq!(export_file_name(" / ", "2aXk9rT7abc"), "note-2aXk9rT7.md");
+    }
+
+    #[test]
+    fn long_titles_are_cut() {
+        let name = export_file_name(&"parola ".repeat(30), "2aXk9rT7");
+        assert!(name.chars().count() <= 60 + 1 + 8 + 3, "{name}");
+        assert!(name.ends_with("-2aXk9rT7.md"));
+        assert!(!name.contains("--"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Importing one parsed file inside the batch's transaction.
+
+use std::path::Path;
+
+use automerge::ActorId;
+use chrono::{DateTime, Utc};
+use quaderno_model::markdown::MarkdownNote;
+use quaderno_model::{Author, DocumentId, NoteEdit, create_note, edit_note, read_note};
+use quaderno_store::index::{self, ListedNote};
+use quaderno_store::rusqlite::Connection;
+
+use super::{ImportOutcome, ImportedNote};
+use crate::notebook::documents::{load_existing_doc, reindex, save_doc_changes, save_new_doc};
+use crate::notebook::{NotebookError, PERSONAL_GROUP};
+
+/// What every note of a batch shares.
+pub(super) struct Context<'a> {
+    pub actor: &'a ActorId,
+    pub author: &'a Author,
+    pub now: DateTime<Utc>,
+}
+
+pub(super) fn import_one(
+    conn: &Connection,
+    context: &Context<'_>,
+    path: &Path,
+    file: &MarkdownNote,
+) -> Result<ImportedNote, NotebookError> {
+    let existing = match file.id {
+        Some(id) => index::by_id(conn, &id.to_string())?,
+        None => None,
+    };
+    let (id, outcome) = match existing {
+        Some(listed) => update(conn, context, &listed, file)?,
+        None => create(conn, context, file)?,
+    };
+    Ok(ImportedNote {
+        path: path.to_owned(),
+        id,
+        title: file.note.title.clone(),
+        outcome,
+    })
+}
+
+fn update(
+    conn: &Connection,
+    context: &Context<'_>,
+    listed: &ListedNote,
+    file: &MarkdownNote,
+) -> Result<(String, ImportOutcome), NotebookError> {
+    let mut doc = load_existing_doc(conn, context.actor, &listed.group, &listed.id)?;
+    let current = read_note(&doc)?;
+    let mut edit = NoteEdit::between(&current, &file.note);
+    edit.deleted = (file.deleted != current.deleted).then_some(file.deleted);
+    let before = doc.get_heads();
+    if edit_note(&mut doc, &edit, context.author, context.now)?.is_none() {
+        return Ok((listed.id.clone(), ImportOutcome::Unchanged));
+    }
+    save_doc_changes(conn, &listed.group, &listed.id, &doc, &before)?;
+    reindex(conn, &listed.group, &listed.id, &doc)?;
+    Ok((listed.id.clone(), ImportOutcome::Updated))
+}
+
+fn create(
+    conn: &Connection,
+    context: &Context<'_>,
+    file: &MarkdownNote,
+) -> Result<(String, ImportOutcome), NotebookError> {
+    let id = file.id.unwrap_or_else(DocumentId::random).to_string();
+    let created_at = file.created_at.unwrap_or(context.now);
+    let mut doc = create_note(&file.note, context.author, created_at)?;
+    doc.set_actor(context.actor.clone());
+    if file.deleted {
+        let bin = NoteEdit {
+            deleted: Some(true),
+            ..NoteEdit::default()
+        };
+        edit_note(&mut doc, &bin, context.author, context.now)?;
+    }
+    save_new_doc(conn, PERSONAL_GROUP, &id, &doc)?;
+    reindex(conn, PERSONAL_GROUP, &id, &doc)?;
+    Ok((id, ImportOutcome::Created))
+}

@@ -1,0 +1,112 @@
+//! The participant's notebook on this machine: notes as Automerge documents in the local store,
+//! indexed for listing and search, all offline.
+//!
+//! Every write loads the document, changes it through the model and stores the change and the
+//! new index row in one transaction: when a call returns `Ok`, the note is on disk.
+
+mod documents;
+mod error;
+mod export;
+mod history;
+mod identity;
+mod import;
+mod notes;
+mod reference;
+
+use std::path::{Path, PathBuf};
+
+use automerge::ActorId;
+use quaderno_model::Author;
+use quaderno_store::Store;
+use quaderno_store::index;
+
+pub use documents::{index_entry, load_doc, reindex, save_doc_changes, save_new_doc};
+pub use error::{Candidate, NotebookError};
+pub use export::{ExportSelection, ExportedFile, export_file_name};
+pub use history::At;
+pub use import::{ImportOutcome, ImportedNote, markdown_files};
+pub use notes::{Draft, ShownNote};
+pub use quaderno_store::index::{ListFilter, ListedNote, SearchHit};
+pub use reference::MIN_PREFIX;
+
+/// The group of notes written before joining any group. Never synced.
+pub const PERSONAL_GROUP: &str = "personal";
+
+/// The store file inside the data folder.
+pub const STORE_FILE: &str = "quaderno.sqlite3";
+
+/// The notebook of one participant on one machine.
+#[derive(Debug)]
+pub struct Notebook {
+    store: Store,
+    /// One random Automerge actor per process, set on every document loaded or created, so two
+    /// processes writing the same note never reuse an actor's sequence numbers.
+    actor: ActorId,
+    /// The participant, once `init` has run: every change is signed with it.
+    identity: Option<Author>,
+    path: PathBuf,
+}
+
+impl Notebook {
+    /// Opens the notebook kept in `data_dir`, creating the folder and the store if needed.
+    pub fn open(data_dir: &Path) -> Result<Notebook, NotebookError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| NotebookError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(STORE_FILE);
+        let store = Store::open(&path)?;
+        let identity = identity::load(store.conn())?;
+        Ok(Notebook {
+            store,
+            actor: ActorId::random(),
+            identity,
+            path,
+        })
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The participant on this machine, once set.
+    pub fn identity(&self) -> Option<&Author> {
+        self.identity.as_ref()
+    }
+
+    /// Sets (or changes) the participant on this machine.
+    pub fn init(&mut self, name: &str, city: &str) -> Result<&Author, NotebookError> {
+        let author = identity::validate(name, city)?;
+        self.store.write(|tx| identity::save(tx, &author))?;
+        Ok(self.identity.insert(author))
+    }
+
+    /// Notes matching `filter`, from the index (no document is loaded).
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<ListedNote>, NotebookError> {
+        Ok(self.store.list(filter)?)
+    }
+
+    /// Notes matching every word of `query`, best first, from the index.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, NotebookError> {
+        Ok(self.store.search(query, limit)?)
+    }
+
+    /// The note a reference names (id, unique id prefix, or exact title), from the index.
+    pub fn resolve(&self, reference: &str) -> Result<ListedNote, NotebookError> {
+        reference::resolve(self.store.conn(), reference)
+    }
+
+    /// The groups that hold notes on this machine, plus the personal one.
+    pub fn groups(&self) -> Result<Vec<String>, NotebookError> {
+        let mut groups = index::groups(self.store.conn())?;
+        if !groups.iter().any(|g| g == PERSONAL_GROUP) {
+            groups.insert(0, PERSONAL_GROUP.to_owned());
+        }
+        Ok(groups)
+    }
+
+    fn author(&self) -> Result<Author, NotebookError> {
+        self.identity.clone().ok_or(NotebookError::NoIdentity)
+    }
+}
