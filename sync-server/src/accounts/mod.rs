@@ -1,0 +1,46 @@
+//! The relay's accounts: participants and their devices, groups and memberships, invites,
+//! each group's change sequence, purged documents and the admin event log.
+//!
+//! Everything here is a plain function over a `&rusqlite::Connection`, so callers compose
+//! several in one transaction. Functions that change more than one row say "call inside a
+//! transaction". Time is always passed in (`now`), never read from the clock.
+
+mod changes;
+mod devices;
+mod error;
+mod events;
+mod groups;
+mod invites;
+mod join;
+mod members;
+mod participants;
+mod purge;
+mod role;
+mod schema;
+pub mod secrets;
+mod slug;
+mod text;
+mod time;
+
+pub use changes::{ChangesSince, changes_since, is_purged, record_doc_change};
+pub use devices::{
+    Device, DeviceAuth, IssuedDevice, authenticate, create_device, list_devices, revoke_device,
+    touch_device,
+};
+pub use error::{AccountsError, Result};
+pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};
+pub use groups::{Group, GroupSummary, create_group, group, list_groups};
+pub use invites::{
+    Invite, MAX_INVITE_USES, NewInvite, create_invite, find_usable_invite, use_invite,
+};
+pub use join::{Joined, Joiner, join};
+pub use members::{
+    Member, Membership, add_member, list_members, memberships, remove_member, role_in_group,
+    set_role,
+};
+pub use participants::{Participant, create_participant, participant, resolve_participant};
+pub use purge::{Purged, purge_document};
+pub use role::{InvalidRole, Role};
+pub use schema::{COMPONENT, MIGRATIONS};
+pub use slug::{GroupSlug, InvalidSlug};
+pub use text::{MAX_NAME_CHARS, MAX_TITLE_CHARS};

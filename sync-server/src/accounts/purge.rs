@@ -1,0 +1,107 @@
+//! Purging a document: every stored trace of it leaves the relay.
+
+use chrono::{DateTime, Utc};
+use quaderno_model::{DocumentId, remove_from_index};
+use quaderno_store::docs;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::changes::record_doc_change;
+use super::events::{AdminEventKind, record_event};
+use super::groups::{Group, all_slugs, existing_group};
+use super::time::to_millis;
+use super::{AccountsError, Result};
+
+/// What a purge did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Purged {
+    /// The group the document was purged from.
+    pub group: String,
+    /// The purged document.
+    pub doc: DocumentId,
+    /// Whether it was listed in the group's index (and so was taken off it).
+    pub removed_from_index: bool,
+}
+
+/// Deletes the document's chunks, sync states and change-sequence row, takes it off the
+/// group's index document, denies it on the group from now on and records an event so the
+/// running relay drops it from memory. Without `group`, the one group holding it is found.
+/// Call inside a transaction.
+pub fn purge_document(
+    conn: &Connection,
+    group: Option<&str>,
+    doc: &DocumentId,
+    now: DateTime<Utc>,
+) -> Result<Purged> {
+    let group = match group {
+        Some(slug) => existing_group(conn, slug)?,
+        None => existing_group(conn, &locate(conn, doc)?)?,
+    };
+    if group.index_doc == *doc {
+        return Err(AccountsError::IndexNotPurgeable(doc.to_string()));
+    }
+    let id = doc.to_string();
+    docs::delete(conn, &group.slug, &id)?;
+    conn.execute(
+        "DELETE FROM group_changes WHERE grp = ?1 AND doc_id = ?2",
+        params![group.slug, id],
+    )?;
+    let removed_from_index = unlist(conn, &group, doc, now)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO purged_docs (grp, doc_id, purged_at) VALUES (?1, ?2, ?3)",
+        params![group.slug, id, to_millis(now)],
+    )?;
+    let event = AdminEventKind::NotePurged {
+        group: group.slug.clone(),
+        doc: *doc,
+    };
+    record_event(conn, &event, now)?;
+    Ok(Purged {
+        group: group.slug,
+        doc: *doc,
+        removed_from_index,
+    })
+}
+
+/// The one group that holds `doc`, by its stored chunks or its change-sequence row.
+fn locate(conn: &Connection, doc: &DocumentId) -> Result<String> {
+    let id = doc.to_string();
+    let mut holders = Vec::new();
+    for slug in all_slugs(conn)? {
+        if docs::exists(conn, &slug, &id)? || in_change_sequence(conn, &slug, &id)? {
+            holders.push(slug);
+        }
+    }
+    match holders.len() {
+        0 => Err(AccountsError::UnknownDocument(id)),
+        1 => Ok(holders.remove(0)),
+        _ => Err(AccountsError::DocumentInSeveralGroups {
+            doc: id,
+            groups: holders.join(", "),
+        }),
+    }
+}
+
+fn in_change_sequence(conn: &Connection, group: &str, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM group_changes WHERE grp = ?1 AND doc_id = ?2)",
+        )?
+        .query_row(params![group, id], |row| row.get(0))?)
+}
+
+/// Takes `doc` off the group's index document, storing the change as a new chunk and bumping
+/// the group's change sequence so clients fetch the new index.
+fn unlist(conn: &Connection, group: &Group, doc: &DocumentId, now: DateTime<Utc>) -> Result<bool> {
+    let index_id = group.index_doc.to_string();
+    let Some(mut index) = docs::load(conn, &group.slug, &index_id)? else {
+        return Ok(false);
+    };
+    let before = index.get_heads();
+    if remove_from_index(&mut index, doc, now)?.is_none() {
+        return Ok(false);
+    }
+    docs::append_changes(conn, &group.slug, &index_id, &index.save_after(&before))?;
+    record_doc_change(conn, &group.slug, &group.index_doc)?;
+    Ok(true)
+}
