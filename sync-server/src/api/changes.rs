@@ -1,0 +1,38 @@
+//! `GET /v1/groups/{group}/changes?since=N`: which of the group's documents changed since N.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+
+use super::auth::authorize_group;
+use super::{ApiState, AppError};
+use crate::accounts::{self, ChangesSince};
+
+/// The query string.
+#[derive(Debug, Deserialize)]
+pub struct ChangesQuery {
+    /// The position the client last saw; 0 or absent for everything.
+    #[serde(default)]
+    pub since: u64,
+}
+
+/// Lists the documents changed since `since`, for members of the group.
+#[tracing::instrument(skip_all, err(level = "debug"), fields(group = %group))]
+pub async fn changes(
+    State(state): State<ApiState>,
+    Path(group): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<ChangesSince>, AppError> {
+    let (_, _, group) = authorize_group(&state, &headers, None, &group).await?;
+    let Query(ChangesQuery { since }) = query.map_err(|_| {
+        AppError::BadRequest("`since` must be a whole number, e.g. ?since=0".into())
+    })?;
+    let changes = state
+        .db
+        .call(move |conn| Ok(accounts::changes_since(conn, &group.slug, since)?))
+        .await?;
+    Ok(Json(changes))
+}
