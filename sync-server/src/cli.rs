@@ -1,0 +1,326 @@
+//! The command line of `quaderno-server`: flags and their checks only. `main` resolves them
+//! into a [`ServeConfig`] or runs an admin command on the data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use quaderno_model::DocumentId;
+
+use crate::accounts::{GroupSlug, MAX_INVITE_USES, Role};
+use crate::config::ServeConfig;
+
+/// The address `serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+/// The longest an invite may stay valid.
+const MAX_EXPIRY_DAYS: i64 = 365;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Run the relay on a data directory
+  quaderno-server --data-dir /var/lib/quaderno serve --listen 0.0.0.0:7878
+
+  # Create a group and invite an editor (the code is printed once)
+  quaderno-server --data-dir /var/lib/quaderno group create integrazione --title \"Integrazione sociosanitaria\"
+  quaderno-server --data-dir /var/lib/quaderno invite create --group integrazione --role editor --expires 7d
+
+  # Make a member read-only, revoke a lost laptop, back up while serving
+  quaderno-server --data-dir /var/lib/quaderno member set-role --group integrazione 12 reader
+  quaderno-server --data-dir /var/lib/quaderno device revoke 31
+  quaderno-server --data-dir /var/lib/quaderno backup --out /backups/relay-2025-06-01.sqlite3
+
+Every command takes --json. The data directory may also come from QUADERNO_SERVER_DATA_DIR.
+Exit codes: 0 done, 1 the relay's storage failed, 2 a mistake in the command (the message says what to change).";
+
+/// quaderno-server: the relay that passes a group's notes between its participants, and the
+/// commands to administer it.
+#[derive(Debug, Parser)]
+#[command(name = "quaderno-server", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Directory holding the relay's database (created if missing).
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_DATA_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the relay: the sync endpoint, the client API, /healthz and /metrics.
+    Serve(ServeArgs),
+    /// Administer the relay's data (safe while it is serving).
+    #[command(flatten)]
+    Admin(AdminCommand),
+}
+
+/// The flags of `serve`, each with an environment fallback.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "QUADERNO_SERVER_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+
+    /// Largest WebSocket frame accepted, in bytes; a bigger one closes that connection.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_FRAME_BYTES",
+        default_value_t = defaults().max_frame_bytes,
+        value_parser = clap::value_parser!(u64).range(1024..=1 << 30).map(|n| n as usize),
+    )]
+    pub max_frame_bytes: usize,
+
+    /// Seconds without a connection after which a group is flushed and dropped from memory.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_GROUP_IDLE_SECS",
+        default_value_t = defaults().group_idle.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=86_400),
+    )]
+    pub group_idle_secs: u64,
+
+    /// Seconds between pings; a connection that misses two pongs is closed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_PING_INTERVAL_SECS",
+        default_value_t = defaults().ping_interval.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3_600),
+    )]
+    pub ping_interval_secs: u64,
+
+    /// Messages a connection may send per second before it is closed for flooding.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_MESSAGES_PER_SEC",
+        default_value_t = defaults().max_messages_per_sec,
+        value_parser = clap::value_parser!(u32).range(1..),
+    )]
+    pub max_messages_per_sec: u32,
+}
+
+impl ServeArgs {
+    /// The resolved configuration for `relay::serve`.
+    pub fn to_config(&self, data_dir: PathBuf) -> ServeConfig {
+        ServeConfig {
+            max_frame_bytes: self.max_frame_bytes,
+            group_idle: Duration::from_secs(self.group_idle_secs),
+            ping_interval: Duration::from_secs(self.ping_interval_secs),
+            max_messages_per_sec: self.max_messages_per_sec,
+            ..ServeConfig::new(data_dir, self.listen)
+        }
+    }
+}
+
+fn defaults() -> ServeConfig {
+    let listen = DEFAULT_LISTEN.parse().expect("the default address parses");
+    ServeConfig::new(PathBuf::new(), listen)
+}
+
+/// The admin commands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create and list groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Create invite codes.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+    /// List a group's members, change their roles, remove them.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// List and revoke devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Purge a note from the relay.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Write a consistent copy of the relay's database (safe while serving).
+    Backup {
+        /// The file to write; must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// `group …`
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group and its index document.
+    Create {
+        /// The group's name in URLs and commands: 2-64 lowercase letters, digits, hyphens.
+        #[arg(value_parser = parse_slug)]
+        name: GroupSlug,
+        /// The title people see (default: the name).
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// List the groups with their member and document counts.
+    List,
+}
+
+/// `invite …`
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Create an invite code for a group and a role; the code is printed once.
+    Create {
+        /// The group to join.
+        #[arg(long)]
+        group: String,
+        /// The role the code gives.
+        #[arg(long, value_parser = role_parser())]
+        role: Role,
+        /// How many people may use the code.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_INVITE_USES)))]
+        uses: u32,
+        /// How long the code stays valid: minutes, hours or days, e.g. 30m, 12h, 7d.
+        #[arg(long, default_value = "7d", value_parser = parse_expiry)]
+        expires: TimeDelta,
+    },
+}
+
+/// `member …`. A participant is named by the id `member list` shows, or by a name only one
+/// participant has.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// List a group's members with their ids and roles.
+    List {
+        /// The group.
+        #[arg(long)]
+        group: String,
+    },
+    /// Change a member's role; their open connections follow within a second.
+    SetRole {
+        /// The group.
+        #[arg(long)]
+        group: String,
+        /// The participant's id (see `member list`) or their exact name.
+        participant: String,
+        /// The new role.
+        #[arg(value_parser = role_parser())]
+        role: Role,
+    },
+    /// Remove a member from a group; their open connections to it close within a second.
+    Remove {
+        /// The group.
+        #[arg(long)]
+        group: String,
+        /// The participant's id (see `member list`) or their exact name.
+        participant: String,
+    },
+}
+
+/// `device …`
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// List devices, with their ids, peer ids and when they were last seen.
+    List {
+        /// Only this participant's devices: their id or exact name.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+    /// Revoke a device: its token stops working and its connections close within a second.
+    Revoke {
+        /// The device's id (see `device list`).
+        id: i64,
+    },
+}
+
+/// `note …`
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Delete every stored trace of a note from the relay and take it off its group's index.
+    Purge {
+        /// The group holding the note (found automatically when only one does).
+        #[arg(long)]
+        group: Option<String>,
+        /// The note's document id, e.g. 3uQUjbaDfGKoHMh8XGHx7c9jNxyU or automerge:3uQU….
+        doc_id: DocumentId,
+    },
+}
+
+fn parse_slug(text: &str) -> Result<GroupSlug, String> {
+    GroupSlug::parse(text).map_err(|e| e.to_string())
+}
+
+fn role_parser() -> impl TypedValueParser<Value = Role> {
+    PossibleValuesParser::new(["reader", "editor", "admin"]).map(|role| {
+        role.parse::<Role>()
+            .expect("only the three roles are possible")
+    })
+}
+
+/// Reads an expiry such as `30m`, `12h` or `7d` (at most 365 days).
+pub fn parse_expiry(text: &str) -> Result<TimeDelta, String> {
+    let usage =
+        || format!("`{text}` is not a duration: use minutes, hours or days, e.g. 30m, 12h, 7d");
+    let unit = text.chars().last().ok_or_else(usage)?;
+    let number = &text[..text.len() - unit.len_utf8()];
+    let n: i64 = number.parse().map_err(|_| usage())?;
+    let delta = match unit {
+        'm' => TimeDelta::try_minutes(n),
+        'h' => TimeDelta::try_hours(n),
+        'd' => TimeDelta::try_days(n),
+        _ => None,
+    }
+    .ok_or_else(usage)?;
+    if delta <= TimeDelta::zero() || delta > TimeDelta::days(MAX_EXPIRY_DAYS) {
+        return Err(format!(
+            "`{text}` is out of range: an invite lasts between 1m and 365d"
+        ));
+    }
+    Ok(delta)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn expiries_read_minutes_hours_and_days() {
+        assert_eq!(parse_expiry("30m"), Ok(TimeDelta::minutes(30)));
+        assert_eq!(parse_expiry("12h"), Ok(TimeDelta::hours(12)));
+        assert_eq!(parse_expiry("7d"), Ok(TimeDelta::days(7)));
+    }
+
+    #[test]
+    fn expiries_refuse_other_units_and_absurd_lengths() {
+        for bad in ["", "d", "7", "7w", "-1d", "0m", "366d", "1.5h", "७d", "7७"] {
+            assert!(parse_expiry(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn serve_defaults_are_the_relay_defaults() {
+        let cli =
+            Cli::try_parse_from(["quaderno-server", "--data-dir", "/tmp/q", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve")
+        };
+        let config = args.to_config("/tmp/q".into());
+        let expected = defaults();
+        assert_eq!(config.max_frame_bytes, expected.max_frame_bytes);
+        assert_eq!(config.group_idle, expected.group_idle);
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+    }
+}

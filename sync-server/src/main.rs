@@ -1,1 +1,84 @@
-fn main() {}
+//! `quaderno-server`: runs the relay, or one admin command on its data directory.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Parser;
+use quaderno_server::admin::{self, AdminError, Operator};
+use quaderno_server::cli::{AdminCommand, Cli, Command, ServeArgs};
+use quaderno_server::db::Db;
+use tracing_subscriber::EnvFilter;
+
+/// A mistake in the command: the message says what to change.
+const EXIT_USER_ERROR: u8 = 2;
+/// The relay or its storage failed.
+const EXIT_FAILURE: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::Serve(_)));
+    let Some(data_dir) = cli.data_dir.clone() else {
+        eprintln!("error: no data directory: pass --data-dir DIR or set QUADERNO_SERVER_DATA_DIR");
+        return ExitCode::from(EXIT_USER_ERROR);
+    };
+    match cli.command {
+        Command::Serve(args) => exit_serving(serve(&args, data_dir)),
+        Command::Admin(command) => exit_admin(run_admin(&command, data_dir, cli.json)),
+    }
+}
+
+/// Logs to stderr, at `RUST_LOG` or by default info for `serve` and warnings for commands.
+fn init_tracing(serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn serve(args: &ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
+    let config = args.to_config(data_dir);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(quaderno_server::relay::serve(config))
+}
+
+fn run_admin(command: &AdminCommand, data_dir: PathBuf, json: bool) -> Result<(), AdminError> {
+    let db = Db::open(&data_dir)?;
+    let report = admin::run(&db, command, Utc::now(), &Operator::from_env())?;
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not a failure of the command.
+    let _ = write!(stdout, "{}", report.render(json));
+    if json {
+        let _ = writeln!(stdout);
+    }
+    Ok(())
+}
+
+fn exit_serving(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn exit_admin(result: Result<(), AdminError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let code = if error.is_user_error() {
+                EXIT_USER_ERROR
+            } else {
+                EXIT_FAILURE
+            };
+            ExitCode::from(code)
+        }
+    }
+}

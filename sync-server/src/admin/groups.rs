@@ -1,0 +1,63 @@
+//! `group create` and `group list`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{AdminError, Output, Report, read, table, when, write};
+use crate::accounts::{self, Group, GroupSlug, GroupSummary};
+use crate::db::Db;
+
+#[derive(Serialize)]
+struct Created(Group);
+
+impl Output for Created {
+    fn human(&self) -> String {
+        let g = &self.0;
+        format!(
+            "Created group {} (\"{}\"), index document {}.\n\
+             Next: quaderno-server invite create --group {} --role editor\n",
+            g.slug, g.title, g.index_doc, g.slug
+        )
+    }
+}
+
+pub(super) fn create(
+    db: &Db,
+    slug: &GroupSlug,
+    title: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Report, AdminError> {
+    let group = write(db, |tx| accounts::create_group(tx, slug, title, now))?;
+    tracing::info!(group = %group.slug, "created a group");
+    Ok(Created(group).report())
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Listed(Vec<GroupSummary>);
+
+impl Output for Listed {
+    fn human(&self) -> String {
+        if self.0.is_empty() {
+            return "No groups yet: create one with `quaderno-server group create NAME`.\n".into();
+        }
+        let rows: Vec<[String; 5]> = self
+            .0
+            .iter()
+            .map(|s| {
+                [
+                    s.group.slug.clone(),
+                    s.members.to_string(),
+                    s.documents.to_string(),
+                    when(s.group.created_at),
+                    s.group.title.clone(),
+                ]
+            })
+            .collect();
+        table::render(["GROUP", "MEMBERS", "DOCUMENTS", "CREATED", "TITLE"], &rows)
+    }
+}
+
+pub(super) fn list(db: &Db) -> Result<Report, AdminError> {
+    Ok(Listed(read(db, accounts::list_groups)?).report())
+}
