@@ -61,6 +61,14 @@ pub enum NotebookError {
     },
 
     #[error(
+        "the note has neither a title nor any text: give a title with --title or write something"
+    )]
+    Untitled,
+
+    #[error("a note with id {id} already exists: import the file instead to update that note")]
+    DuplicateId { id: String },
+
+    #[error(
         "there is no group `{group}` on this machine: leave out the group to write in your personal notebook"
     )]
     UnknownGroup { group: String },

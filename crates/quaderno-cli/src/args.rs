@@ -1,0 +1,224 @@
+//! The command line as clap parses it: shapes and values checked, nothing opened yet.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  quaderno init --name Anna --city Palermo
+  quaderno new --title \"Terzo incontro\" --date 2025-03-12 --place Palermo --tag verbale
+  echo \"Presenti: 12\" | quaderno new --title \"Appunti\" --body -
+  quaderno list --tag verbale --since 2025-01-01
+  quaderno search servizi territorio
+  quaderno show \"Terzo incontro\"
+  quaderno edit 3uQU
+  quaderno export --all --out ~/verbali
+
+NOTE is a note's id, the first 4 or more characters of it, or its exact title.
+Notes are kept in one file in the data folder; everything works offline.";
+
+/// Quaderno: shared notebooks for communities of practice, on your own computer.
+#[derive(Debug, Parser)]
+#[command(name = "quaderno", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Folder holding your notes [default: your data folder, e.g. ~/.local/share/quaderno].
+    #[arg(long, global = true, env = "QUADERNO_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text (see JSON.md in the quaderno-cli crate).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Say who you are: your name and city sign every change you make.
+    #[command(after_help = "Example:\n  quaderno init --name Anna --city Palermo")]
+    Init {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        city: String,
+    },
+
+    /// Write a new note. Without --body, opens $EDITOR. Prints the note's id.
+    #[command(after_help = "Examples:
+  quaderno new --title \"Terzo incontro\" --date 2025-03-12 --place Palermo --participant Anna
+  quaderno new --title \"Idea\" --body \"Chiedere al comune i dati 2024\"
+  cat verbale.txt | quaderno new --title \"Verbale\" --body -")]
+    New(NewArgs),
+
+    /// Edit a note as Markdown in $EDITOR; only what you change is saved.
+    #[command(after_help = "Example:\n  EDITOR=nano quaderno edit \"Terzo incontro\"")]
+    Edit { note: String },
+
+    /// Show a note, now or as it was at a change or time.
+    #[command(after_help = "Examples:
+  quaderno show \"Terzo incontro\"
+  quaderno show 3uQU --at 2025-03-12
+  quaderno show 3uQU --at \"2025-03-12 15:30\"
+  quaderno show 3uQU --at 8f2c41d0      (a change hash from `quaderno log`)")]
+    Show {
+        note: String,
+        /// A change hash prefix from `quaderno log`, a date (end of that day) or a date and time.
+        #[arg(long, value_name = "CHANGE|DATETIME")]
+        at: Option<String>,
+    },
+
+    /// List notes, most recent first (by meeting date, else creation date).
+    #[command(after_help = "Examples:
+  quaderno list
+  quaderno list --tag verbale --since 2025-01-01
+  quaderno list --place Palermo --deleted")]
+    List(ListArgs),
+
+    /// Search the title, text and tags of every note; all words must match.
+    #[command(after_help = "Examples:
+  quaderno search servizi territorio
+  quaderno search integr*       (words starting with \"integr\")
+Accents and case do not matter: citta finds città.")]
+    Search {
+        #[arg(required = true, num_args = 1.., value_name = "WORDS")]
+        query: Vec<String>,
+        /// Show at most this many notes.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+
+    /// Add (+tag) and remove (-tag) tags.
+    #[command(after_help = "Example:\n  quaderno tag \"Terzo incontro\" +minori +approvato -bozza")]
+    Tag {
+        note: String,
+        #[arg(required = true, allow_hyphen_values = true, value_name = "+TAG|-TAG")]
+        changes: Vec<String>,
+    },
+
+    /// Show a note's history: who changed it, when, and what.
+    Log { note: String },
+
+    /// Move a note to the bin (it can be restored).
+    Rm { note: String },
+
+    /// Bring a note back from the bin.
+    Restore { note: String },
+
+    /// Write notes as Markdown files into a folder.
+    #[command(after_help = "Examples:
+  quaderno export \"Terzo incontro\" --out ./verbali
+  quaderno export --group personal --out ./verbali
+  quaderno export --all --out ./backup")]
+    Export(ExportArgs),
+
+    /// Read Markdown files (or folders of them) into your notebook.
+    #[command(
+        after_help = "A file whose id names a note you have updates that note; any other file
+becomes a new note of your personal notebook. Every file is checked before anything is saved.
+
+Example:\n  quaderno import ./verbali notes/idea.md"
+    )]
+    Import {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The group the note belongs to [default: personal].
+    #[arg(long)]
+    pub group: Option<String>,
+    /// A tag; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// The meeting's date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    /// Where the meeting took place.
+    #[arg(long)]
+    pub place: Option<String>,
+    /// Someone who took part; repeat for several.
+    #[arg(long = "participant", value_name = "NAME")]
+    pub participants: Vec<String>,
+    /// The text of the note, or - to read it from standard input.
+    #[arg(long, value_name = "TEXT|-")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only notes from this day on (meeting date, else creation date).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub since: Option<NaiveDate>,
+    /// Only notes whose place contains this text.
+    #[arg(long)]
+    pub place: Option<String>,
+    /// Include notes in the bin.
+    #[arg(long)]
+    pub deleted: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("selection").required(true).args(["note", "group", "all"])))]
+pub struct ExportArgs {
+    /// One note, even if it is in the bin.
+    pub note: Option<String>,
+    /// Every note of a group (not those in the bin).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Every note (not those in the bin).
+    #[arg(long)]
+    pub all: bool,
+    /// The folder to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn parse_date(input: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{input}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-12"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dates_must_be_real_dates() {
+        assert!(parse_date("2025-03-12").is_ok());
+        assert!(parse_date("2025-02-30").unwrap_err().contains("YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn tag_changes_may_start_with_a_dash() {
+        let cli = Cli::try_parse_from(["quaderno", "tag", "Verbale", "+a", "-b"]).unwrap();
+        let Command::Tag { changes, .. } = cli.command else {
+            panic!()
+        };
+        assert_eq!(changes, ["+a", "-b"]);
+    }
+
+    #[test]
+    fn export_takes_exactly_one_selection() {
+        assert!(Cli::try_parse_from(["quaderno", "export", "--all", "--out", "x"]).is_ok());
+        assert!(Cli::try_parse_from(["quaderno", "export", "--out", "x"]).is_err());
+        assert!(Cli::try_parse_from(["quaderno", "export", "n", "--all", "--out", "x"]).is_err());
+    }
+}

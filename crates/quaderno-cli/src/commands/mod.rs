@@ -1,0 +1,35 @@
+//! One function per subcommand: call the notebook, render the result. No decisions about notes
+//! are made here.
+
+mod edit;
+mod export;
+mod import;
+mod init;
+mod list;
+mod new;
+mod show;
+mod tag;
+mod trash;
+
+use crate::args::Command;
+use crate::config::Config;
+use crate::output::Rendered;
+
+/// Runs one command and returns what to print (import prints as it goes and returns a summary).
+pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
+    let mut notebook = config.open_notebook()?;
+    match command {
+        Command::Init { name, city } => init::run(&mut notebook, &name, &city),
+        Command::New(args) => new::run(&mut notebook, args),
+        Command::Edit { note } => edit::run(&mut notebook, &note),
+        Command::Show { note, at } => show::show(&notebook, &note, at.as_deref()),
+        Command::List(args) => list::list(&notebook, args),
+        Command::Search { query, limit } => list::search(&notebook, &query.join(" "), limit),
+        Command::Tag { note, changes } => tag::run(&mut notebook, &note, &changes),
+        Command::Log { note } => show::log(&notebook, &note),
+        Command::Rm { note } => trash::run(&mut notebook, &note, true),
+        Command::Restore { note } => trash::run(&mut notebook, &note, false),
+        Command::Export(args) => export::run(&notebook, args),
+        Command::Import { paths } => import::run(&mut notebook, &paths, config.json),
+    }
+}
