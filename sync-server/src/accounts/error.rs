@@ -83,7 +83,9 @@ pub enum AccountsError {
     MissingJoinDetails,
 
     /// `note purge` of a document no group holds.
-    #[error("no group holds document {0}: check the id, or pass --group if it was already purged")]
+    #[error(
+        "no group holds document {0}: check the id, or pass --group GROUP to refuse it on that group anyway"
+    )]
     UnknownDocument(String),
 
     /// `note purge` of a document found in several groups without `--group`.
