@@ -156,3 +156,43 @@ impl fmt::Debug for Db {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_creates_the_directory_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("nested").join("relay");
+        let db = Db::open(&data_dir).unwrap();
+        assert_eq!(db.path(), data_dir.join(FILE_NAME));
+        assert!(db.path().exists());
+        // Opening again finds the schema in place.
+        Db::open(&data_dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn many_calls_at_once_share_a_few_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let calls = (0..32).map(|i| {
+            db.call(move |conn| Ok(conn.query_row("SELECT ?1", [i], |r| r.get::<_, i64>(0))?))
+        });
+        let answers = futures_util::future::try_join_all(calls).await.unwrap();
+        assert_eq!(answers, (0..32).collect::<Vec<_>>());
+        assert!(db.idle().len() <= IDLE_CONNECTIONS);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_panics_is_an_error_and_the_pool_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let failed = db.call(|_| -> Result<(), DbError> { panic!("boom") }).await;
+        assert!(matches!(failed, Err(DbError::Task(_))));
+        let answer = db
+            .call(|conn| Ok(conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))?))
+            .await;
+        assert_eq!(answer.unwrap(), 7);
+    }
+}

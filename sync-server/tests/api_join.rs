@@ -202,6 +202,27 @@ async fn joining_a_group_again_keeps_the_role_and_the_invite_use() {
 }
 
 #[tokio::test]
+async fn a_retried_join_succeeds_even_though_the_code_is_now_used_up() {
+    // Anna's laptop joins a second group, but the answer is lost on the way back.
+    let relay = Relay::new();
+    relay.create_group("palermo", "Palermo");
+    relay.create_group("minori", "Tutela minori");
+    let anna = token(
+        &relay
+            .join_as(&relay.invite("palermo", Role::Editor, 1), "Anna", "Palermo")
+            .await,
+    );
+    let code = relay.invite("minori", Role::Editor, 1);
+    relay.join(json!({ "code": code }), Some(&anna)).await;
+
+    // Retrying with the same single-use code tells her she is in.
+    let retry = relay.join(json!({ "code": code }), Some(&anna)).await;
+
+    assert_eq!(retry.status, StatusCode::OK, "{:?}", retry.body);
+    assert_eq!(retry.body["group"]["slug"], "minori");
+}
+
+#[tokio::test]
 async fn a_bad_token_on_join_is_401_and_spends_nothing() {
     let relay = Relay::new();
     relay.create_group("palermo", "Palermo");

@@ -86,10 +86,15 @@ pub fn create_invite(conn: &Connection, new: &NewInvite, now: DateTime<Utc>) -> 
     Ok(code)
 }
 
+/// The invite a typed code names, whether or not it is still usable.
+pub fn find_invite_by_code(conn: &Connection, typed: &str) -> Result<Invite> {
+    let code = InviteCode::parse(typed).ok_or(AccountsError::InviteUnknown)?;
+    find_invite(conn, &code)?.ok_or(AccountsError::InviteUnknown)
+}
+
 /// The invite a typed code names, usable at `now`; otherwise why not.
 pub fn find_usable_invite(conn: &Connection, typed: &str, now: DateTime<Utc>) -> Result<Invite> {
-    let code = InviteCode::parse(typed).ok_or(AccountsError::InviteUnknown)?;
-    let invite = find_invite(conn, &code)?.ok_or(AccountsError::InviteUnknown)?;
+    let invite = find_invite_by_code(conn, typed)?;
     invite.check(now)?;
     Ok(invite)
 }

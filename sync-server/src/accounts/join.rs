@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::devices::{DeviceAuth, create_device};
 use super::groups::{Group, existing_group};
-use super::invites::{find_usable_invite, use_invite};
+use super::invites::{find_invite_by_code, use_invite};
 use super::members::{add_member, role_in_group};
 use super::participants::{Participant, create_participant, participant};
 use super::secrets::DeviceToken;
@@ -45,31 +45,39 @@ pub struct Joined {
 
 /// Redeems `code` for `joiner` at `now`. Call inside a transaction.
 ///
-/// A participant who is already a member keeps their role and the invite keeps its use, so a
-/// client may safely retry a join whose answer it did not receive.
+/// A device whose participant is already a member gets its current role back and the invite
+/// keeps its use (even if it has expired or been used up since), so a client may safely
+/// retry a join whose answer it did not receive.
 pub fn join(
     conn: &Connection,
     code: &str,
     joiner: Joiner<'_>,
     now: DateTime<Utc>,
 ) -> Result<Joined> {
-    let invite = find_usable_invite(conn, code, now)?;
+    let invite = find_invite_by_code(conn, code)?;
     let group = existing_group(conn, &invite.group)?;
+    if let Joiner::Device(auth) = joiner
+        && let Some(role) = role_in_group(conn, auth.participant_id, &group.slug)?
+    {
+        let participant = existing_participant(conn, auth.participant_id)?;
+        return Ok(Joined {
+            token: None,
+            device: auth.clone(),
+            participant,
+            group,
+            role,
+        });
+    }
+    invite.check(now)?;
     let (participant, device, token) = identify(conn, joiner, now)?;
-    let role = match role_in_group(conn, participant.id, &group.slug)? {
-        Some(role) => role,
-        None => {
-            use_invite(conn, invite.id)?;
-            add_member(conn, participant.id, &group.slug, invite.role, now)?;
-            invite.role
-        }
-    };
+    use_invite(conn, invite.id)?;
+    add_member(conn, participant.id, &group.slug, invite.role, now)?;
     Ok(Joined {
         token,
         device,
         participant,
         group,
-        role,
+        role: invite.role,
     })
 }
 
@@ -85,10 +93,12 @@ fn identify(
             Ok((participant, issued.auth, Some(issued.token)))
         }
         Joiner::Device(auth) => {
-            let participant = participant(conn, auth.participant_id)?.ok_or_else(|| {
-                AccountsError::UnknownParticipant(auth.participant_id.to_string())
-            })?;
+            let participant = existing_participant(conn, auth.participant_id)?;
             Ok((participant, auth.clone(), None))
         }
     }
+}
+
+fn existing_participant(conn: &Connection, id: i64) -> Result<Participant> {
+    participant(conn, id)?.ok_or_else(|| AccountsError::UnknownParticipant(id.to_string()))
 }

@@ -31,7 +31,8 @@ pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};
 pub use groups::{Group, GroupSummary, create_group, group, list_groups};
 pub use invites::{
-    Invite, MAX_INVITE_USES, NewInvite, create_invite, find_usable_invite, use_invite,
+    Invite, MAX_INVITE_USES, NewInvite, create_invite, find_invite_by_code, find_usable_invite,
+    use_invite,
 };
 pub use join::{Joined, Joiner, join};
 pub use members::{
