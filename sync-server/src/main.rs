@@ -1,6 +1,6 @@
 //! `quaderno-server`: runs the relay, or one admin command on its data directory.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +37,7 @@ fn init_tracing(serving: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
