@@ -77,6 +77,14 @@ pub fn note_at_time(doc: &Automerge, at: DateTime<Utc>) -> Result<Note, ModelErr
 /// The change of `doc` whose hash starts with `hex_prefix` (at least 4 hex
 /// characters), if exactly one does.
 pub fn resolve_change(doc: &Automerge, hex_prefix: &str) -> Result<ChangeHash, ModelError> {
+    let hashes = doc.get_changes_meta(&[]).into_iter().map(|meta| meta.hash);
+    find_by_prefix(hex_prefix, hashes)
+}
+
+fn find_by_prefix(
+    hex_prefix: &str,
+    hashes: impl Iterator<Item = ChangeHash>,
+) -> Result<ChangeHash, ModelError> {
     let prefix = hex_prefix.trim().to_ascii_lowercase();
     if !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ModelError::ChangePrefixNotHex { prefix });
@@ -84,10 +92,7 @@ pub fn resolve_change(doc: &Automerge, hex_prefix: &str) -> Result<ChangeHash, M
     if prefix.len() < 4 {
         return Err(ModelError::ChangePrefixTooShort { prefix });
     }
-    let mut candidates: Vec<ChangeHash> = doc
-        .get_changes_meta(&[])
-        .into_iter()
-        .map(|meta| meta.hash)
+    let mut candidates: Vec<ChangeHash> = hashes
         .filter(|hash| hash.to_string().starts_with(&prefix))
         .collect();
     candidates.sort();
@@ -201,4 +206,39 @@ fn heads_of(set: &[&Change]) -> Vec<ChangeHash> {
 
 fn seconds_to_time(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(first_bytes: [u8; 3]) -> ChangeHash {
+        let mut bytes = [0u8; 32];
+        bytes[..3].copy_from_slice(&first_bytes);
+        ChangeHash(bytes)
+    }
+
+    #[test]
+    fn a_prefix_shared_by_two_changes_lists_both_and_asks_for_more() {
+        let hashes = [
+            hash([0xab, 0xcd, 0x01]),
+            hash([0xab, 0xcd, 0x02]),
+            hash([0x12, 0, 0]),
+        ];
+        let err = find_by_prefix("abcd", hashes.into_iter()).unwrap_err();
+        let ModelError::AmbiguousChange { candidates, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(candidates, &hashes[..2]);
+        let message = err.to_string();
+        assert!(
+            message.contains("abcd01") && message.contains("abcd02"),
+            "{message}"
+        );
+        assert!(message.contains("more characters"), "{message}");
+        assert_eq!(
+            find_by_prefix("abcd02", hashes.into_iter()).unwrap(),
+            hashes[1]
+        );
+    }
 }
