@@ -66,43 +66,69 @@ fn parse_yaml(parts: &Parts<'_>) -> Result<Mapping, MarkdownError> {
             "the front matter must be `key: value` lines, like `title: Terzo incontro`",
         )),
         Err(err) => {
-            let line = err.location().map_or(1, |l| l.line());
-            Err(MarkdownError::new(
-                parts.yaml_line - 1 + line,
-                format!(
-                    "the front matter is not valid YAML ({}): fix it between the `---` lines",
-                    without_position(&err.to_string())
-                ),
-            ))
+            let offset = parts.yaml_line - 1;
+            let line = repeated_key_line(parts, &err.to_string())
+                .unwrap_or(offset + err.location().map_or(1, |l| l.line()));
+            let problem = in_file_lines(&err.to_string(), offset);
+            let message = format!(
+                "the front matter is not valid YAML ({problem}): fix it between the `---` lines"
+            );
+            Err(MarkdownError::new(line, message))
         }
     }
+}
+
+/// For a key given twice, the file line of its second appearance (the YAML
+/// parser points at the start of the map instead).
+fn repeated_key_line(parts: &Parts<'_>, message: &str) -> Option<usize> {
+    let key = message.strip_prefix("duplicate entry with key ")?;
+    let key = key.split_whitespace().next()?.trim_matches('"');
+    top_level_keys(parts.yaml, parts.yaml_line)
+        .filter(|(k, _)| *k == key)
+        .nth(1)
+        .map(|(_, line)| line)
 }
 
 /// The file line of each top-level key of the YAML, which starts on `first_line`.
 fn key_lines(yaml: &str, first_line: usize) -> HashMap<&str, usize> {
     let mut lines = HashMap::new();
-    for (i, line) in yaml.lines().enumerate() {
-        let top_level = line.starts_with(|c: char| !c.is_whitespace() && c != '#' && c != '-');
-        if let Some((key, _)) = line.split_once(':').filter(|_| top_level) {
-            let key = key.trim().trim_matches(['"', '\'']);
-            lines.entry(key).or_insert(first_line + i);
-        }
+    for (key, line) in top_level_keys(yaml, first_line) {
+        lines.entry(key).or_insert(line);
     }
     lines
 }
 
-/// A YAML error message without its "at line L column C" parts, which count
-/// from the start of the front matter rather than of the file.
-fn without_position(message: &str) -> String {
+/// Each top-level `key:` of the YAML with its file line, in order.
+fn top_level_keys(yaml: &str, first_line: usize) -> impl Iterator<Item = (&str, usize)> {
+    yaml.lines().enumerate().filter_map(move |(i, line)| {
+        let top_level = line.starts_with(|c: char| !c.is_whitespace() && c != '#' && c != '-');
+        let (key, _) = line.split_once(':').filter(|_| top_level)?;
+        Some((key.trim().trim_matches(['"', '\'']), first_line + i))
+    })
+}
+
+/// A YAML error message with its "at line L column C" positions, which count
+/// from the start of the front matter, turned into lines of the file.
+fn in_file_lines(message: &str, offset: usize) -> String {
+    const AT_LINE: &str = " at line ";
     let mut out = String::new();
     let mut rest = message;
-    while let Some(at) = rest.find(" at line ") {
+    while let Some(at) = rest.find(AT_LINE) {
         out.push_str(&rest[..at]);
-        let after = &rest[at + " at line ".len()..];
-        let skipped = after
-            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
+        let after = &rest[at + AT_LINE.len()..];
+        let digits = after
+            .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(after.len());
-        rest = &after[skipped..];
+        let Ok(line) = after[..digits].parse::<usize>() else {
+            out.push_str(AT_LINE);
+            rest = after;
+            continue;
+        };
+        out.push_str(&format!("{AT_LINE}{}", line + offset));
+        rest = &after[digits..];
+        if let Some(column) = rest.strip_prefix(" column ") {
+            rest = column.trim_start_matches(|c: char| c.is_ascii_digit());
+        }
     }
     out.push_str(rest);
     out
@@ -206,4 +232,34 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| {
             format!("created_at must be a date and time like 2024-03-05T10:00:00Z (found {text:?})")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_positions_become_file_lines_without_columns() {
+        let message =
+            "did not find expected ',' at line 3 column 1, while parsing at line 2 column 7";
+        assert_eq!(
+            in_file_lines(message, 1),
+            "did not find expected ',' at line 4, while parsing at line 3"
+        );
+        assert_eq!(in_file_lines("duplicate key", 1), "duplicate key");
+        assert_eq!(in_file_lines("odd at line x", 1), "odd at line x");
+    }
+
+    #[test]
+    fn top_level_keys_are_found_on_their_lines() {
+        let lines = key_lines(
+            "title: x\n# note: y\ntags:\n- a: b\n  place: z\n'date': 1\n",
+            2,
+        );
+        assert_eq!(lines.get("title"), Some(&2));
+        assert_eq!(lines.get("tags"), Some(&4));
+        assert_eq!(lines.get("date"), Some(&7));
+        assert_eq!(lines.get("note"), None);
+        assert_eq!(lines.get("place"), None);
+    }
 }
