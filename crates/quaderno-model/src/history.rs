@@ -16,7 +16,8 @@ use crate::{ModelError, Note};
 pub struct HistoryEntry {
     /// The change's hash.
     pub hash: ChangeHash,
-    /// Who made it, as "Name (City)", or "unknown (<actor>)".
+    /// Who made it, as "Name (City)", or "unknown (1a2b3c4d)" (the start of
+    /// the actor id) for an actor nobody put a name to.
     pub author: String,
     /// When it was made, by its author's clock (to the second). A change
     /// without a time shows the time of the latest change it builds on.
