@@ -645,3 +645,113 @@ fn regression_a_returning_peer_accepts_several_changes_packed_in_one_v2_entry() 
         assert!(text.contains(word), "{word} in {text:?}");
     }
 }
+
+#[test]
+fn a_burst_of_edits_in_flight_is_acknowledged_in_full() {
+    // Anna types twenty changes before the relay answers any of them.
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let note = net.create_doc(anna, "inizio");
+    net.share(anna, note);
+    for burst in 0..3 {
+        for i in 0..20 {
+            let stored = net.clients[anna].storage.docs.get_mut(&note).unwrap();
+            let before = stored.get_heads();
+            let (_, body) = automerge::ReadDoc::get(stored, automerge::ROOT, "body")
+                .unwrap()
+                .unwrap();
+            let len = automerge::ReadDoc::length(stored, &body);
+            let mut tx = stored.transaction();
+            automerge::transaction::Transactable::splice_text(
+                &mut tx,
+                &body,
+                len,
+                0,
+                &format!(" {burst}.{i}"),
+            )
+            .unwrap();
+            tx.commit();
+            let changes = stored.save_after(&before);
+            net.client_input(anna, vec![Input::LocalChanges { doc: note, changes }]);
+        }
+        net.hold_relay = burst % 2 == 0;
+        net.run();
+
+        let heads = net.clients[anna].storage.docs[&note].get_heads();
+        let acked = net.clients[anna]
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::InSync { heads: h, .. } if *h == heads));
+        assert!(
+            acked,
+            "burst {burst}: the relay acknowledged the last change"
+        );
+        assert_eq!(net.relay_text(note), net.text(anna, note));
+    }
+}
+
+#[test]
+fn edits_made_before_the_first_answer_arrives_are_acknowledged_in_full() {
+    // Anna shares a new note and types twenty changes before reading anything from the relay.
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let note = net.create_doc(anna, "inizio");
+    net.client_input(
+        anna,
+        vec![Input::Share {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    for i in 0..20 {
+        net.append_quietly(anna, note, &format!(" {i}"));
+    }
+
+    net.run();
+
+    assert_eq!(net.relay_text(note), net.text(anna, note));
+    assert!(
+        net.acknowledged(anna, note),
+        "the relay acknowledged the last change"
+    );
+}
+
+#[test]
+fn regression_heads_only_messages_batched_with_changes_still_get_an_acknowledgement() {
+    // Found by the schedule property: Anna typed before reading the relay's first answer, so
+    // two of her messages carry only heads. The relay takes them in the same turn as the message
+    // with her changes; their heads then equal the relay's, which must not stop the reply.
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    let bruno = net.add_client("bruno", true);
+    net.connect(anna);
+    net.connect(bruno);
+    let note = net.create_doc(anna, "base");
+    net.client_input(
+        anna,
+        vec![Input::Share {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    net.client_input(
+        bruno,
+        vec![Input::Share {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    net.append_quietly(anna, note, " w0");
+    net.append_quietly(anna, note, " w1");
+
+    net.deliver_to_relay(2);
+    net.deliver_to_client(anna, 1);
+    net.deliver_to_relay(4);
+    net.run();
+
+    assert!(net.acknowledged(anna, note));
+    assert!(net.acknowledged(bruno, note));
+    assert_eq!(net.text(bruno, note).as_deref(), Some("base w0 w1"));
+}

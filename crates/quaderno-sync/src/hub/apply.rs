@@ -110,7 +110,7 @@ impl Hub {
                 continue;
             }
             if let Some(state) = slot.peers.get_mut(&r.conn) {
-                receive(automerge, state, r.message, r.had_changes);
+                receive(automerge, state, r.message, changed);
                 touched.push(r.conn);
             }
         }
@@ -264,15 +264,16 @@ fn apply_changes(
         .collect()
 }
 
-/// `receive_sync_message` for a message whose changes were already applied.
+/// `receive_sync_message` for a message whose changes were already applied; see the module
+/// docs for why a batch that changed the document keeps our last sent heads.
 fn receive(
     doc: &mut Automerge,
     state: &mut sync::State,
     message: sync::Message,
-    had_changes: bool,
+    batch_changed_doc: bool,
 ) {
     let last_sent: Vec<ChangeHash> = state.last_sent_heads.clone();
-    if doc.receive_sync_message(state, message).is_ok() && had_changes {
+    if doc.receive_sync_message(state, message).is_ok() && batch_changed_doc {
         state.last_sent_heads = last_sent;
     }
 }

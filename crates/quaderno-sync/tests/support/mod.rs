@@ -261,6 +261,76 @@ impl Net {
         self.now += by;
     }
 
+    /// Delivers up to `n` frames waiting for the relay, in one relay turn.
+    pub fn deliver_to_relay(&mut self, n: usize) {
+        let n = n.min(self.to_relay.len());
+        let inputs: Vec<Input> = self
+            .to_relay
+            .drain(..n)
+            .map(|(conn, bytes)| Input::Frame { conn, bytes })
+            .collect();
+        if !inputs.is_empty() {
+            self.relay_input(inputs);
+        }
+    }
+
+    /// Delivers up to `n` frames waiting for client `c`, one at a time.
+    pub fn deliver_to_client(&mut self, c: usize, n: usize) {
+        for _ in 0..n {
+            let Some(pos) = self.to_client.iter().position(|(to, _)| *to == c) else {
+                return;
+            };
+            let (_, bytes) = self.to_client.remove(pos).unwrap();
+            let kind = Message::decode(&bytes)
+                .map(|m| m.kind().to_string())
+                .unwrap_or_default();
+            self.clients[c].received.push(kind);
+            self.client_input(
+                c,
+                vec![Input::Frame {
+                    conn: CLIENT_CONN,
+                    bytes,
+                }],
+            );
+        }
+    }
+
+    /// Makes a local edit (appends to the body) without carrying any frame.
+    pub fn append_quietly(&mut self, c: usize, doc: DocumentId, text: &str) {
+        let stored = self.clients[c]
+            .storage
+            .docs
+            .get_mut(&doc)
+            .expect("client has the doc");
+        let before = stored.get_heads();
+        let (_, body) = stored.get(ROOT, "body").unwrap().unwrap();
+        let len = stored.length(&body);
+        let mut tx = stored.transaction();
+        tx.splice_text(&body, len, 0, text).unwrap();
+        tx.commit();
+        let changes = stored.save_after(&before);
+        self.client_input(c, vec![Input::LocalChanges { doc, changes }]);
+    }
+
+    /// True when the relay last told client `c` it holds exactly the client's heads of `doc`.
+    pub fn acknowledged(&self, c: usize, doc: DocumentId) -> bool {
+        let Some(stored) = self.clients[c].storage.docs.get(&doc) else {
+            return false;
+        };
+        let heads = stored.get_heads();
+        self.clients[c]
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Event::InSync {
+                    doc: d, heads: h, ..
+                } if *d == doc => Some(*h == heads),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
     /// Carries frames until nobody has anything to say. With `hold_relay`, every frame
     /// waiting for the relay is handed over in one call, as a busy relay turn would.
     pub fn run(&mut self) {
