@@ -1,0 +1,257 @@
+//! The group actor: one task per active group, running that group's sync hub.
+//!
+//! Frames from every connection of the group queue up in the actor's channel. Each turn takes
+//! everything waiting, hands it to the hub in one call (so changes for one document are applied
+//! as one batch), stores what the hub says to store, and only then sends.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quaderno_model::DocumentId;
+use quaderno_sync::{ConnId, ConnPolicy, Event, Hub, HubConfig, Input, Output};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::conns::ConnHandle;
+use super::groups::Groups;
+use super::metrics::Metrics;
+use super::storage::Storage;
+
+/// Most commands taken in one turn; the rest wait for the next.
+const MAX_TURN: usize = 4096;
+/// How often idle documents are unloaded and the group checks whether it is idle.
+const TICK: Duration = Duration::from_secs(5);
+
+/// What a connection (or an admin event) asks of its group.
+#[derive(Debug)]
+pub enum Command {
+    Open {
+        handle: Arc<ConnHandle>,
+        policy: ConnPolicy,
+    },
+    Frame {
+        conn: ConnId,
+        bytes: Vec<u8>,
+        received: Instant,
+    },
+    Text {
+        conn: ConnId,
+    },
+    Closed {
+        conn: ConnId,
+    },
+    /// A purged document: drop it from memory without saving anything about it.
+    Forget {
+        doc: DocumentId,
+    },
+}
+
+pub struct GroupActor {
+    pub group: String,
+    pub generation: u64,
+    pub hub_config: HubConfig,
+    pub hub: Hub,
+    pub commands: mpsc::Receiver<Command>,
+    pub conns: HashMap<ConnId, Arc<ConnHandle>>,
+    pub storage: Storage,
+    pub metrics: Arc<Metrics>,
+    pub groups: Arc<Groups>,
+    pub idle_after: Duration,
+    pub shutdown: CancellationToken,
+    /// Documents counted in the `documents_in_memory` gauge for this group.
+    pub docs_counted: i64,
+}
+
+impl GroupActor {
+    pub async fn run(mut self) {
+        let mut tick = tokio::time::interval(TICK);
+        let mut idle_since = Instant::now();
+        loop {
+            let first = tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(command) => command,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    self.turn(Vec::new(), vec![Input::Tick]).await;
+                    self.count_docs();
+                    if !self.hub.is_idle() {
+                        idle_since = Instant::now();
+                    } else if idle_since.elapsed() >= self.idle_after
+                        && self.groups.retire(&self.group, self.generation, &self.commands)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                _ = self.shutdown.cancelled() => break,
+            };
+            let mut commands = vec![first];
+            while commands.len() < MAX_TURN {
+                match self.commands.try_recv() {
+                    Ok(command) => commands.push(command),
+                    Err(_) => break,
+                }
+            }
+            let inputs = Vec::with_capacity(commands.len());
+            self.turn(commands, inputs).await;
+        }
+        self.close_all().await;
+        self.docs_counted = 0;
+        self.count_docs();
+    }
+
+    /// One turn: every waiting command into the hub at once, then storage, then the network.
+    async fn turn(&mut self, commands: Vec<Command>, mut inputs: Vec<Input>) {
+        let mut received = Vec::new();
+        for command in commands {
+            match command {
+                Command::Open { handle, policy } => {
+                    let conn = handle.id;
+                    self.conns.insert(conn, handle);
+                    inputs.push(Input::Opened { conn, policy });
+                }
+                Command::Frame {
+                    conn,
+                    bytes,
+                    received: at,
+                } => {
+                    received.push(at);
+                    inputs.push(Input::Frame { conn, bytes });
+                }
+                Command::Text { conn } => inputs.push(Input::TextFrame { conn }),
+                Command::Closed { conn } => {
+                    self.conns.remove(&conn);
+                    inputs.push(Input::Closed { conn });
+                }
+                Command::Forget { doc } => inputs.push(Input::Forget { doc }),
+            }
+        }
+        if inputs.is_empty() {
+            return;
+        }
+        let out = self.handle(inputs);
+        self.carry_out(out).await;
+        for at in received {
+            self.metrics
+                .message_seconds
+                .observe(at.elapsed().as_secs_f64());
+        }
+    }
+
+    fn handle(&mut self, inputs: Vec<Input>) -> Output {
+        let now = Instant::now();
+        let hub = &mut self.hub;
+        tokio::task::block_in_place(|| hub.handle(now, inputs))
+    }
+
+    /// Writes, then sends, then closes; loads what the hub asked for and goes round again.
+    async fn carry_out(&mut self, mut out: Output) {
+        loop {
+            let writes = std::mem::take(&mut out.writes);
+            if !writes.is_empty()
+                && let Err(error) = self.storage.write(&self.group, writes).await
+            {
+                tracing::error!(group = %self.group, %error, "changes could not be stored; restarting the group");
+                self.metrics.sync_errors.inc();
+                self.restart().await;
+                return;
+            }
+            self.send(std::mem::take(&mut out.sends));
+            for conn in std::mem::take(&mut out.closes) {
+                if let Some(handle) = self.conns.get(&conn) {
+                    handle.close();
+                }
+            }
+            self.report(std::mem::take(&mut out.events));
+            let loads = std::mem::take(&mut out.loads);
+            if loads.is_empty() {
+                return;
+            }
+            let inputs = match self.storage.load(&self.group, loads).await {
+                Ok(loaded) => loaded
+                    .into_iter()
+                    .map(|l| Input::Loaded {
+                        doc: l.doc,
+                        found: l.found,
+                        may_create: l.may_create,
+                    })
+                    .collect(),
+                Err(error) => {
+                    tracing::error!(group = %self.group, %error, "documents could not be read; restarting the group");
+                    self.metrics.sync_errors.inc();
+                    self.restart().await;
+                    return;
+                }
+            };
+            out = self.handle(inputs);
+        }
+    }
+
+    fn send(&mut self, sends: Vec<(ConnId, Vec<u8>)>) {
+        for (conn, frame) in sends {
+            let Some(handle) = self.conns.get(&conn) else {
+                continue;
+            };
+            let len = frame.len() as u64;
+            if handle.send(frame).is_err() {
+                tracing::info!(group = %self.group, conn = conn.0, "closing a connection that does not read what it is sent");
+                self.metrics.slow_readers.inc();
+                handle.close();
+                continue;
+            }
+            self.metrics.messages_out.inc();
+            self.metrics.bytes_out.inc_by(len);
+        }
+    }
+
+    fn report(&self, events: Vec<Event>) {
+        for event in events {
+            match event {
+                Event::Rejected { conn, reason } => {
+                    self.metrics.sync_errors.inc();
+                    tracing::info!(group = %self.group, conn = conn.0, %reason, "closing a connection that broke the protocol");
+                }
+                Event::Joined { conn, peer, .. } => {
+                    tracing::debug!(group = %self.group, conn = conn.0, %peer, "peer joined");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// After a storage failure the hub's memory may hold changes that are not stored: drop it
+    /// all and close every connection, so peers resync against what storage really has.
+    async fn restart(&mut self) {
+        for handle in self.conns.values() {
+            handle.close();
+        }
+        self.conns.clear();
+        self.hub = Hub::new(self.hub_config.clone());
+        self.count_docs();
+    }
+
+    /// Closes every connection, saving each peer's sync states (shutdown or retirement).
+    async fn close_all(&mut self) {
+        let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        if conns.is_empty() {
+            return;
+        }
+        let inputs = conns.iter().map(|&conn| Input::Closed { conn }).collect();
+        let out = self.handle(inputs);
+        self.carry_out(out).await;
+        for handle in self.conns.values() {
+            handle.close();
+        }
+        self.conns.clear();
+    }
+
+    fn count_docs(&mut self) {
+        let now = self.hub.docs_in_memory() as i64;
+        self.metrics
+            .documents_in_memory
+            .inc_by(now - self.docs_counted);
+        self.docs_counted = now;
+    }
+}

@@ -1,0 +1,92 @@
+//! Acting on admin commands run from another process: they record events in the database,
+//! and the running relay polls them to close connections and drop purged documents.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::actor::Command;
+use super::conns::Connections;
+use super::groups::Groups;
+use crate::accounts::{self, AdminEventKind};
+use crate::db::Db;
+
+/// How often the event log is read; revocations take effect within this (plus a close).
+const POLL: Duration = Duration::from_millis(250);
+
+pub async fn admin_events(
+    db: Db,
+    groups: Arc<Groups>,
+    connections: Arc<Connections>,
+    shutdown: CancellationToken,
+) {
+    let mut last = match db
+        .call(|conn| Ok(accounts::latest_admin_event(conn)?))
+        .await
+    {
+        Ok(seq) => seq,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the admin event log; revocations will not close live connections");
+            return;
+        }
+    };
+    let mut poll = tokio::time::interval(POLL);
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let after = last;
+        let events = match db
+            .call(move |conn| Ok(accounts::admin_events_after(conn, after)?))
+            .await
+        {
+            Ok(events) => events,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the admin event log");
+                continue;
+            }
+        };
+        for event in events {
+            last = event.seq;
+            act(&event.kind, &groups, &connections);
+        }
+    }
+}
+
+fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
+    match kind {
+        AdminEventKind::DeviceRevoked { device_id } => {
+            let closed = connections.close_where(|c| c.device_id == *device_id);
+            tracing::info!(device = device_id, closed, "device revoked");
+        }
+        AdminEventKind::MemberRemoved {
+            participant_id,
+            group,
+        } => {
+            let closed = connections
+                .close_where(|c| c.participant_id == *participant_id && c.group == *group);
+            tracing::info!(
+                participant = participant_id,
+                group,
+                closed,
+                "member removed"
+            );
+        }
+        AdminEventKind::RoleChanged {
+            participant_id,
+            group,
+            role,
+        } => {
+            // Reconnecting picks up the new role.
+            let closed = connections
+                .close_where(|c| c.participant_id == *participant_id && c.group == *group);
+            tracing::info!(participant = participant_id, group, %role, closed, "role changed");
+        }
+        AdminEventKind::NotePurged { group, doc } => {
+            groups.send_if_running(group, Command::Forget { doc: *doc });
+            tracing::info!(group, %doc, "document purged");
+        }
+    }
+}
