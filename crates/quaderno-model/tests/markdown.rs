@@ -71,6 +71,29 @@ fn importing_the_export_gives_back_the_note() {
 }
 
 #[test]
+fn awkward_bodies_come_back_byte_for_byte() {
+    let bodies = [
+        "",
+        "no newline at the end",
+        "one newline\n",
+        "\n\nleading blank lines",
+        "\n",
+        "---",
+        "---\n",
+        "text\n---\nmore\n---\n",
+        "\r\n---\r\nwindows\r\n",
+        "title: not front matter\n",
+    ];
+    let mut note = read_note(&annas_minutes()).unwrap();
+    for body in bodies {
+        note.body = body.to_owned();
+        let back = from_markdown(&to_markdown(&id(), &note, None)).unwrap();
+        assert_eq!(back.note.body, body);
+        assert_eq!(back.note.title, note.title);
+    }
+}
+
+#[test]
 fn a_file_without_front_matter_is_all_body_titled_by_its_first_heading() {
     let text = "Appunti sparsi\n\n# Incontro di Ravenna\n\nTesto.\n";
     let imported = from_markdown(text).unwrap();
@@ -174,6 +197,7 @@ fn any_text() -> impl Strategy<Value = String> {
         Just("true".to_owned()),
         Just("2024-03-05".to_owned()),
         Just("~".to_owned()),
+        any::<String>(),
     ];
     proptest::collection::vec(pieces, 0..8).prop_map(|p| p.concat())
 }
