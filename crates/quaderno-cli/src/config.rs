@@ -6,6 +6,7 @@ use anyhow::Context;
 use quaderno_client::Notebook;
 
 use crate::args::Cli;
+use crate::output::Format;
 
 /// What the command will use, once the flags are resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,14 @@ impl Config {
             data_dir,
             json: cli.json,
         })
+    }
+
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            Format::Text
+        }
     }
 
     pub fn open_notebook(&self) -> Result<Notebook, quaderno_client::NotebookError> {

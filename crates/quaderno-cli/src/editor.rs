@@ -9,7 +9,7 @@ use serde_json::json;
 use tempfile::NamedTempFile;
 
 use crate::error::UserError;
-use crate::output::Rendered;
+use crate::output::{Format, Rendered};
 
 /// The text after the editor closed.
 #[derive(Debug)]
@@ -67,12 +67,10 @@ pub fn edit(initial: &str) -> anyhow::Result<Edited> {
 }
 
 /// What to say when the editor gave nothing new.
-pub fn nothing_saved(edited: &Edited) -> Rendered {
+pub fn nothing_saved(format: Format, edited: &Edited) -> Rendered {
     debug_assert!(matches!(edited, Edited::Unchanged));
-    Rendered::new(
-        "nothing saved: the text is unchanged",
-        json!({ "saved": false }),
-    )
+    let text = || "nothing saved: the text is unchanged".to_owned();
+    format.render(text, || json!({ "saved": false }))
 }
 
 /// `$EDITOR`, else `$VISUAL`, else `vi`; may carry arguments (`code --wait`).

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let result = Config::resolve(&cli).and_then(|config| commands::run(cli.command, &config));
     match result {
         Ok(rendered) => {
-            rendered.print(json);
+            rendered.print();
             ExitCode::SUCCESS
         }
         Err(error) => ExitCode::from(error::report(&error, json)),

@@ -2,14 +2,14 @@ use quaderno_client::Notebook;
 use serde_json::json;
 
 use crate::editor::{self, Edited};
-use crate::output::Rendered;
 use crate::output::text::short_id;
+use crate::output::{Format, Rendered};
 
-pub fn run(notebook: &mut Notebook, note: &str) -> anyhow::Result<Rendered> {
+pub fn run(format: Format, notebook: &mut Notebook, note: &str) -> anyhow::Result<Rendered> {
     let draft = notebook.draft(note)?;
     let file = match editor::edit(&draft.text)? {
         Edited::Changed(file) => file,
-        unsaved => return Ok(editor::nothing_saved(&unsaved)),
+        unsaved => return Ok(editor::nothing_saved(format, &unsaved)),
     };
     let change = match notebook.save_draft(&draft, &file.text, &file.path) {
         Ok(change) => change,
@@ -23,5 +23,5 @@ pub fn run(notebook: &mut Notebook, note: &str) -> anyhow::Result<Rendered> {
         None => "nothing saved: the note already says that".to_owned(),
     };
     let json = json!({ "id": draft.id, "saved": change.is_some(), "change": change.map(|c| c.to_string()) });
-    Ok(Rendered::new(text, json))
+    Ok(format.render(|| text, || json))
 }

@@ -3,25 +3,28 @@ use quaderno_client::notebook::ExportSelection;
 use serde_json::json;
 
 use crate::args::ExportArgs;
-use crate::output::Rendered;
 use crate::output::json::FileJson;
+use crate::output::{Format, Rendered};
 
-pub fn run(notebook: &Notebook, args: ExportArgs) -> anyhow::Result<Rendered> {
+pub fn run(format: Format, notebook: &Notebook, args: ExportArgs) -> anyhow::Result<Rendered> {
     let selection = match (&args.note, &args.group) {
         (Some(note), _) => ExportSelection::Note(note),
         (None, Some(group)) => ExportSelection::Group(group),
         (None, None) => ExportSelection::All,
     };
     let files = notebook.export(selection, &args.out)?;
-    let mut text: String = files
-        .iter()
-        .map(|f| format!("{}\n", f.path.display()))
-        .collect();
-    text.push_str(&format!(
-        "exported {} notes to {}",
-        files.len(),
-        args.out.display()
-    ));
-    let json: Vec<FileJson<'_>> = files.iter().map(FileJson::from).collect();
-    Ok(Rendered::new(text, json!({ "files": json })))
+    let text = || {
+        let mut text: String = files
+            .iter()
+            .map(|f| format!("{}\n", f.path.display()))
+            .collect();
+        text.push_str(&format!(
+            "exported {} notes to {}",
+            files.len(),
+            args.out.display()
+        ));
+        text
+    };
+    let json = || json!({ "files": files.iter().map(FileJson::from).collect::<Vec<_>>() });
+    Ok(format.render(text, json))
 }

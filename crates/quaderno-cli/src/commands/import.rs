@@ -4,14 +4,14 @@ use quaderno_client::Notebook;
 use quaderno_client::notebook::{ImportOutcome, ImportedNote};
 use serde_json::json;
 
-use crate::output::Rendered;
 use crate::output::json::{ImportedJson, outcome_word};
+use crate::output::{Format, Rendered};
 
 /// In text mode, prints one line per note as soon as it is saved (`created ID PATH`), so that
 /// whoever reads the output knows exactly which notes are safely stored.
-pub fn run(notebook: &mut Notebook, paths: &[PathBuf], json: bool) -> anyhow::Result<Rendered> {
+pub fn run(format: Format, notebook: &mut Notebook, paths: &[PathBuf]) -> anyhow::Result<Rendered> {
     let imported = notebook.import(paths, |note| {
-        if !json {
+        if format == Format::Text {
             println!(
                 "{:9} {} {}",
                 outcome_word(note.outcome),
@@ -20,9 +20,8 @@ pub fn run(notebook: &mut Notebook, paths: &[PathBuf], json: bool) -> anyhow::Re
             );
         }
     })?;
-    let text = summary(&imported);
-    let notes: Vec<ImportedJson<'_>> = imported.iter().map(ImportedJson::from).collect();
-    Ok(Rendered::new(text, json!({ "notes": notes })))
+    let json = || json!({ "notes": imported.iter().map(ImportedJson::from).collect::<Vec<_>>() });
+    Ok(format.render(|| summary(&imported), json))
 }
 
 fn summary(imported: &[ImportedNote]) -> String {

@@ -1,12 +1,12 @@
 use quaderno_client::Notebook;
-use quaderno_client::notebook::{ListFilter, ListedNote};
+use quaderno_client::notebook::{ListFilter, ListedNote, SearchHit};
 
 use crate::args::ListArgs;
-use crate::output::Rendered;
 use crate::output::json::{HitJson, ListedJson};
 use crate::output::text::{short_id, table, title};
+use crate::output::{Format, Rendered};
 
-pub fn list(notebook: &Notebook, args: ListArgs) -> anyhow::Result<Rendered> {
+pub fn list(format: Format, notebook: &Notebook, args: ListArgs) -> anyhow::Result<Rendered> {
     let filter = ListFilter {
         group: args.group,
         tag: args.tag,
@@ -15,26 +15,19 @@ pub fn list(notebook: &Notebook, args: ListArgs) -> anyhow::Result<Rendered> {
         include_deleted: args.deleted,
     };
     let notes = notebook.list(&filter)?;
-    let json: Vec<ListedJson<'_>> = notes.iter().map(ListedJson::from).collect();
-    Ok(Rendered::new(list_text(&notes), json))
+    let json = || notes.iter().map(ListedJson::from).collect::<Vec<_>>();
+    Ok(format.render(|| list_text(&notes), json))
 }
 
-pub fn search(notebook: &Notebook, query: &str, limit: usize) -> anyhow::Result<Rendered> {
+pub fn search(
+    format: Format,
+    notebook: &Notebook,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Rendered> {
     let hits = notebook.search(query, limit)?;
-    let mut text = String::new();
-    for hit in &hits {
-        text.push_str(&format!(
-            "{}  {}\n    {}\n",
-            short_id(&hit.id),
-            title(&hit.title),
-            one_line(&hit.snippet)
-        ));
-    }
-    if hits.is_empty() {
-        text = format!("no note contains every word of \"{query}\"");
-    }
-    let json: Vec<HitJson<'_>> = hits.iter().map(HitJson::from).collect();
-    Ok(Rendered::new(text, json))
+    let json = || hits.iter().map(HitJson::from).collect::<Vec<_>>();
+    Ok(format.render(|| hits_text(&hits, query), json))
 }
 
 fn list_text(notes: &[ListedNote]) -> String {
@@ -56,6 +49,21 @@ fn list_text(notes: &[ListedNote]) -> String {
         })
         .collect();
     table(&rows)
+}
+
+fn hits_text(hits: &[SearchHit], query: &str) -> String {
+    if hits.is_empty() {
+        return format!("no note contains every word of \"{query}\"");
+    }
+    let line = |hit: &SearchHit| {
+        format!(
+            "{}  {}\n    {}\n",
+            short_id(&hit.id),
+            title(&hit.title),
+            one_line(&hit.snippet)
+        )
+    };
+    hits.iter().map(line).collect()
 }
 
 fn one_line(text: &str) -> String {

@@ -18,18 +18,21 @@ use crate::output::Rendered;
 /// Runs one command and returns what to print (import prints as it goes and returns a summary).
 pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
     let mut notebook = config.open_notebook()?;
+    let format = config.format();
     match command {
-        Command::Init { name, city } => init::run(&mut notebook, &name, &city),
-        Command::New(args) => new::run(&mut notebook, args),
-        Command::Edit { note } => edit::run(&mut notebook, &note),
-        Command::Show { note, at } => show::show(&notebook, &note, at.as_deref()),
-        Command::List(args) => list::list(&notebook, args),
-        Command::Search { query, limit } => list::search(&notebook, &query.join(" "), limit),
-        Command::Tag { note, changes } => tag::run(&mut notebook, &note, &changes),
-        Command::Log { note } => show::log(&notebook, &note),
-        Command::Rm { note } => trash::run(&mut notebook, &note, true),
-        Command::Restore { note } => trash::run(&mut notebook, &note, false),
-        Command::Export(args) => export::run(&notebook, args),
-        Command::Import { paths } => import::run(&mut notebook, &paths, config.json),
+        Command::Init { name, city } => init::run(format, &mut notebook, &name, &city),
+        Command::New(args) => new::run(format, &mut notebook, args),
+        Command::Edit { note } => edit::run(format, &mut notebook, &note),
+        Command::Show { note, at } => show::show(format, &notebook, &note, at.as_deref()),
+        Command::List(args) => list::list(format, &notebook, args),
+        Command::Search { query, limit } => {
+            list::search(format, &notebook, &query.join(" "), limit)
+        }
+        Command::Tag { note, changes } => tag::run(format, &mut notebook, &note, &changes),
+        Command::Log { note } => show::log(format, &notebook, &note),
+        Command::Rm { note } => trash::run(format, &mut notebook, &note, true),
+        Command::Restore { note } => trash::run(format, &mut notebook, &note, false),
+        Command::Export(args) => export::run(format, &notebook, args),
+        Command::Import { paths } => import::run(format, &mut notebook, &paths),
     }
 }

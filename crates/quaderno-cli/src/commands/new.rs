@@ -6,10 +6,10 @@ use quaderno_model::{Meeting, NewNote};
 
 use crate::args::NewArgs;
 use crate::editor::{self, Edited};
-use crate::output::Rendered;
 use crate::output::json::NoteJson;
+use crate::output::{Format, Rendered};
 
-pub fn run(notebook: &mut Notebook, args: NewArgs) -> anyhow::Result<Rendered> {
+pub fn run(format: Format, notebook: &mut Notebook, args: NewArgs) -> anyhow::Result<Rendered> {
     let group = args.group.clone();
     let mut new = NewNote {
         title: args.title.unwrap_or_default(),
@@ -38,9 +38,9 @@ pub fn run(notebook: &mut Notebook, args: NewArgs) -> anyhow::Result<Rendered> {
                 Edited::Changed(file) => {
                     notebook.create_from_markdown(&file.text, &file.path, group.as_deref())?
                 }
-                unsaved => return Ok(editor::nothing_saved(&unsaved)),
+                unsaved => return Ok(editor::nothing_saved(format, &unsaved)),
             }
         }
     };
-    Ok(Rendered::new(created.id.clone(), NoteJson::from(&created)))
+    Ok(format.render(|| created.id.clone(), || NoteJson::from(&created)))
 }

@@ -4,19 +4,24 @@ use quaderno_client::Notebook;
 use quaderno_client::notebook::{At, ShownNote};
 use serde_json::json;
 
-use crate::output::Rendered;
 use crate::output::json::{ChangeJson, NoteJson};
 use crate::output::text::{local_time, short_id, table};
+use crate::output::{Format, Rendered};
 
-pub fn show(notebook: &Notebook, note: &str, at: Option<&str>) -> anyhow::Result<Rendered> {
+pub fn show(
+    format: Format,
+    notebook: &Notebook,
+    note: &str,
+    at: Option<&str>,
+) -> anyhow::Result<Rendered> {
     let shown = match at {
         Some(at) => notebook.show_at(note, &at.parse::<At>()?)?,
         None => notebook.show(note)?,
     };
-    Ok(Rendered::new(note_text(&shown), NoteJson::from(&shown)))
+    Ok(format.render(|| note_text(&shown), || NoteJson::from(&shown)))
 }
 
-pub fn log(notebook: &Notebook, note: &str) -> anyhow::Result<Rendered> {
+pub fn log(format: Format, notebook: &Notebook, note: &str) -> anyhow::Result<Rendered> {
     let (shown, history) = notebook.log(note)?;
     let rows: Vec<Vec<String>> = history
         .iter()
@@ -29,17 +34,19 @@ pub fn log(notebook: &Notebook, note: &str) -> anyhow::Result<Rendered> {
             ]
         })
         .collect();
-    let text = format!(
-        "{} ({})\n{}",
-        shown.note.title,
-        short_id(&shown.id),
-        table(&rows)
-    );
-    let changes: Vec<ChangeJson<'_>> = history.iter().map(ChangeJson::from).collect();
-    Ok(Rendered::new(
-        text,
-        json!({ "id": shown.id, "title": shown.note.title, "changes": changes }),
-    ))
+    let text = || {
+        format!(
+            "{} ({})\n{}",
+            shown.note.title,
+            short_id(&shown.id),
+            table(&rows)
+        )
+    };
+    let json = || {
+        let changes: Vec<ChangeJson<'_>> = history.iter().map(ChangeJson::from).collect();
+        json!({ "id": shown.id, "title": shown.note.title, "changes": changes })
+    };
+    Ok(format.render(text, json))
 }
 
 fn note_text(shown: &ShownNote) -> String {

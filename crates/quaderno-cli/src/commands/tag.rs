@@ -1,26 +1,25 @@
 use quaderno_client::Notebook;
 use serde_json::json;
 
-use crate::output::Rendered;
 use crate::output::text::short_id;
+use crate::output::{Format, Rendered};
 
-pub fn run(notebook: &mut Notebook, note: &str, changes: &[String]) -> anyhow::Result<Rendered> {
+pub fn run(
+    format: Format,
+    notebook: &mut Notebook,
+    note: &str,
+    changes: &[String],
+) -> anyhow::Result<Rendered> {
     let (add, remove) = split_changes(changes);
     let listed = notebook.resolve(note)?;
     let tags = notebook.tag(&listed.id, &add, &remove)?;
-    let text = format!(
-        "{}  tags: {}",
-        short_id(&listed.id),
-        if tags.is_empty() {
-            "none".to_owned()
-        } else {
-            tags.join(", ")
-        }
-    );
-    Ok(Rendered::new(
-        text,
-        json!({ "id": listed.id, "tags": tags }),
-    ))
+    let shown = if tags.is_empty() {
+        "none".to_owned()
+    } else {
+        tags.join(", ")
+    };
+    let text = || format!("{}  tags: {shown}", short_id(&listed.id));
+    Ok(format.render(text, || json!({ "id": listed.id, "tags": tags })))
 }
 
 /// `+a` adds `a`, `-a` removes it, a bare `a` adds it.

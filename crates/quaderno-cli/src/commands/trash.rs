@@ -1,14 +1,19 @@
 use quaderno_client::Notebook;
 use serde_json::json;
 
-use crate::output::Rendered;
 use crate::output::text::short_id;
+use crate::output::{Format, Rendered};
 
 /// `rm` (`deleted` = true) and `restore` (false).
-pub fn run(notebook: &mut Notebook, note: &str, deleted: bool) -> anyhow::Result<Rendered> {
+pub fn run(
+    format: Format,
+    notebook: &mut Notebook,
+    note: &str,
+    deleted: bool,
+) -> anyhow::Result<Rendered> {
     let (listed, changed) = notebook.set_deleted(note, deleted)?;
     let id = short_id(&listed.id);
-    let text = match (deleted, changed) {
+    let text = || match (deleted, changed) {
         (true, true) => format!(
             "moved \"{}\" to the bin; bring it back with `quaderno restore {id}`",
             listed.title
@@ -17,7 +22,6 @@ pub fn run(notebook: &mut Notebook, note: &str, deleted: bool) -> anyhow::Result
         (false, true) => format!("restored \"{}\"", listed.title),
         (false, false) => format!("\"{}\" was not in the bin", listed.title),
     };
-    let json =
-        json!({ "id": listed.id, "title": listed.title, "deleted": deleted, "changed": changed });
-    Ok(Rendered::new(text, json))
+    let json = || json!({ "id": listed.id, "title": listed.title, "deleted": deleted, "changed": changed });
+    Ok(format.render(text, json))
 }

@@ -4,26 +4,40 @@
 pub mod json;
 pub mod text;
 
-/// A command's result in both forms; `main` prints the one asked for.
+use serde::Serialize;
+
+/// Which form the person asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// A command's result in the form asked for, ready to print.
 #[derive(Debug)]
-pub struct Rendered {
-    pub text: String,
-    pub json: serde_json::Value,
+pub struct Rendered(String);
+
+impl Format {
+    /// Renders only the form asked for: listing thousands of notes builds one, not both.
+    pub fn render<J: Serialize>(
+        self,
+        text: impl FnOnce() -> String,
+        json: impl FnOnce() -> J,
+    ) -> Rendered {
+        match self {
+            Format::Text => Rendered(text()),
+            Format::Json => {
+                Rendered(serde_json::to_string(&json()).expect("output values serialize"))
+            }
+        }
+    }
 }
 
 impl Rendered {
-    pub fn new(text: impl Into<String>, json: impl serde::Serialize) -> Rendered {
-        Rendered {
-            text: text.into(),
-            json: serde_json::to_value(json).expect("output values serialize"),
-        }
-    }
-
-    pub fn print(&self, json: bool) {
-        if json {
-            println!("{}", self.json);
-        } else if !self.text.is_empty() {
-            println!("{}", self.text.trim_end());
+    pub fn print(&self) {
+        let text = self.0.trim_end();
+        if !text.is_empty() {
+            println!("{text}");
         }
     }
 }

@@ -8,11 +8,10 @@ use super::ListedNote;
 
 /// The columns [`listed_note`] reads, in order, for a query over `notes n`.
 pub(super) const LISTED_COLUMNS: &str = "n.id, n.grp, n.title, n.created_at, n.updated_at, \
-    n.meeting_date, n.place, n.deleted, \
-    (SELECT group_concat(tag, char(31)) FROM note_tags WHERE note_key = n.key)";
+    n.meeting_date, n.place, n.deleted, n.tags";
 
 pub(super) fn listed_note(row: &Row<'_>) -> rusqlite::Result<ListedNote> {
-    let tags: Option<String> = row.get(8)?;
+    let tags: String = row.get(8)?;
     Ok(ListedNote {
         id: row.get(0)?,
         group: row.get(1)?,
@@ -25,9 +24,23 @@ pub(super) fn listed_note(row: &Row<'_>) -> rusqlite::Result<ListedNote> {
             .transpose()?,
         place: row.get(6)?,
         deleted: row.get(7)?,
-        tags: tags.map_or_else(Vec::new, |t| t.split('\u{1f}').map(str::to_owned).collect()),
+        tags: split_tags(&tags),
     })
 }
+
+/// Tags as the `notes.tags` column holds them: joined by the unit separator.
+pub(super) fn joined_tags(tags: &[String]) -> String {
+    tags.join(TAG_SEPARATOR)
+}
+
+fn split_tags(joined: &str) -> Vec<String> {
+    if joined.is_empty() {
+        return Vec::new();
+    }
+    joined.split(TAG_SEPARATOR).map(str::to_owned).collect()
+}
+
+const TAG_SEPARATOR: &str = "\u{1f}";
 
 pub(super) fn time_text(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)

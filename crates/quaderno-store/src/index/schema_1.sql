@@ -15,12 +15,13 @@ CREATE TABLE notes (
     meeting_date TEXT,          -- YYYY-MM-DD
     place TEXT,
     deleted INTEGER NOT NULL DEFAULT 0,
+    -- The tags joined by char(31), so that listing needs no join; note_tags serves filtering.
+    tags TEXT NOT NULL DEFAULT '',
     -- The note's day: its meeting date, else the day it was created. Lists sort and filter on it.
-    day TEXT NOT NULL GENERATED ALWAYS AS (coalesce(meeting_date, substr(created_at, 1, 10))) VIRTUAL
+    day TEXT NOT NULL GENERATED ALWAYS AS (coalesce(meeting_date, substr(created_at, 1, 10))) STORED
 );
 CREATE INDEX notes_by_title ON notes (title);
-CREATE INDEX notes_by_group_day ON notes (grp, day);
-CREATE INDEX notes_by_day ON notes (day);
+CREATE INDEX notes_by_day ON notes (day, created_at);
 
 CREATE TABLE note_tags (
     note_key INTEGER NOT NULL REFERENCES notes (key) ON DELETE CASCADE,

@@ -3,19 +3,19 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::IndexEntry;
-use super::row::{date_text, time_text};
+use super::row::{date_text, joined_tags, time_text};
 use crate::StoreError;
 
 /// Adds or replaces the index rows of one note: its row, its tags and its full text.
 pub fn upsert(conn: &Connection, entry: &IndexEntry) -> Result<(), StoreError> {
     let key: i64 = conn
         .prepare_cached(
-            "INSERT INTO notes (id, grp, title, created_at, updated_at, meeting_date, place, deleted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO notes (id, grp, title, created_at, updated_at, meeting_date, place, deleted, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET grp = excluded.grp, title = excluded.title,
                 created_at = excluded.created_at, updated_at = excluded.updated_at,
                 meeting_date = excluded.meeting_date, place = excluded.place,
-                deleted = excluded.deleted
+                deleted = excluded.deleted, tags = excluded.tags
              RETURNING key",
         )?
         .query_row(
@@ -28,6 +28,7 @@ pub fn upsert(conn: &Connection, entry: &IndexEntry) -> Result<(), StoreError> {
                 entry.meeting_date.as_ref().map(date_text),
                 entry.place,
                 entry.deleted,
+                joined_tags(&entry.tags),
             ],
             |row| row.get(0),
         )?;
