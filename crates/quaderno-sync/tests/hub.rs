@@ -755,3 +755,25 @@ fn regression_heads_only_messages_batched_with_changes_still_get_an_acknowledgem
     assert!(net.acknowledged(bruno, note));
     assert_eq!(net.text(bruno, note).as_deref(), Some("base w0 w1"));
 }
+
+#[test]
+fn a_document_changed_in_storage_behind_the_hub_reaches_its_peers_after_a_reload() {
+    // An admin edits the stored copy (a purge removes an entry from a group's index).
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let index = net.create_doc(anna, "indice");
+    net.share(anna, index);
+    let stored = net.relay_storage.docs.get_mut(&index).unwrap();
+    let (_, body) = automerge::ReadDoc::get(stored, automerge::ROOT, "body")
+        .unwrap()
+        .unwrap();
+    let mut tx = stored.transaction();
+    automerge::transaction::Transactable::splice_text(&mut tx, &body, 0, 0, "[admin] ").unwrap();
+    tx.commit();
+
+    net.relay_input(vec![Input::Reload { doc: index }]);
+    net.run();
+
+    assert_eq!(net.text(anna, index).as_deref(), Some("[admin] indice"));
+}

@@ -45,6 +45,10 @@ pub enum Command {
     Forget {
         doc: DocumentId,
     },
+    /// A document an admin command changed in storage (the group's index after a purge).
+    Reload {
+        doc: DocumentId,
+    },
 }
 
 pub struct GroupActor {
@@ -126,6 +130,7 @@ impl GroupActor {
                     inputs.push(Input::Closed { conn });
                 }
                 Command::Forget { doc } => inputs.push(Input::Forget { doc }),
+                Command::Reload { doc } => inputs.push(Input::Reload { doc }),
             }
         }
         if inputs.is_empty() {

@@ -51,7 +51,26 @@ pub async fn admin_events(
         for event in events {
             last = event.seq;
             act(&event.kind, &groups, &connections);
+            if let AdminEventKind::NotePurged { group, .. } = &event.kind {
+                reload_index(&db, &groups, group).await;
+            }
         }
+    }
+}
+
+/// The purge also removed the note from the group's index document in storage; a running group
+/// must read it again rather than keep serving the copy in memory.
+async fn reload_index(db: &Db, groups: &Groups, group: &str) {
+    let slug = group.to_string();
+    match db.call(move |conn| Ok(accounts::group(conn, &slug)?)).await {
+        Ok(Some(found)) => groups.send_if_running(
+            group,
+            Command::Reload {
+                doc: found.index_doc,
+            },
+        ),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(group, %error, "cannot find the group's index after a purge"),
     }
 }
 

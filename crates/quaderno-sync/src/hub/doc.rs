@@ -28,6 +28,8 @@ pub(super) struct DocSlot {
     /// Client shares and stored changes that arrived while loading.
     pub(super) pending_shares: Vec<ConnId>,
     pub(super) pending_local: Vec<Vec<u8>>,
+    /// Once loaded, every attached peer hears from us (after a reload).
+    pub(super) announce_after_load: bool,
     /// The sync state of each attached connection.
     pub(super) peers: HashMap<ConnId, sync::State>,
     /// Saved sync states by peer storage id, for peers that come back.
@@ -48,6 +50,7 @@ impl DocSlot {
             pending: Vec::new(),
             pending_shares: Vec::new(),
             pending_local: Vec::new(),
+            announce_after_load: false,
             peers: HashMap::new(),
             saved: HashMap::new(),
             waiting: HashSet::new(),
@@ -119,6 +122,11 @@ impl Hub {
             None => {
                 slot.missing = true;
                 slot.may_create = may_create;
+            }
+        }
+        if std::mem::take(&mut slot.announce_after_load) {
+            for conn in slot.peers.keys() {
+                batch.announce(doc, *conn);
             }
         }
         let pending = std::mem::take(&mut slot.pending);
@@ -310,6 +318,23 @@ impl Hub {
                 state.docs.remove(&doc);
                 state.waiting.retain(|d| *d != doc);
             }
+        }
+    }
+
+    /// Drops the content in memory and reads it again; peers hear what changed.
+    pub(super) fn reload(&mut self, doc: DocumentId, out: &mut Output) {
+        let Some(slot) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        slot.doc = None;
+        if slot.peers.is_empty() {
+            self.drop_if_unused(doc);
+            return;
+        }
+        slot.announce_after_load = true;
+        if !slot.loading {
+            slot.loading = true;
+            out.loads.push(doc);
         }
     }
 

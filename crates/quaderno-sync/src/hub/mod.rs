@@ -113,6 +113,9 @@ pub enum Input {
     LocalChanges { doc: DocumentId, changes: Vec<u8> },
     /// Drop a document at once: no more syncing, nothing saved (a purge).
     Forget { doc: DocumentId },
+    /// Storage changed behind the hub's back (an admin edit): read the document again and
+    /// bring its peers up to date.
+    Reload { doc: DocumentId },
     /// Client: send an ephemeral payload (presence) to the peers of a document.
     Broadcast { doc: DocumentId, data: Vec<u8> },
     /// Time passed: unload idle documents.
@@ -197,6 +200,7 @@ impl Hub {
             Input::Share { conn, doc } => self.share(now, conn, doc, batch, out),
             Input::LocalChanges { doc, changes } => self.local_changes(doc, changes, batch),
             Input::Forget { doc } => self.forget(doc),
+            Input::Reload { doc } => self.reload(doc, out),
             Input::Broadcast { doc, data } => self.broadcast(doc, data, out),
             Input::Tick => self.tick(now),
         }
