@@ -125,6 +125,15 @@ impl Peer {
         self.input(vec![Input::LocalChanges { doc, changes }]).await;
     }
 
+    /// Edits a document in storage with `f` and tells the hub, as a local edit does.
+    pub async fn edit(&mut self, doc: DocumentId, f: impl FnOnce(&mut Automerge)) {
+        let stored = self.docs.get_mut(&doc).expect("the peer has the document");
+        let before = stored.get_heads();
+        f(stored);
+        let changes = stored.save_after(&before);
+        self.input(vec![Input::LocalChanges { doc, changes }]).await;
+    }
+
     /// Sends an ephemeral payload to the document's other peers.
     pub async fn broadcast(&mut self, doc: DocumentId, data: &[u8]) {
         self.input(vec![Input::Broadcast {

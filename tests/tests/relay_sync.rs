@@ -386,3 +386,59 @@ async fn a_misbehaving_connection_is_closed_with_an_error_while_others_keep_sync
         "a text frame closes the connection"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_purged_note_leaves_the_index_of_live_peers_and_cannot_be_uploaded_again() {
+    // Anna shares a note that holds a child's name by mistake, and lists it in the group index.
+    let s = Setup::new(&["palermo"]);
+    let anna = s.member("palermo", "editor", "Anna").await;
+    let index: DocumentId = anna.group.index_doc.parse().unwrap();
+    let mut peer = s.connect("palermo", &anna).await;
+    let note = peer.create("Il bambino si chiama ...");
+    peer.share(note).await;
+    peer.share(index).await;
+    assert!(
+        peer.pump_until(WAIT, |p| p
+            .docs
+            .get(&index)
+            .is_some_and(|d| quaderno_model::index_entries(d).is_ok()))
+            .await
+    );
+    let author = quaderno_model::Author {
+        name: "Anna".into(),
+        city: "Palermo".into(),
+    };
+    peer.edit(index, |d| {
+        quaderno_model::add_to_index(d, &note, &author, chrono::Utc::now()).unwrap();
+    })
+    .await;
+    let listed = peer.docs[&index].get_heads();
+    assert!(
+        peer.pump_until(WAIT, |p| p.events.iter().any(
+            |e| matches!(e, quaderno_sync::Event::InSync { heads, .. } if *heads == listed)
+        ))
+        .await
+    );
+
+    // The coordinating body purges it while the relay is serving.
+    s.relay
+        .admin(&["note", "purge", "--group", "palermo", &note.to_string()]);
+
+    // Anna's live index loses the entry, and nobody can fetch or re-upload the note.
+    let gone = |p: &Peer| {
+        p.docs
+            .get(&index)
+            .is_some_and(|d| !quaderno_model::index_entries(d).unwrap().contains(&note))
+    };
+    assert!(
+        peer.pump_until(WAIT, gone).await,
+        "the index still lists the purged note"
+    );
+    peer.append(note, " (ancora)").await;
+    peer.pump_for(Duration::from_millis(300)).await;
+    let bruno = s.member("palermo", "editor", "Bruno").await;
+    let mut bruno_peer = s.connect("palermo", &bruno).await;
+    bruno_peer.share(note).await;
+    assert!(bruno_peer.pump_until(WAIT, |p| p.unavailable(note)).await);
+    assert_eq!(bruno_peer.body(note), None);
+}
