@@ -3,6 +3,7 @@
 //! WebSocket with the same sync engine the client uses.
 
 pub mod bin;
+pub mod cli;
 pub mod js;
 pub mod peer;
 pub mod relay;
