@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: unit, property, and end-to-end tests that start the real
+# quaderno-server and quaderno binaries (built first) and JavaScript automerge-repo peers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d tests/js/node_modules ]; then
+  echo "installing the JavaScript peers used by the interoperability tests (npm ci in tests/js)"
+  npm ci --prefix tests/js --no-audit --no-fund
+fi
+
+cargo build --workspace --bins
+cargo test --workspace "$@"
