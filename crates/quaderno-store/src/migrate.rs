@@ -16,7 +16,12 @@ use crate::StoreError;
 /// [`StoreError::NewerVersion`] before anything is written.
 pub fn migrate(conn: &Connection, component: &str, migrations: &[&str]) -> Result<(), StoreError> {
     let known = migrations.len() as i64;
-    check_not_newer(component, read_version(conn, component)?, known)?;
+    let found = read_version(conn, component)?;
+    check_not_newer(component, found, known)?;
+    if found == known {
+        // Up to date: no write transaction, so opening a store never waits for a writer.
+        return Ok(());
+    }
     loop {
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
         create_versions_table(&tx)?;

@@ -43,29 +43,22 @@ pub fn table(rows: &[Vec<String>]) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let mut out = String::new();
+    let mut out =
+        String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 2 * columns + 1));
     for row in rows {
-        let last = row.len().saturating_sub(1);
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i == last {
-                    cell.clone()
-                } else {
-                    pad(cell, widths[i])
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
+        let line_start = out.len();
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < row.len() {
+                let padding = widths[i] - cell.chars().count() + 2;
+                out.extend(std::iter::repeat_n(' ', padding));
+            }
+        }
+        let trimmed = out[line_start..].trim_end().len();
+        out.truncate(line_start + trimmed);
         out.push('\n');
     }
     out
-}
-
-fn pad(cell: &str, width: usize) -> String {
-    let missing = width - cell.chars().count();
-    format!("{cell}{}", " ".repeat(missing))
 }
 
 #[cfg(test)]
