@@ -307,3 +307,41 @@ fn a_malformed_file_stops_the_import_before_anything_is_saved() {
     assert_eq!((path, *line), (&folder.join("b.md"), 3));
     assert!(notebook.list(&ListFilter::default()).unwrap().is_empty());
 }
+
+#[test]
+fn a_document_changed_elsewhere_is_saved_and_reindexed_in_one_step() {
+    let (_dir, mut notebook) = annas_notebook();
+    let id = notebook.create(&minutes(), None).unwrap().id;
+
+    // A copy of the note changes outside the notebook (as a sync will bring it).
+    let mut doc = notebook.load_doc("personal", &id).unwrap().unwrap();
+    let before = doc.get_heads();
+    let marco = quaderno_model::Author::new("Marco", "Roma");
+    let edit = NoteEdit {
+        add_tags: vec!["approvato".into()],
+        ..NoteEdit::default()
+    };
+    quaderno_model::edit_note(&mut doc, &edit, &marco, chrono::Utc::now()).unwrap();
+
+    assert!(
+        notebook
+            .save_doc_changes("personal", &id, &doc, &before)
+            .unwrap()
+    );
+    assert!(
+        !notebook
+            .save_doc_changes("personal", &id, &doc, &doc.get_heads())
+            .unwrap()
+    );
+
+    let tagged = ListFilter {
+        tag: Some("approvato".into()),
+        ..ListFilter::default()
+    };
+    assert_eq!(notebook.list(&tagged).unwrap()[0].id, id);
+    notebook.reindex("personal", &id).unwrap();
+    assert_eq!(
+        notebook.log(&id).unwrap().1.last().unwrap().author,
+        "Marco (Roma)"
+    );
+}

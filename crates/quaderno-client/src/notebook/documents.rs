@@ -102,3 +102,48 @@ fn last_change_time(doc: &Automerge) -> DateTime<Utc> {
         .unwrap_or(0);
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
+
+impl super::Notebook {
+    /// The Automerge actor this process signs its changes with.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// The document `id` of namespace `ns`, with this process's actor set.
+    pub fn load_doc(&self, ns: &str, id: &str) -> Result<Option<Automerge>, NotebookError> {
+        load_doc(self.store.conn(), &self.actor, ns, id)
+    }
+
+    /// Stores what `doc` gained since `before_heads` (the whole document when the store has
+    /// none of it yet) and re-indexes the note, in one transaction. Returns whether anything
+    /// was written.
+    pub fn save_doc_changes(
+        &mut self,
+        ns: &str,
+        id: &str,
+        doc: &Automerge,
+        before_heads: &[ChangeHash],
+    ) -> Result<bool, NotebookError> {
+        self.store.write(|tx| {
+            let written = if docs::exists(tx, ns, id)? {
+                save_doc_changes(tx, ns, id, doc, before_heads)?
+            } else {
+                save_new_doc(tx, ns, id, doc)?;
+                true
+            };
+            if written {
+                reindex(tx, ns, id, doc)?;
+            }
+            Ok(written)
+        })
+    }
+
+    /// Re-reads the stored document of note `id` in `ns` and brings its index row up to date.
+    pub fn reindex(&mut self, ns: &str, id: &str) -> Result<(), NotebookError> {
+        let actor = self.actor.clone();
+        self.store.write(|tx| {
+            let doc = load_existing_doc(tx, &actor, ns, id)?;
+            reindex(tx, ns, id, &doc).map(drop)
+        })
+    }
+}

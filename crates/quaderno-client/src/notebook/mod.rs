@@ -49,6 +49,7 @@ pub struct Notebook {
 
 impl Notebook {
     /// Opens the notebook kept in `data_dir`, creating the folder and the store if needed.
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(dir = %data_dir.display()))]
     pub fn open(data_dir: &Path) -> Result<Notebook, NotebookError> {
         std::fs::create_dir_all(data_dir).map_err(|source| NotebookError::DataDir {
             path: data_dir.to_owned(),

@@ -45,6 +45,7 @@ pub struct ImportedNote {
 impl Notebook {
     /// Imports the Markdown files among `paths` (folders are searched recursively for `.md`
     /// files), calling `saved` for each note once it is on disk. Returns every imported note.
+    #[tracing::instrument(skip_all, err(level = "debug"), fields(paths = paths.len()))]
     pub fn import(
         &mut self,
         paths: &[PathBuf],
@@ -68,6 +69,7 @@ impl Notebook {
                     .map(|(path, note)| one::import_one(tx, &context, path, note))
                     .collect::<Result<Vec<_>, _>>()
             })?;
+            tracing::debug!(notes = done.len(), "batch committed");
             done.iter().for_each(&mut saved);
             imported.extend(done);
         }
