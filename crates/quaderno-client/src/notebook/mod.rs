@@ -4,7 +4,9 @@
 //! Every write loads the document, changes it through the model and stores the change and the
 //! new index row in one transaction: when a call returns `Ok`, the note is on disk.
 
+mod create;
 mod documents;
+mod draft;
 mod error;
 mod export;
 mod history;
@@ -20,12 +22,14 @@ use quaderno_model::Author;
 use quaderno_store::Store;
 use quaderno_store::index;
 
+pub use create::DERIVED_TITLE_CHARS;
 pub use documents::{index_entry, load_doc, reindex, save_doc_changes, save_new_doc};
+pub use draft::Draft;
 pub use error::{Candidate, NotebookError};
 pub use export::{ExportSelection, ExportedFile, export_file_name};
 pub use history::At;
 pub use import::{ImportOutcome, ImportedNote, markdown_files};
-pub use notes::{Draft, ShownNote};
+pub use notes::ShownNote;
 pub use quaderno_store::index::{ListFilter, ListedNote, SearchHit};
 pub use reference::MIN_PREFIX;
 

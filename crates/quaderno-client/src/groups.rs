@@ -1,0 +1,139 @@
+//! The groups this machine joined, kept in the store: which relay, the role, the group's index
+//! document, and how far the last complete sync got.
+
+use chrono::{DateTime, Utc};
+use quaderno_model::DocumentId;
+use quaderno_store::rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::ClientError;
+use crate::relays::JoinedGroup;
+
+const COMPONENT: &str = "client-sync";
+const MIGRATIONS: &[&str] = &["CREATE TABLE sync_groups (
+        slug TEXT PRIMARY KEY,
+        relay_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        role TEXT NOT NULL,
+        index_doc TEXT NOT NULL,
+        -- The relay's change sequence at the start of the last complete sync.
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        -- Chunks up to this id are known to the relay (or were written by a sync).
+        synced_chunk INTEGER NOT NULL DEFAULT 0,
+        last_complete_sync INTEGER,
+        -- Why the relay refused this device here; syncing stops until the next join.
+        refused TEXT
+    );"];
+
+/// A joined group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub slug: String,
+    pub relay_url: String,
+    pub title: String,
+    pub role: String,
+    pub index_doc: DocumentId,
+    pub last_seq: u64,
+    pub synced_chunk: i64,
+    pub last_complete_sync: Option<DateTime<Utc>>,
+    pub refused: Option<String>,
+}
+
+impl Group {
+    pub fn can_write(&self) -> bool {
+        self.role != "reader"
+    }
+}
+
+/// Creates the table if needed (every process that reads groups calls this once).
+pub fn ensure_schema(conn: &Connection) -> Result<(), ClientError> {
+    quaderno_store::migrate(conn, COMPONENT, MIGRATIONS)?;
+    Ok(())
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<Group>, ClientError> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY slug"))?;
+    let rows = stmt.query_map([], row_to_group)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(conn: &Connection, slug: &str) -> Result<Option<Group>, ClientError> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE slug = ?1"))?;
+    Ok(stmt.query_row([slug], row_to_group).optional()?)
+}
+
+/// Records a group joined on a relay (or refreshes its title and role). A group of the same
+/// name on another relay is refused: notes are addressed by group name on this machine.
+pub fn record(conn: &Connection, relay_url: &str, joined: &JoinedGroup) -> Result<(), ClientError> {
+    if let Some(existing) = get(conn, &joined.slug)?
+        && existing.relay_url != relay_url
+    {
+        return Err(ClientError::GroupOnAnotherRelay {
+            group: joined.slug.clone(),
+            relay: existing.relay_url,
+        });
+    }
+    conn.execute(
+        "INSERT INTO sync_groups (slug, relay_url, title, role, index_doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (slug) DO UPDATE SET title = excluded.title, role = excluded.role,
+             index_doc = excluded.index_doc, refused = NULL",
+        params![
+            joined.slug,
+            relay_url,
+            joined.title,
+            joined.role,
+            joined.index_doc.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// A complete sync of the group finished.
+pub fn set_synced(
+    conn: &Connection,
+    slug: &str,
+    last_seq: u64,
+    synced_chunk: i64,
+    at: DateTime<Utc>,
+) -> Result<(), ClientError> {
+    conn.execute(
+        "UPDATE sync_groups SET last_seq = ?2, synced_chunk = MAX(synced_chunk, ?3),
+             last_complete_sync = ?4 WHERE slug = ?1",
+        params![slug, last_seq as i64, synced_chunk, at.timestamp_millis()],
+    )?;
+    Ok(())
+}
+
+/// The relay refused this device for the group; stop trying until it joins again.
+pub fn set_refused(conn: &Connection, slug: &str, reason: &str) -> Result<(), ClientError> {
+    conn.execute(
+        "UPDATE sync_groups SET refused = ?2 WHERE slug = ?1",
+        params![slug, reason],
+    )?;
+    Ok(())
+}
+
+const SELECT: &str = "SELECT slug, relay_url, title, role, index_doc, last_seq, synced_chunk,
+    last_complete_sync, refused FROM sync_groups";
+
+fn row_to_group(row: &Row<'_>) -> quaderno_store::rusqlite::Result<Group> {
+    let index_doc: String = row.get(4)?;
+    Ok(Group {
+        slug: row.get(0)?,
+        relay_url: row.get(1)?,
+        title: row.get(2)?,
+        role: row.get(3)?,
+        index_doc: index_doc.parse().map_err(|e| {
+            quaderno_store::rusqlite::Error::FromSqlConversionFailure(
+                4,
+                quaderno_store::rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })?,
+        last_seq: row.get::<_, i64>(5)? as u64,
+        synced_chunk: row.get(6)?,
+        last_complete_sync: row
+            .get::<_, Option<i64>>(7)?
+            .and_then(DateTime::from_timestamp_millis),
+        refused: row.get(8)?,
+    })
+}

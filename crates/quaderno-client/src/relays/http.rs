@@ -1,0 +1,184 @@
+//! The relay's HTTP API: joining with an invite, who am I, what changed in a group.
+
+use std::time::Duration;
+
+use quaderno_model::DocumentId;
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// How long one API call may take before the relay counts as unreachable.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No answer at all: network down, relay stopped, wrong address.
+    #[error("cannot reach the relay at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// The relay answered with an error it explains.
+    #[error("the relay refused: {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The relay answered something this version does not understand.
+    #[error("the relay at {url} answered something unexpected ({reason}); is it a Quaderno relay?")]
+    Unexpected { url: String, reason: String },
+}
+
+impl ApiError {
+    /// The token is no good here (revoked device, removed member): retrying will not help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, ApiError::Refused { status, .. } if *status == 401 || *status == 403)
+    }
+}
+
+/// What `POST /v1/join` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Joined {
+    /// Absent when an existing device joined one more group.
+    pub token: Option<String>,
+    pub peer_id: String,
+    pub relay_peer_id: String,
+    pub device: JoinedDevice,
+    pub group: JoinedGroup,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JoinedDevice {
+    pub name: String,
+}
+
+/// A group as the relay describes it to a member.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct JoinedGroup {
+    pub slug: String,
+    pub title: String,
+    pub role: String,
+    pub index_doc: DocumentId,
+}
+
+/// What `GET /v1/me` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    pub peer_id: Option<String>,
+    pub groups: Vec<MeGroup>,
+    pub relay_peer_id: String,
+}
+
+pub type MeGroup = JoinedGroup;
+
+/// What `GET /v1/groups/{group}/changes?since=N` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangesSince {
+    pub docs: Vec<DocumentId>,
+    pub latest: u64,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+    code: String,
+}
+
+/// A client of one relay's API.
+#[derive(Debug, Clone)]
+pub struct RelayApi {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl RelayApi {
+    pub fn new(base: &str) -> RelayApi {
+        crate::init_tls();
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("an HTTP client with default settings builds");
+        RelayApi {
+            base: base.to_string(),
+            http,
+        }
+    }
+
+    /// Redeems an invite: as a new participant and device, or (with `token`) for an existing
+    /// device joining one more group.
+    pub async fn join(
+        &self,
+        code: &str,
+        newcomer: Option<(&str, &str, &str)>,
+        token: Option<&str>,
+    ) -> Result<Joined, ApiError> {
+        let mut body = serde_json::json!({ "code": code });
+        if let Some((name, city, device)) = newcomer {
+            body["name"] = name.into();
+            body["city"] = city.into();
+            body["device"] = device.into();
+        }
+        let mut request = self.http.post(self.url("/v1/join")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        self.answer(request).await
+    }
+
+    pub async fn me(&self, token: &str) -> Result<Me, ApiError> {
+        self.answer(self.http.get(self.url("/v1/me")).bearer_auth(token))
+            .await
+    }
+
+    pub async fn changes(&self, token: &str, group: &str, since: u64) -> Result<ChangesSince, ApiError> {
+        let url = self.url(&format!("/v1/groups/{group}/changes?since={since}"));
+        self.answer(self.http.get(url).bearer_auth(token)).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn answer<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ApiError> {
+        let response = request.send().await.map_err(|e| ApiError::Unreachable {
+            url: self.base.clone(),
+            reason: short_reason(&e),
+        })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ApiError::Unreachable {
+            url: self.base.clone(),
+            reason: short_reason(&e),
+        })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
+                url: self.base.clone(),
+                reason: e.to_string(),
+            });
+        }
+        Err(refusal(status, &bytes))
+    }
+}
+
+fn refusal(status: StatusCode, bytes: &[u8]) -> ApiError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ApiError::Refused {
+            status: status.as_u16(),
+            code: body.code,
+            message: body.error,
+        },
+        Err(_) => ApiError::Refused {
+            status: status.as_u16(),
+            code: "http".into(),
+            message: format!("HTTP {status}"),
+        },
+    }
+}
+
+/// The innermost cause, which says what actually happened ("Connection refused").
+fn short_reason(error: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = error;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    source.to_string()
+}
