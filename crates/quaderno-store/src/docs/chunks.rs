@@ -137,6 +137,39 @@ pub fn changed_since(conn: &Connection, chunk_id: i64) -> Result<Vec<ChangedDoc>
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Every chunk of namespace `ns` written after `chunk_id`, as (document id, chunk id), oldest
+/// first. A process that remembers which chunk ids it wrote itself can tell from this what
+/// other processes wrote.
+pub fn chunks_since(
+    conn: &Connection,
+    ns: &str,
+    chunk_id: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT doc_id, id FROM chunks WHERE ns = ?1 AND id > ?2 ORDER BY id")?;
+    let rows = stmt.query_map(params![ns, chunk_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Moves a document (its chunks and sync states) to another namespace, as when a note leaves
+/// the personal notebook for a group. The chunks get new ids, so pollers see the move.
+pub fn move_to(conn: &Connection, id: &str, from: &str, to: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO chunks (ns, doc_id, kind, bytes)
+         SELECT ?3, doc_id, kind, bytes FROM chunks WHERE ns = ?2 AND doc_id = ?1 ORDER BY id",
+        params![id, from, to],
+    )?;
+    conn.execute(
+        "DELETE FROM chunks WHERE ns = ?2 AND doc_id = ?1",
+        params![id, from],
+    )?;
+    conn.execute(
+        "UPDATE sync_states SET ns = ?3 WHERE ns = ?2 AND doc_id = ?1",
+        params![id, from, to],
+    )?;
+    Ok(())
+}
+
 /// The largest chunk id ever handed out (0 on a fresh file): where a poller starts.
 pub fn latest_chunk_id(conn: &Connection) -> Result<i64, StoreError> {
     let seq = conn
@@ -190,4 +223,30 @@ fn first_bad_chunk(chunks: &[Chunk]) -> Option<i64> {
         .collect::<Vec<_>>()
         .partition_point(|&n| loads(n));
     chunks.get(good).map(|c| c.id)
+}
+
+#[cfg(test)]
+mod move_tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT};
+
+    use super::*;
+
+    #[test]
+    fn a_moved_document_loads_from_its_new_namespace_only_and_gets_new_chunk_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::open_connection(&dir.path().join("s.sqlite3")).unwrap();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "title", "verbale").unwrap();
+        put_snapshot(&conn, "personal", "d1", &doc.save()).unwrap();
+        let before = latest_chunk_id(&conn).unwrap();
+
+        move_to(&conn, "d1", "personal", "palermo").unwrap();
+
+        assert!(load(&conn, "personal", "d1").unwrap().is_none());
+        assert!(load(&conn, "palermo", "d1").unwrap().is_some());
+        let moved = chunks_since(&conn, "palermo", before).unwrap();
+        assert_eq!(moved, vec![("d1".to_string(), before + 1)]);
+        assert!(chunks_since(&conn, "personal", 0).unwrap().is_empty());
+    }
 }

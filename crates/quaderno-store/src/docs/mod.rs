@@ -15,8 +15,8 @@ mod compact;
 mod sync_states;
 
 pub use chunks::{
-    ChangedDoc, Chunk, ChunkKind, append_changes, changed_since, delete, exists, latest_chunk_id,
-    list_ids, load, load_chunks, put_snapshot,
+    ChangedDoc, Chunk, ChunkKind, append_changes, changed_since, chunks_since, delete, exists,
+    latest_chunk_id, list_ids, load, load_chunks, move_to, put_snapshot,
 };
 pub use compact::{ChunkSizes, compact, should_compact};
 pub use sync_states::{put_sync_state, sync_state, sync_states};
