@@ -48,7 +48,8 @@ fn a_killed_import_keeps_every_note_it_reported() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (lines, reported) = mpsc::channel();
+    // Bounded: when the test stops reading, the pipe fills and the import blocks on its output.
+    let (lines, reported) = mpsc::sync_channel(16);
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if lines.send(line).is_err() {
