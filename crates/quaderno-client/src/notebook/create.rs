@@ -86,7 +86,7 @@ impl Notebook {
         })
     }
 
-    fn known_group(&self, group: Option<&str>) -> Result<String, NotebookError> {
+    pub(super) fn known_group(&self, group: Option<&str>) -> Result<String, NotebookError> {
         let group = group.map_or(PERSONAL_GROUP, str::trim);
         if self.groups()?.iter().any(|g| g == group) {
             Ok(group.to_owned())
