@@ -1,11 +1,28 @@
 //! Quaderno's participant engine.
 //!
-//! [`notebook`]: the participant's notes on this machine, kept as Automerge documents in the
-//! local store with an index for listing and search. Everything in it works offline.
+//! - [`notebook`]: the participant's notes on this machine, kept as Automerge documents in the
+//!   local store with an index for listing and search. Everything in it works offline.
+//! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token.
+//! - [`sync`]: syncing the joined groups with their relays, once or live, with presence.
+//! - [`status`](status()): what is synced and what is waiting.
 //!
 //! This crate never prints to the terminal: it returns values and errors, and the `quaderno`
 //! command decides how to show them.
 
+mod error;
+pub mod groups;
+mod join;
 pub mod notebook;
+pub mod relays;
+mod status;
+pub mod sync;
 
+pub use error::ClientError;
+pub use join::{JoinOutcome, join};
 pub use notebook::{Notebook, NotebookError};
+pub use status::{GroupStatus, Status, status};
+
+/// Installs the TLS crypto provider once (the HTTP and WebSocket clients are built without one).
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -69,9 +69,20 @@ pub enum NotebookError {
     DuplicateId { id: String },
 
     #[error(
-        "there is no group `{group}` on this machine: leave out the group to write in your personal notebook"
+        "there is no group `{group}` on this machine: join it with `quaderno join RELAY_URL CODE`, or leave out the group to write in your personal notebook"
     )]
     UnknownGroup { group: String },
+
+    #[error(
+        "\"{title}\" is in group `{group}`; only notes of the personal notebook can be moved into a group"
+    )]
+    NotPersonal { title: String, group: String },
+
+    #[error("\"{title}\" is already in group `{group}`")]
+    AlreadyInGroup { title: String, group: String },
+
+    #[error("{0}")]
+    Client(Box<crate::ClientError>),
 
     #[error(
         "`{input}` is not a change or a time: give a change hash from `quaderno log` (at least 4 characters), a date (2025-03-12) or a date and time (2025-03-12 15:30)"
@@ -114,6 +125,14 @@ pub enum NotebookError {
 }
 
 impl NotebookError {
+    pub(crate) fn from_client(error: crate::ClientError) -> Self {
+        match error {
+            crate::ClientError::Notebook(e) => e,
+            crate::ClientError::Store(e) => NotebookError::from(e),
+            other => NotebookError::Client(Box::new(other)),
+        }
+    }
+
     /// Whether the person can fix this by changing what they asked for (bad input, an unknown
     /// note, a folder they cannot write to), as opposed to a failure of the program or the disk.
     pub fn is_user_error(&self) -> bool {

@@ -61,6 +61,7 @@ impl Notebook {
         })?;
         let path = data_dir.join(STORE_FILE);
         let store = Store::open(&path)?;
+        crate::groups::ensure_schema(store.conn()).map_err(NotebookError::from_client)?;
         let identity = identity::load(store.conn())?;
         Ok(Notebook {
             store,
@@ -102,13 +103,59 @@ impl Notebook {
         reference::resolve(self.store.conn(), reference)
     }
 
-    /// The groups that hold notes on this machine, plus the personal one.
+    /// The personal notebook, the joined groups and any group that holds notes here.
     pub fn groups(&self) -> Result<Vec<String>, NotebookError> {
         let mut groups = index::groups(self.store.conn())?;
-        if !groups.iter().any(|g| g == PERSONAL_GROUP) {
-            groups.insert(0, PERSONAL_GROUP.to_owned());
+        for joined in self.joined_groups()? {
+            if !groups.contains(&joined) {
+                groups.push(joined);
+            }
         }
+        groups.retain(|g| g != PERSONAL_GROUP);
+        groups.sort();
+        groups.insert(0, PERSONAL_GROUP.to_owned());
         Ok(groups)
+    }
+
+    /// The groups joined on a relay.
+    pub fn joined_groups(&self) -> Result<Vec<String>, NotebookError> {
+        let joined = crate::groups::all(self.store.conn()).map_err(NotebookError::from_client)?;
+        Ok(joined.into_iter().map(|g| g.slug).collect())
+    }
+
+    /// Moves a personal note into a joined group: it is shared with the group from the next
+    /// sync on (and within a moment by a running `sync --watch`).
+    pub fn move_to_group(
+        &mut self,
+        reference: &str,
+        group: &str,
+    ) -> Result<ShownNote, NotebookError> {
+        let listed = self.resolve(reference)?;
+        let group = group.trim();
+        if listed.group == group {
+            return Err(NotebookError::AlreadyInGroup {
+                title: listed.title,
+                group: group.to_owned(),
+            });
+        }
+        if listed.group != PERSONAL_GROUP {
+            return Err(NotebookError::NotPersonal {
+                title: listed.title,
+                group: listed.group,
+            });
+        }
+        if !self.joined_groups()?.iter().any(|g| g == group) {
+            return Err(NotebookError::UnknownGroup {
+                group: group.to_owned(),
+            });
+        }
+        let actor = self.actor.clone();
+        let note = self.store.write(|tx| {
+            quaderno_store::docs::move_to(tx, &listed.id, PERSONAL_GROUP, group)?;
+            let doc = documents::load_existing_doc(tx, &actor, group, &listed.id)?;
+            documents::reindex(tx, group, &listed.id, &doc)
+        })?;
+        Ok(notes::shown_in(listed, group, note))
     }
 
     fn author(&self) -> Result<Author, NotebookError> {

@@ -88,6 +88,14 @@ impl Notebook {
     }
 }
 
+/// A note shown in another group than its index row says (just moved there).
+pub(super) fn shown_in(listed: ListedNote, group: &str, note: Note) -> ShownNote {
+    ShownNote {
+        group: group.to_owned(),
+        ..shown(listed, note)
+    }
+}
+
 pub(super) fn shown(listed: ListedNote, note: Note) -> ShownNote {
     ShownNote {
         id: listed.id,

@@ -96,7 +96,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(RELAYS_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(RELAYS_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

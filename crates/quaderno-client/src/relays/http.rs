@@ -130,7 +130,12 @@ impl RelayApi {
             .await
     }
 
-    pub async fn changes(&self, token: &str, group: &str, since: u64) -> Result<ChangesSince, ApiError> {
+    pub async fn changes(
+        &self,
+        token: &str,
+        group: &str,
+        since: u64,
+    ) -> Result<ChangesSince, ApiError> {
         let url = self.url(&format!("/v1/groups/{group}/changes?since={since}"));
         self.answer(self.http.get(url).bearer_auth(token)).await
     }
@@ -139,7 +144,10 @@ impl RelayApi {
         format!("{}{path}", self.base)
     }
 
-    async fn answer<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ApiError> {
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ApiError> {
         let response = request.send().await.map_err(|e| ApiError::Unreachable {
             url: self.base.clone(),
             reason: short_reason(&e),

@@ -55,7 +55,8 @@ pub fn normalize_url(input: &str) -> Result<String, url::ParseError> {
         "ws" | "http" => "http",
         _ => "https",
     };
-    url.set_scheme(scheme).map_err(|()| url::ParseError::EmptyHost)?;
+    url.set_scheme(scheme)
+        .map_err(|()| url::ParseError::EmptyHost)?;
     url.set_query(None);
     url.set_fragment(None);
     Ok(url.as_str().trim_end_matches('/').to_string())
@@ -81,7 +82,10 @@ mod tests {
             ("wss://relay.example.org", "https://relay.example.org"),
             ("ws://127.0.0.1:7878/", "http://127.0.0.1:7878"),
             ("127.0.0.1:7878", "http://127.0.0.1:7878"),
-            ("http://10.0.0.5:7878/quaderno", "http://10.0.0.5:7878/quaderno"),
+            (
+                "http://10.0.0.5:7878/quaderno",
+                "http://10.0.0.5:7878/quaderno",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize_url(input).unwrap(), expected, "{input}");

@@ -1,5 +1,6 @@
 //! Importing Markdown files: a file naming a note that exists here becomes an edit of it,
-//! any other file becomes a new note of the personal notebook (keeping the file's id, if any).
+//! any other file becomes a new note of the chosen group, the personal notebook by default
+//! (keeping the file's id, if any).
 //!
 //! Every file is read and checked before anything is written, so a malformed file stops the
 //! import before it starts, naming the file and line. Notes are then saved in batches of
@@ -44,14 +45,17 @@ pub struct ImportedNote {
 
 impl Notebook {
     /// Imports the Markdown files among `paths` (folders are searched recursively for `.md`
-    /// files), calling `saved` for each note once it is on disk. Returns every imported note.
+    /// files) into `group` (the personal notebook when `None`), calling `saved` for each note
+    /// once it is on disk. Returns every imported note.
     #[tracing::instrument(skip_all, err(level = "debug"), fields(paths = paths.len()))]
     pub fn import(
         &mut self,
         paths: &[PathBuf],
+        group: Option<&str>,
         mut saved: impl FnMut(&ImportedNote),
     ) -> Result<Vec<ImportedNote>, NotebookError> {
         let author = self.author()?;
+        let group = self.known_group(group)?;
         let parsed = markdown_files(paths)?
             .into_iter()
             .map(|path| parse(&path).map(|note| (path, note)))
@@ -61,6 +65,7 @@ impl Notebook {
             let context = one::Context {
                 actor: &self.actor,
                 author: &author,
+                group: &group,
                 now: Utc::now(),
             };
             let done = self.store.write(|tx| {

@@ -10,13 +10,15 @@ use quaderno_store::index::{self, ListedNote};
 use quaderno_store::rusqlite::Connection;
 
 use super::{ImportOutcome, ImportedNote};
+use crate::notebook::NotebookError;
 use crate::notebook::documents::{load_existing_doc, reindex, save_doc_changes, save_new_doc};
-use crate::notebook::{NotebookError, PERSONAL_GROUP};
 
 /// What every note of a batch shares.
 pub(super) struct Context<'a> {
     pub actor: &'a ActorId,
     pub author: &'a Author,
+    /// Where new notes go.
+    pub group: &'a str,
     pub now: DateTime<Utc>,
 }
 
@@ -77,7 +79,7 @@ fn create(
         };
         edit_note(&mut doc, &bin, context.author, context.now)?;
     }
-    save_new_doc(conn, PERSONAL_GROUP, &id, &doc)?;
-    reindex(conn, PERSONAL_GROUP, &id, &doc)?;
+    save_new_doc(conn, context.group, &id, &doc)?;
+    reindex(conn, context.group, &id, &doc)?;
     Ok((id, ImportOutcome::Created))
 }

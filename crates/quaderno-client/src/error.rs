@@ -1,0 +1,99 @@
+//! What can go wrong syncing with relays, each error saying what to do next.
+
+use std::path::PathBuf;
+
+use crate::notebook::NotebookError;
+use crate::relays::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Notebook(#[from] NotebookError),
+
+    #[error(transparent)]
+    Store(#[from] quaderno_store::StoreError),
+
+    #[error("the local store failed: {0}; check free disk space and permissions")]
+    Sqlite(#[from] quaderno_store::rusqlite::Error),
+
+    #[error("cannot use {path}: {message}; fix the file or remove it and join again")]
+    Config { path: PathBuf, message: String },
+
+    #[error(
+        "`{0}` is not a relay address: give one like https://relay.example.org or 127.0.0.1:7878"
+    )]
+    BadRelayUrl(String),
+
+    #[error(
+        "cannot reach the relay at {url} ({reason}); nothing local was changed, try again when online"
+    )]
+    Unreachable { url: String, reason: String },
+
+    #[error(
+        "the relay refused this device for group `{group}` ({reason}); ask the group's coordinator for a new invite, then run `quaderno join`"
+    )]
+    Refused { group: String, reason: String },
+
+    #[error("cannot join: {0}")]
+    Join(ApiError),
+
+    #[error(
+        "group `{group}` is already joined on {relay}; one machine cannot hold two groups of the same name"
+    )]
+    GroupOnAnotherRelay { group: String, relay: String },
+
+    #[error(
+        "this machine has not joined any group yet: run `quaderno join RELAY_URL CODE` with an invite from your coordinator"
+    )]
+    NotJoined,
+
+    #[error(
+        "group `{group}` is not joined on this machine: run `quaderno status` to see the groups, or `quaderno join` with an invite"
+    )]
+    UnknownGroup { group: String },
+
+    #[error(
+        "the relay at {url} broke the sync protocol ({reason}); try again later, and tell its operator if it persists"
+    )]
+    Protocol { url: String, reason: String },
+
+    #[error(
+        "the relay at {url} stopped answering in the middle of a sync; nothing local was lost, try again"
+    )]
+    Stalled { url: String },
+}
+
+impl ClientError {
+    /// The relay could not be reached (or stopped answering): the command should say so and
+    /// exit with its own code; nothing local changed.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Unreachable { .. } | ClientError::Stalled { .. }
+        )
+    }
+
+    /// The person running the command can fix this (as opposed to a broken store).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            ClientError::Notebook(e) => e.is_user_error(),
+            ClientError::Store(_) | ClientError::Sqlite(_) => false,
+            _ => true,
+        }
+    }
+
+    pub(crate) fn from_api(error: ApiError, group: &str) -> ClientError {
+        match error {
+            ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
+            e if e.is_permanent() => ClientError::Refused {
+                group: group.to_string(),
+                reason: e.to_string(),
+            },
+            ApiError::Refused { message, .. } => ClientError::Protocol {
+                url: String::new(),
+                reason: message,
+            },
+            ApiError::Unexpected { url, reason } => ClientError::Protocol { url, reason },
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `quaderno join RELAY_URL CODE`: redeeming an invite for this device.
+
+use std::path::Path;
+
+use crate::ClientError;
+use crate::groups;
+use crate::notebook::{Notebook, NotebookError, STORE_FILE};
+use crate::relays::{self, RelayAccount, RelayApi, Relays};
+
+/// What joining did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinOutcome {
+    pub relay_url: String,
+    pub group: String,
+    pub title: String,
+    pub role: String,
+    /// False when an existing device on this relay joined one more group.
+    pub new_device: bool,
+    pub device: String,
+}
+
+/// Redeems `code` on the relay at `relay_url`. A device already known to that relay joins the
+/// new group with its existing token; otherwise the participant set with `quaderno init`
+/// becomes a new device named `device` (the machine's host name by default).
+pub async fn join(
+    data_dir: &Path,
+    relay_url: &str,
+    code: &str,
+    device: Option<&str>,
+) -> Result<JoinOutcome, ClientError> {
+    let notebook = Notebook::open(data_dir)?;
+    let author = notebook
+        .identity()
+        .cloned()
+        .ok_or(NotebookError::NoIdentity)?;
+    let url = relays::normalize_url(relay_url)
+        .map_err(|_| ClientError::BadRelayUrl(relay_url.to_string()))?;
+    let mut accounts = Relays::load(data_dir)?;
+    let existing = accounts.get(&url).cloned();
+    let device_name = device.map(str::to_string).unwrap_or_else(host_name);
+    let api = RelayApi::new(&url);
+    let answer = match &existing {
+        Some(account) => api.join(code, None, Some(&account.token)).await,
+        None => {
+            api.join(code, Some((&author.name, &author.city, &device_name)), None)
+                .await
+        }
+    }
+    .map_err(|e| match e {
+        relays::ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
+        other => ClientError::Join(other),
+    })?;
+
+    let new_device = answer.token.is_some();
+    let account = match (answer.token, existing) {
+        (Some(token), _) => RelayAccount {
+            url: url.clone(),
+            token,
+            peer_id: answer.peer_id,
+            relay_peer_id: answer.relay_peer_id,
+            device: answer.device.name.clone(),
+        },
+        (None, Some(account)) => account,
+        (None, None) => {
+            return Err(ClientError::Protocol {
+                url,
+                reason: "the relay issued no token for a new device".into(),
+            });
+        }
+    };
+    // The token first: a group recorded without its token could never sync.
+    accounts.upsert(account.clone());
+    accounts.save(data_dir)?;
+    let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
+    groups::ensure_schema(&conn)?;
+    groups::record(&conn, &url, &answer.group)?;
+    Ok(JoinOutcome {
+        relay_url: url,
+        group: answer.group.slug,
+        title: answer.group.title,
+        role: answer.group.role,
+        new_device,
+        device: account.device,
+    })
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "computer".to_string())
+}

@@ -1,0 +1,120 @@
+//! `quaderno status`: the joined groups, whether their relays answer, when they were last fully
+//! synced, and which notes hold changes the relay has not acknowledged yet.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use quaderno_store::docs;
+use quaderno_store::index;
+use quaderno_store::rusqlite::Connection;
+use serde::Serialize;
+
+use crate::ClientError;
+use crate::groups::{self, Group};
+use crate::notebook::STORE_FILE;
+use crate::relays::{RelayApi, Relays};
+
+/// How long `status` waits for a relay before calling it unreachable.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub groups: Vec<GroupStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupStatus {
+    pub group: String,
+    pub title: String,
+    pub relay: String,
+    pub role: String,
+    /// `reachable`, `unreachable`, `refused` (the relay no longer accepts this device), or
+    /// `not checked`.
+    pub relay_state: String,
+    pub last_complete_sync: Option<DateTime<Utc>>,
+    /// Notes with local changes the relay has not acknowledged.
+    pub waiting: Vec<WaitingNote>,
+    pub refused: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WaitingNote {
+    pub id: String,
+    pub title: String,
+}
+
+/// The status of every joined group; `check_relays` asks each relay whether it answers.
+pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, ClientError> {
+    let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
+    groups::ensure_schema(&conn)?;
+    let joined = groups::all(&conn)?;
+    let accounts = Relays::load(data_dir)?;
+    let mut relay_states: BTreeMap<String, String> = BTreeMap::new();
+    if check_relays {
+        let relays: BTreeSet<&str> = joined.iter().map(|g| g.relay_url.as_str()).collect();
+        for url in relays {
+            let state = match accounts.get(url) {
+                Some(account) => check(url, &account.token).await,
+                None => "no token: join again".to_string(),
+            };
+            relay_states.insert(url.to_string(), state);
+        }
+    }
+    let mut statuses = Vec::new();
+    for group in joined {
+        let waiting = waiting_notes(&conn, &group)?;
+        statuses.push(GroupStatus {
+            relay_state: relay_states
+                .get(&group.relay_url)
+                .cloned()
+                .unwrap_or_else(|| "not checked".into()),
+            group: group.slug,
+            title: group.title,
+            relay: group.relay_url,
+            role: group.role,
+            last_complete_sync: group.last_complete_sync,
+            waiting,
+            refused: group.refused,
+        });
+    }
+    Ok(Status { groups: statuses })
+}
+
+async fn check(url: &str, token: &str) -> String {
+    let api = RelayApi::new(url);
+    match tokio::time::timeout(CHECK_TIMEOUT, api.me(token)).await {
+        Ok(Ok(_)) => "reachable".into(),
+        Ok(Err(e)) if e.is_permanent() => "refused".into(),
+        Ok(Err(_)) | Err(_) => "unreachable".into(),
+    }
+}
+
+/// Notes written since the last complete sync whose heads the relay has not acknowledged.
+fn waiting_notes(conn: &Connection, group: &Group) -> Result<Vec<WaitingNote>, ClientError> {
+    let candidates: BTreeSet<String> = docs::chunks_since(conn, &group.slug, group.synced_chunk)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut waiting = Vec::new();
+    for id in candidates {
+        let Some(doc) = docs::load(conn, &group.slug, &id)? else {
+            continue;
+        };
+        let heads = doc.get_heads();
+        let acknowledged = docs::sync_states(conn, &group.slug, &id)?
+            .iter()
+            .any(|(_, state)| state.shared_heads == heads);
+        if acknowledged {
+            continue;
+        }
+        if let Some(note) = index::by_id(conn, &id)? {
+            waiting.push(WaitingNote {
+                id,
+                title: note.title,
+            });
+        }
+    }
+    Ok(waiting)
+}

@@ -1,0 +1,117 @@
+//! Syncing the joined groups with their relays: once (`quaderno sync`) or live
+//! (`quaderno sync --watch`, the web UI).
+
+mod connect;
+mod live;
+mod once;
+pub mod presence;
+mod session;
+
+use serde::Serialize;
+
+use crate::ClientError;
+use crate::groups::Group;
+
+pub use live::{Live, LiveEvent, LiveGroupStatus};
+pub use once::sync_once;
+pub use presence::Present;
+
+/// How far the sync of a group got, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub group: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// What one `quaderno sync` did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct SyncReport {
+    pub groups: Vec<GroupReport>,
+}
+
+impl SyncReport {
+    /// True when no group's relay could be reached at all.
+    pub fn all_unreachable(&self) -> bool {
+        !self.groups.is_empty()
+            && self
+                .groups
+                .iter()
+                .all(|g| matches!(g.outcome, GroupOutcome::Unreachable { .. }))
+    }
+}
+
+/// What the sync of one group did.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    pub group: String,
+    pub relay: String,
+    pub outcome: GroupOutcome,
+    /// Notes (and the index) that received changes from the relay.
+    pub pulled: usize,
+    /// Documents whose local changes the relay now holds.
+    pub pushed: usize,
+    /// Documents compared with the relay.
+    pub checked: usize,
+    /// Notes removed here because the relay purged them.
+    pub removed: usize,
+    /// Protocol messages and API calls exchanged.
+    pub messages: usize,
+    pub seconds: f64,
+}
+
+impl GroupReport {
+    fn new(group: &Group) -> Self {
+        Self {
+            group: group.slug.clone(),
+            relay: group.relay_url.clone(),
+            outcome: GroupOutcome::Synced,
+            pulled: 0,
+            pushed: 0,
+            checked: 0,
+            removed: 0,
+            messages: 0,
+            seconds: 0.0,
+        }
+    }
+
+    fn record(&mut self, session: &session::Session) {
+        self.pulled = session.moved.pulled.len();
+        self.pushed = session.moved.pushed.len();
+        self.removed = session.moved.removed.len();
+        self.checked = session.progress.len();
+    }
+}
+
+/// How the sync of a group ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum GroupOutcome {
+    Synced,
+    /// The relay could not be reached; nothing local changed.
+    Unreachable {
+        reason: String,
+    },
+    /// The relay refused this device for the group; syncing it stops until the next join.
+    Refused {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+impl From<Result<(), ClientError>> for GroupOutcome {
+    fn from(result: Result<(), ClientError>) -> Self {
+        match result {
+            Ok(()) => GroupOutcome::Synced,
+            Err(ClientError::Refused { reason, .. }) => GroupOutcome::Refused { reason },
+            Err(e) if e.is_unreachable() => GroupOutcome::Unreachable {
+                reason: e.to_string(),
+            },
+            Err(e) => GroupOutcome::Failed {
+                reason: e.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! One group's sync session: the client side of the sync hub over one WebSocket, with the
+//! group's namespace of the local store as its storage.
+//!
+//! Everything a frame causes is stored before anything is sent back: received changes, the
+//! note's new index row and the sync state go in one transaction, so a crash never leaves the
+//! relay believing we hold what we do not, nor the index disagreeing with the documents.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use automerge::{ActorId, Automerge};
+use futures_util::SinkExt;
+use futures_util::stream::SplitSink;
+use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries};
+use quaderno_store::docs;
+use quaderno_store::index;
+use quaderno_store::rusqlite::Connection;
+use quaderno_sync::{
+    ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Output, PeerId, PeerMetadata,
+    Side, Write,
+};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::connect::Socket;
+use super::presence::Presence;
+use crate::ClientError;
+use crate::groups::Group;
+use crate::notebook::reindex;
+
+/// The only connection of a client session, as the hub numbers it.
+pub(super) const CONN: ConnId = ConnId(1);
+
+/// Where a shared document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Progress {
+    Waiting,
+    InSync,
+    Unavailable,
+}
+
+/// What a session moved, for the report.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Moved {
+    /// Documents that received changes from the relay.
+    pub pulled: HashSet<DocumentId>,
+    /// Documents whose local changes the relay now holds.
+    pub pushed: HashSet<DocumentId>,
+    /// Local documents the relay refused because they were purged there: removed here too.
+    pub removed: HashSet<DocumentId>,
+}
+
+pub(super) struct Session {
+    pub group: Group,
+    pub conn: Connection,
+    hub: Hub,
+    sink: SplitSink<Socket, WsMessage>,
+    pub progress: HashMap<DocumentId, Progress>,
+    /// Documents loaded with changes the relay had not acknowledged: pushed once in sync.
+    unacknowledged: HashSet<DocumentId>,
+    /// Chunk ids this session wrote, as (after, up to) ranges: our own writes, not local edits.
+    own_chunks: Vec<(i64, i64)>,
+    relay_key: Option<String>,
+    pub moved: Moved,
+    /// Documents changed by the relay since the last [`Session::drain_changes`].
+    recent_changes: Vec<DocumentId>,
+    /// Documents someone's presence was heard in since the last [`Session::drain_presence`].
+    recent_presence: Vec<DocumentId>,
+    pub presence: Presence,
+    pub joined: bool,
+    actor: ActorId,
+}
+
+impl Session {
+    pub fn new(
+        group: Group,
+        conn: Connection,
+        sink: SplitSink<Socket, WsMessage>,
+        peer_id: &str,
+        actor: ActorId,
+    ) -> Session {
+        let storage_id = quaderno_store::settings::get(&conn, "storage_id")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| peer_id.to_string());
+        let config = HubConfig::new(
+            Side::Client,
+            PeerId::new(peer_id),
+            PeerMetadata {
+                storage_id: Some(storage_id),
+                is_ephemeral: false,
+            },
+            format!("{:016x}", rand::random::<u64>()),
+        );
+        Session {
+            group,
+            conn,
+            hub: Hub::new(config),
+            sink,
+            progress: HashMap::new(),
+            unacknowledged: HashSet::new(),
+            own_chunks: Vec::new(),
+            relay_key: None,
+            moved: Moved::default(),
+            recent_changes: Vec::new(),
+            recent_presence: Vec::new(),
+            presence: Presence::default(),
+            joined: false,
+            actor,
+        }
+    }
+
+    /// Sends `join`.
+    pub async fn open(&mut self) -> Result<(), ClientError> {
+        let opened = Input::Opened {
+            conn: CONN,
+            policy: ConnPolicy::default(),
+        };
+        self.input(vec![opened]).await
+    }
+
+    /// Starts syncing documents; each is tracked until the relay is in sync or says it has none.
+    pub async fn share(
+        &mut self,
+        docs: impl IntoIterator<Item = DocumentId>,
+    ) -> Result<(), ClientError> {
+        let mut inputs = Vec::new();
+        for doc in docs {
+            if self.progress.contains_key(&doc) {
+                continue;
+            }
+            self.progress.insert(doc, Progress::Waiting);
+            inputs.push(Input::Share { conn: CONN, doc });
+        }
+        if inputs.is_empty() {
+            return Ok(());
+        }
+        self.input(inputs).await
+    }
+
+    /// A frame from the relay.
+    pub async fn frame(&mut self, bytes: Vec<u8>) -> Result<(), ClientError> {
+        self.input(vec![Input::Frame { conn: CONN, bytes }]).await
+    }
+
+    /// Changes already in the store (made by this or another process) to pass on.
+    pub async fn local_changes(
+        &mut self,
+        doc: DocumentId,
+        changes: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        if self.hub.doc(&doc).is_none() {
+            return self.share([doc]).await;
+        }
+        self.progress.insert(doc, Progress::Waiting);
+        self.unacknowledged.insert(doc);
+        self.input(vec![Input::LocalChanges { doc, changes }])
+            .await?;
+        self.reindex_from_memory(doc)
+    }
+
+    /// Sends an ephemeral payload to the other peers of a document.
+    pub async fn broadcast(&mut self, doc: DocumentId, data: Vec<u8>) -> Result<(), ClientError> {
+        self.input(vec![Input::Broadcast { doc, data }]).await
+    }
+
+    /// Unloads documents nobody touched for a while.
+    pub async fn tick(&mut self) -> Result<(), ClientError> {
+        self.input(vec![Input::Tick]).await
+    }
+
+    /// Documents the relay changed since the last call.
+    pub fn drain_changes(&mut self) -> Vec<DocumentId> {
+        let mut changed = std::mem::take(&mut self.recent_changes);
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
+
+    /// Documents whose presence changed since the last call.
+    pub fn drain_presence(&mut self) -> Vec<DocumentId> {
+        let mut heard = std::mem::take(&mut self.recent_presence);
+        heard.sort_unstable();
+        heard.dedup();
+        heard
+    }
+
+    /// Every shared document is in sync or unavailable.
+    pub fn settled(&self) -> bool {
+        self.progress.values().all(|p| *p != Progress::Waiting)
+    }
+
+    /// True if the chunk was written by this session (a received change), not a local edit.
+    pub fn wrote(&self, chunk: i64) -> bool {
+        self.own_chunks
+            .iter()
+            .any(|(after, upto)| chunk > *after && chunk <= *upto)
+    }
+
+    /// Counts chunk ids after `after` up to `upto` as written by this session.
+    pub fn wrote_chunks(&mut self, after: i64, upto: i64) {
+        if upto > after {
+            self.own_chunks.push((after, upto));
+        }
+    }
+
+    /// Forgets ranges at or below `chunk`: the caller will not ask about them again.
+    pub fn forget_chunks_upto(&mut self, chunk: i64) {
+        self.own_chunks.retain(|(_, upto)| *upto > chunk);
+    }
+
+    /// The relay's connection ended: saves every sync state.
+    pub async fn close(&mut self) -> Result<(), ClientError> {
+        let out = self
+            .hub
+            .handle(Instant::now(), [Input::Closed { conn: CONN }]);
+        self.store(out.writes)?;
+        let _ = self.sink.close().await;
+        Ok(())
+    }
+
+    async fn input(&mut self, inputs: Vec<Input>) -> Result<(), ClientError> {
+        let mut out = self.hub.handle(Instant::now(), inputs);
+        loop {
+            let loads = std::mem::take(&mut out.loads);
+            self.carry_out(out).await?;
+            if loads.is_empty() {
+                return Ok(());
+            }
+            let mut loaded = Vec::with_capacity(loads.len());
+            for doc in loads {
+                loaded.push(self.load(doc)?);
+            }
+            out = self.hub.handle(Instant::now(), loaded);
+        }
+    }
+
+    async fn carry_out(&mut self, out: Output) -> Result<(), ClientError> {
+        let Output {
+            writes,
+            sends,
+            closes,
+            events,
+            ..
+        } = out;
+        self.store(writes)?;
+        for (_, frame) in sends {
+            self.sink
+                .send(WsMessage::Binary(frame.into()))
+                .await
+                .map_err(|e| ClientError::Unreachable {
+                    url: self.group.relay_url.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
+        for event in events {
+            self.event(event)?;
+        }
+        if !closes.is_empty() {
+            return Err(ClientError::Protocol {
+                url: self.group.relay_url.clone(),
+                reason: "the relay sent something this client cannot accept".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, doc: DocumentId) -> Result<Input, ClientError> {
+        let id = doc.to_string();
+        let found = match docs::load(&self.conn, &self.group.slug, &id)? {
+            Some(mut automerge) => {
+                automerge.set_actor(self.actor.clone());
+                let sync_states: Vec<(String, automerge::sync::State)> =
+                    docs::sync_states(&self.conn, &self.group.slug, &id)?
+                        .into_iter()
+                        .filter(|(key, _)| Some(key) == self.relay_key.as_ref())
+                        .collect();
+                let heads = automerge.get_heads();
+                let acknowledged = sync_states.first().map(|(_, s)| s.shared_heads.clone());
+                if !heads.is_empty() && acknowledged.as_ref() != Some(&heads) {
+                    self.unacknowledged.insert(doc);
+                }
+                Some(LoadedDoc {
+                    doc: automerge,
+                    sync_states,
+                })
+            }
+            None => None,
+        };
+        Ok(Input::Loaded {
+            doc,
+            found,
+            may_create: true,
+        })
+    }
+
+    /// Stores what the hub asks, in one transaction, with the index rows of changed notes.
+    fn store(&mut self, writes: Vec<Write>) -> Result<(), ClientError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        let before = docs::latest_chunk_id(&tx)?;
+        for write in &writes {
+            match write {
+                Write::Changes { doc, bytes, .. } => {
+                    docs::append_changes(&tx, &self.group.slug, &doc.to_string(), bytes)?;
+                    if let Some(automerge) = self.hub.doc(doc) {
+                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                    }
+                }
+                Write::SyncState {
+                    doc,
+                    storage_id,
+                    state,
+                } => docs::put_sync_state(
+                    &tx,
+                    &self.group.slug,
+                    &doc.to_string(),
+                    storage_id,
+                    state,
+                )?,
+            }
+        }
+        let after = docs::latest_chunk_id(&tx)?;
+        tx.commit()?;
+        self.wrote_chunks(before, after);
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event) -> Result<(), ClientError> {
+        match event {
+            Event::Joined { metadata, .. } => {
+                self.joined = true;
+                self.relay_key = metadata.and_then(|m| m.storage_id);
+            }
+            Event::InSync { doc, .. } => {
+                if self.unacknowledged.remove(&doc) {
+                    self.moved.pushed.insert(doc);
+                }
+                self.progress.insert(doc, Progress::InSync);
+            }
+            Event::DocChanged { doc, .. } => {
+                self.moved.pulled.insert(doc);
+                self.recent_changes.push(doc);
+            }
+            Event::DocUnavailable { doc, .. } => self.unavailable(doc)?,
+            Event::Ephemeral {
+                doc, sender, data, ..
+            } => {
+                self.presence
+                    .heard(doc, sender.as_str(), &data, Instant::now());
+                self.recent_presence.push(doc);
+            }
+            Event::RemoteError { message, .. } => {
+                return Err(ClientError::Protocol {
+                    url: self.group.relay_url.clone(),
+                    reason: message,
+                });
+            }
+            Event::Rejected { reason, .. } => {
+                return Err(ClientError::Protocol {
+                    url: self.group.relay_url.clone(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The relay has no such document. For one we hold and may write, that means the relay
+    /// refuses it: it was purged there, and is removed here too.
+    fn unavailable(&mut self, doc: DocumentId) -> Result<(), ClientError> {
+        self.progress.insert(doc, Progress::Unavailable);
+        let held = self
+            .hub
+            .doc(&doc)
+            .is_some_and(|d| !d.get_heads().is_empty());
+        if held && self.group.can_write() && doc != self.group.index_doc {
+            let id = doc.to_string();
+            let tx = self.conn.transaction()?;
+            docs::delete(&tx, &self.group.slug, &id)?;
+            index::remove(&tx, &id)?;
+            tx.commit()?;
+            self.moved.removed.insert(doc);
+            tracing::info!(group = %self.group.slug, doc = %id, "removed a note the relay purged");
+        }
+        Ok(())
+    }
+
+    /// Notes the group's index lists that this machine does not hold yet.
+    pub fn listed_but_missing(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let Some(index) = self.hub.doc(&self.group.index_doc) else {
+            return Ok(Vec::new());
+        };
+        let mut missing = Vec::new();
+        for note in index_entries(index).unwrap_or_default() {
+            if !self.progress.contains_key(&note)
+                && !docs::exists(&self.conn, &self.group.slug, &note.to_string())?
+            {
+                missing.push(note);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// The index after changes folded in from elsewhere: our copy in memory has them all.
+    fn reindex_from_memory(&self, doc: DocumentId) -> Result<(), ClientError> {
+        if let Some(automerge) = self.hub.doc(&doc) {
+            index_note(&self.conn, &self.group.slug, &doc, automerge)?;
+        }
+        Ok(())
+    }
+}
+
+/// Updates the index row of a note (other documents, like the group index, have none).
+fn index_note(
+    conn: &Connection,
+    group: &str,
+    doc: &DocumentId,
+    automerge: &Automerge,
+) -> Result<(), ClientError> {
+    if matches!(doc_kind(automerge), DocKind::Note) {
+        reindex(conn, group, &doc.to_string(), automerge)?;
+    }
+    Ok(())
+}
