@@ -117,13 +117,69 @@ Accents and case do not matter: citta finds città.")]
     /// Read Markdown files (or folders of them) into your notebook.
     #[command(
         after_help = "A file whose id names a note you have updates that note; any other file
-becomes a new note of your personal notebook. Every file is checked before anything is saved.
+becomes a new note of your personal notebook (or of --group). Every file is checked before
+anything is saved.
 
-Example:\n  quaderno import ./verbali notes/idea.md"
+Examples:\n  quaderno import ./verbali notes/idea.md\n  quaderno import ./verbali --group palermo"
     )]
     Import {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Put new notes in this joined group instead of the personal notebook.
+        #[arg(long, value_name = "GROUP")]
+        group: Option<String>,
+    },
+
+    /// Join a group on a relay with an invite code from its coordinator.
+    #[command(after_help = "Examples:
+  quaderno join https://quaderno.example.org 7K2M-QX9D-4HNP-RT3V
+  quaderno join 127.0.0.1:7878 7K2M-QX9D-4HNP-RT3V --device \"portatile ufficio\"
+
+Joining a second group on the same relay uses this computer's existing registration.
+Run `quaderno init` first: your name and city are what the group sees.")]
+    Join {
+        /// The relay's address, e.g. https://quaderno.example.org
+        relay: String,
+        /// The invite code, e.g. 7K2M-QX9D-4HNP-RT3V (case and dashes do not matter).
+        code: String,
+        /// A name for this computer in the group's device list [default: its host name].
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+    },
+
+    /// Exchange changes with the relays of every joined group, once or (--watch) continuously.
+    #[command(after_help = "Examples:
+  quaderno sync              # once: pull and push, then stop
+  quaderno sync --watch      # stay connected, reconnect by itself; Ctrl-C to stop
+
+Exit codes: 0 synced, 3 a relay could not be reached (nothing local is changed),
+2 a relay refused this computer (ask for a new invite), 1 anything else.")]
+    Sync {
+        /// Stay connected: apply incoming changes as they come and push local ones at once.
+        #[arg(long)]
+        watch: bool,
+    },
+
+    /// Show the joined groups, their relays, and what is waiting to be synced.
+    #[command(
+        after_help = "Example:\n  quaderno status\n  quaderno status --offline    # without asking the relays"
+    )]
+    Status {
+        /// Do not contact the relays (their state shows as \"not checked\").
+        #[arg(long)]
+        offline: bool,
+    },
+
+    /// Move a note of your personal notebook into a joined group, to share it.
+    #[command(
+        name = "move",
+        after_help = "Example:\n  quaderno move \"Terzo incontro\" --group palermo"
+    )]
+    Move {
+        note: String,
+        /// The joined group (see `quaderno status`).
+        #[arg(long, value_name = "GROUP")]
+        group: String,
     },
 }
 

@@ -9,8 +9,13 @@ use crate::output::{Format, Rendered};
 
 /// In text mode, prints one line per note as soon as it is saved (`created ID PATH`), so that
 /// whoever reads the output knows exactly which notes are safely stored.
-pub fn run(format: Format, notebook: &mut Notebook, paths: &[PathBuf]) -> anyhow::Result<Rendered> {
-    let imported = notebook.import(paths, |note| {
+pub fn run(
+    format: Format,
+    notebook: &mut Notebook,
+    paths: &[PathBuf],
+    group: Option<&str>,
+) -> anyhow::Result<Rendered> {
+    let imported = notebook.import(paths, group, |note| {
         if format == Format::Text {
             println!(
                 "{:9} {} {}",

@@ -5,9 +5,13 @@ mod edit;
 mod export;
 mod import;
 mod init;
+mod join;
 mod list;
+mod move_note;
 mod new;
 mod show;
+mod status;
+mod sync;
 mod tag;
 mod trash;
 
@@ -33,6 +37,25 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Rm { note } => trash::run(format, &mut notebook, &note, true),
         Command::Restore { note } => trash::run(format, &mut notebook, &note, false),
         Command::Export(args) => export::run(format, &notebook, args),
-        Command::Import { paths } => import::run(format, &mut notebook, &paths),
+        Command::Import { paths, group } => {
+            import::run(format, &mut notebook, &paths, group.as_deref())
+        }
+        Command::Join {
+            relay,
+            code,
+            device,
+        } => join::run(config, &relay, &code, device.as_deref()),
+        Command::Sync { watch: false } => sync::once(config),
+        Command::Sync { watch: true } => sync::watch(config),
+        Command::Status { offline } => status::run(config, offline),
+        Command::Move { note, group } => move_note::run(format, &mut notebook, &note, &group),
     }
+}
+
+/// The async runtime for the commands that talk to relays.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -34,6 +34,11 @@ impl Format {
 }
 
 impl Rendered {
+    /// Nothing to print (the command printed as it went).
+    pub fn empty() -> Self {
+        Rendered(String::new())
+    }
+
     pub fn print(&self) {
         let text = self.0.trim_end();
         if !text.is_empty() {

@@ -1,0 +1,54 @@
+use quaderno_client::{GroupStatus, status};
+
+use crate::config::Config;
+use crate::output::Rendered;
+
+pub fn run(config: &Config, offline: bool) -> anyhow::Result<Rendered> {
+    let status = super::runtime()?.block_on(status(&config.data_dir, !offline))?;
+    let text = || {
+        if status.groups.is_empty() {
+            return "No group joined yet: your notes are in your personal notebook.\nJoin a group with `quaderno join RELAY_URL CODE`.".to_string();
+        }
+        status
+            .groups
+            .iter()
+            .map(group_text)
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    Ok(config.format().render(text, || &status))
+}
+
+fn group_text(g: &GroupStatus) -> String {
+    let synced = g
+        .last_complete_sync
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "never".into());
+    let mut lines = vec![
+        format!("{} ({}), {} on {}", g.group, g.title, g.role, g.relay),
+        format!("  relay:          {}", g.relay_state),
+        format!("  last full sync: {synced}"),
+    ];
+    if let Some(reason) = &g.refused {
+        lines.push(format!(
+            "  refused:        {reason} (ask for a new invite, then `quaderno join`)"
+        ));
+    }
+    if g.waiting.is_empty() {
+        lines.push("  waiting:        nothing, the relay holds every local change".into());
+    } else {
+        lines.push(format!(
+            "  waiting:        {} note(s) with changes the relay has not acknowledged",
+            g.waiting.len()
+        ));
+        for note in &g.waiting {
+            let short: String = note.id.chars().take(8).collect();
+            lines.push(format!("    {short}  {}", note.title));
+        }
+    }
+    lines.join("\n")
+}
