@@ -6,6 +6,7 @@ pub mod bin;
 pub mod cli;
 pub mod js;
 pub mod peer;
+pub mod proxy;
 pub mod relay;
 
 /// Installs the TLS crypto provider once (reqwest and tungstenite are built without one).
