@@ -395,6 +395,22 @@ fn a_connected_peer_breaking_the_rules_is_closed_and_the_others_go_on() {
             },
             "not a valid automerge change",
         ),
+        (
+            // Regression: automerge 0.12 divided by zero on it and the relay's hub panicked.
+            "a bloom filter with entries but no bits",
+            |doc| {
+                // A V1 sync message whose one `have` holds a filter of 1 entry, 0 bits.
+                let data = vec![0x42, 0, 0, 1, 0, 3, 1, 0, 7, 0];
+                Message::Sync {
+                    sender: PeerId::new("anna"),
+                    target: PeerId::new("relay"),
+                    document: doc,
+                    data,
+                }
+                .encode()
+            },
+            "bloom filter has entries but no bits",
+        ),
     ];
     for (name, frame, expected) in cases {
         let mut net = Net::new();

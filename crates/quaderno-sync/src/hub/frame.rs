@@ -105,6 +105,9 @@ impl Hub {
         out: &mut Output,
     ) {
         match sync::Message::decode(data) {
+            Ok(message) if let Err(reason) = super::bloom::check(&message) => {
+                self.reject(conn, &reason, out)
+            }
             Ok(message) => {
                 let incoming = Incoming {
                     conn,

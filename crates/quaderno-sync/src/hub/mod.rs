@@ -12,6 +12,7 @@
 //! lets a relay keep up with a meeting of typists (DESIGN.md, "Sync").
 
 mod apply;
+mod bloom;
 mod conn;
 mod doc;
 mod ephemeral;
