@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use quaderno_sync::PeerId;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -119,6 +120,13 @@ pub async fn run(
     println!("quaderno-server listening on http://{addr}");
     tracing::info!(%addr, peer_id = %state.peer_id, "relay listening");
 
+    // Sync messages are small and interactive: send each at once rather than wait for the
+    // peer to acknowledge the previous one (Nagle's algorithm).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot disable Nagle's algorithm on a connection");
+        }
+    });
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
