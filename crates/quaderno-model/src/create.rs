@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::authors::record_author;
 use crate::commit::commit;
 use crate::tags::{normalize_names, normalize_place, normalize_tags};
-use crate::{Author, Meeting, ModelError, NOTE_SCHEMA_VERSION, NewNote, schema};
+use crate::{Author, Meeting, ModelError, NewNote, schema};
 
 /// A new note document holding `new`, created by `author` at `now`, in one
 /// change with a random actor. Fails only on a tag that cannot be stored.
@@ -23,7 +23,7 @@ pub fn create_note(
     let actor = doc.get_actor().clone();
     let mut tx = doc.transaction();
     tx.put(ROOT, schema::TYPE, schema::NOTE_TYPE)?;
-    tx.put(ROOT, schema::SCHEMA, NOTE_SCHEMA_VERSION)?;
+    tx.put(ROOT, schema::SCHEMA, schema::version_value())?;
     put_text(&mut tx, &ROOT, schema::TITLE, &new.title)?;
     put_text(&mut tx, &ROOT, schema::BODY, &new.body)?;
     put_name_set(&mut tx, &ROOT, schema::TAGS, &tags)?;

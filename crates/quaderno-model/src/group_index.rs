@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::commit::commit;
 use crate::kind::{DocKind, expect_kind};
 use crate::view::{Field, View};
-use crate::{Author, DocumentId, ModelError, NOTE_SCHEMA_VERSION, schema};
+use crate::{Author, DocumentId, ModelError, schema};
 
 /// A new, empty index for the group `group`.
 pub fn create_group_index(group: &str, now: DateTime<Utc>) -> Automerge {
@@ -15,7 +15,7 @@ pub fn create_group_index(group: &str, now: DateTime<Utc>) -> Automerge {
     let mut tx = doc.transaction();
     let written: Result<(), automerge::AutomergeError> = (|| {
         tx.put(ROOT, schema::TYPE, schema::GROUP_INDEX_TYPE)?;
-        tx.put(ROOT, schema::SCHEMA, NOTE_SCHEMA_VERSION)?;
+        tx.put(ROOT, schema::SCHEMA, schema::version_value())?;
         tx.put(ROOT, schema::GROUP, group)?;
         tx.put_object(ROOT, schema::NOTES, ObjType::Map)?;
         Ok(())

@@ -34,12 +34,20 @@ pub fn doc_kind(doc: &Automerge) -> DocKind {
 
 pub(crate) fn kind_in(view: View<'_>) -> DocKind {
     match view.field(&ROOT, schema::TYPE) {
-        Ok(Field::Scalar(ScalarValue::Str(t))) => match t.as_str() {
-            schema::NOTE_TYPE => DocKind::Note,
-            schema::GROUP_INDEX_TYPE => DocKind::GroupIndex,
-            _ => DocKind::Unknown,
-        },
         Ok(Field::Missing) => kind_from_fields(view),
+        // JavaScript clients store every string as collaborative text, `type` included.
+        Ok(Field::Scalar(ScalarValue::Str(_)) | Field::Object(automerge::ObjType::Text, _)) => {
+            match view
+                .string(&ROOT, schema::TYPE, "type")
+                .ok()
+                .flatten()
+                .as_deref()
+            {
+                Some(schema::NOTE_TYPE) => DocKind::Note,
+                Some(schema::GROUP_INDEX_TYPE) => DocKind::GroupIndex,
+                _ => DocKind::Unknown,
+            }
+        }
         _ => DocKind::Unknown,
     }
 }

@@ -26,3 +26,9 @@ pub(crate) const ADDED_BY: &str = "added_by";
 
 /// How meeting dates are written.
 pub(crate) const DATE_FORMAT: &str = "%Y-%m-%d";
+
+/// The schema version as written: a signed integer, which JavaScript reads as a plain number
+/// (an unsigned one would reach it as a BigInt).
+pub(crate) fn version_value() -> automerge::ScalarValue {
+    automerge::ScalarValue::Int(crate::NOTE_SCHEMA_VERSION as i64)
+}

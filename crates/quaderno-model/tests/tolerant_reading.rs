@@ -199,3 +199,23 @@ fn tags_set_to_false_do_not_count() {
     });
     assert_eq!(read_note(&doc).unwrap().tags, ["kept"]);
 }
+
+/// How JavaScript automerge 3 writes `{ type: "…", … }`: every string becomes a text object.
+fn with_text_type(kind: &str) -> Automerge {
+    written_by_another_app(|tx| {
+        let text = tx.put_object(ROOT, "type", ObjType::Text).unwrap();
+        tx.splice_text(&text, 0, 0, kind).unwrap();
+        tx.put(ROOT, "schema", ScalarValue::Int(1)).unwrap();
+        let notes = tx.put_object(ROOT, "notes", ObjType::Map).unwrap();
+        let _ = notes;
+    })
+}
+
+#[test]
+fn regression_a_type_written_as_text_by_a_javascript_client_is_recognised() {
+    let index = with_text_type("quaderno/group-index");
+    assert_eq!(doc_kind(&index), DocKind::GroupIndex);
+    assert_eq!(quaderno_model::index_entries(&index).unwrap(), vec![]);
+    assert_eq!(doc_kind(&with_text_type("quaderno/note")), DocKind::Note);
+    assert_eq!(doc_kind(&with_text_type("somebody/else")), DocKind::Unknown);
+}
