@@ -136,15 +136,27 @@ Examples:\n  quaderno import ./verbali notes/idea.md\n  quaderno import ./verbal
   quaderno join 127.0.0.1:7878 7K2M-QX9D-4HNP-RT3V --device \"portatile ufficio\"
 
 Joining a second group on the same relay uses this computer's existing registration.
-Run `quaderno init` first: your name and city are what the group sees.")]
+Run `quaderno init` first: your name and city are what the group sees.
+
+A plain automerge-repo relay (for example the JavaScript sync server) has no invites: give
+its ws:// URL, a name for the group and the id of the group's index document instead:
+  quaderno join ws://127.0.0.1:3030 --group laboratorio --index 3uQUjbaDfGKoHMh8XGHx7c9jNxyU")]
+    #[command(group(clap::ArgGroup::new("plain").args(["group", "index"]).multiple(true)))]
     Join {
         /// The relay's address, e.g. https://quaderno.example.org
         relay: String,
         /// The invite code, e.g. 7K2M-QX9D-4HNP-RT3V (case and dashes do not matter).
-        code: String,
+        #[arg(required_unless_present = "index", conflicts_with = "plain")]
+        code: Option<String>,
         /// A name for this computer in the group's device list [default: its host name].
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
+        /// Plain relay only: the name the group gets on this machine.
+        #[arg(long, value_name = "NAME", requires = "index")]
+        group: Option<String>,
+        /// Plain relay only: the id (or automerge: URL) of the group's index document.
+        #[arg(long, value_name = "DOC_ID", requires = "group")]
+        index: Option<quaderno_model::DocumentId>,
     },
 
     /// Exchange changes with the relays of every joined group, once or (--watch) continuously.

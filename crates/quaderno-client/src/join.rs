@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use crate::ClientError;
+use quaderno_model::DocumentId;
+
 use crate::groups;
 use crate::notebook::{Notebook, NotebookError, STORE_FILE};
 use crate::relays::{self, RelayAccount, RelayApi, Relays};
@@ -16,6 +18,8 @@ pub struct JoinOutcome {
     pub role: String,
     /// False when an existing device on this relay joined one more group.
     pub new_device: bool,
+    /// A plain automerge-repo relay: nothing was registered there.
+    pub plain: bool,
     pub device: String,
 }
 
@@ -59,6 +63,7 @@ pub async fn join(
             peer_id: answer.peer_id,
             relay_peer_id: answer.relay_peer_id,
             device: answer.device.name.clone(),
+            plain: false,
         },
         (None, Some(account)) => account,
         (None, None) => {
@@ -81,6 +86,62 @@ pub async fn join(
         role: answer.group.role,
         new_device,
         device: account.device,
+        plain: false,
+    })
+}
+
+/// Records a group kept on a plain automerge-repo relay (no invites, no tokens): its notes are
+/// the ones its index document lists. `relay_url` is the relay's `ws://` or `wss://` URL.
+pub fn join_plain(
+    data_dir: &Path,
+    relay_url: &str,
+    group: &str,
+    index_doc: DocumentId,
+    device: Option<&str>,
+) -> Result<JoinOutcome, ClientError> {
+    let notebook = Notebook::open(data_dir)?;
+    notebook.identity().ok_or(NotebookError::NoIdentity)?;
+    let url = relay_url.trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+        return Err(ClientError::BadRelayUrl(format!(
+            "{relay_url} (a plain relay is given by its ws:// or wss:// URL)"
+        )));
+    }
+    let slug = group.trim();
+    if slug.is_empty() || slug == crate::notebook::PERSONAL_GROUP {
+        return Err(ClientError::BadRelayUrl(format!(
+            "`{group}` cannot name a group"
+        )));
+    }
+    let device_name = device.map(str::to_string).unwrap_or_else(host_name);
+    let mut accounts = Relays::load(data_dir)?;
+    let account = accounts.get(&url).cloned().unwrap_or_else(|| RelayAccount {
+        url: url.clone(),
+        token: String::new(),
+        peer_id: format!("quaderno-{:016x}", rand::random::<u64>()),
+        relay_peer_id: String::new(),
+        device: device_name,
+        plain: true,
+    });
+    accounts.upsert(account.clone());
+    accounts.save(data_dir)?;
+    let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
+    groups::ensure_schema(&conn)?;
+    let joined = relays::JoinedGroup {
+        slug: slug.to_string(),
+        title: slug.to_string(),
+        role: "editor".into(),
+        index_doc,
+    };
+    groups::record(&conn, &url, &joined)?;
+    Ok(JoinOutcome {
+        relay_url: url,
+        group: slug.to_string(),
+        title: slug.to_string(),
+        role: "editor".into(),
+        new_device: false,
+        device: account.device,
+        plain: true,
     })
 }
 

@@ -18,7 +18,7 @@ mod status;
 pub mod sync;
 
 pub use error::ClientError;
-pub use join::{JoinOutcome, join};
+pub use join::{JoinOutcome, join, join_plain};
 pub use notebook::{Notebook, NotebookError};
 pub use status::{GroupStatus, Status, status};
 

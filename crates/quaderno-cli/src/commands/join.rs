@@ -1,4 +1,5 @@
-use quaderno_client::join;
+use quaderno_client::{JoinOutcome, join, join_plain};
+use quaderno_model::DocumentId;
 use serde_json::json;
 
 use crate::config::Config;
@@ -11,8 +12,27 @@ pub fn run(
     device: Option<&str>,
 ) -> anyhow::Result<Rendered> {
     let outcome = super::runtime()?.block_on(join(&config.data_dir, relay, code, device))?;
+    Ok(render(config, &outcome))
+}
+
+/// Joins a group kept on a plain automerge-repo relay, by its index document.
+pub fn plain(
+    config: &Config,
+    relay: &str,
+    group: &str,
+    index: DocumentId,
+    device: Option<&str>,
+) -> anyhow::Result<Rendered> {
+    let outcome = join_plain(&config.data_dir, relay, group, index, device)?;
+    Ok(render(config, &outcome))
+}
+
+fn render(config: &Config, outcome: &JoinOutcome) -> Rendered {
     let text = || {
-        let device = if outcome.new_device {
+        let device = if outcome.plain {
+            "It is a plain automerge-repo relay: notes are found through the group's index."
+                .to_string()
+        } else if outcome.new_device {
             format!(
                 "This computer is registered there as \"{}\".",
                 outcome.device
@@ -32,7 +52,8 @@ pub fn run(
         json!({
             "relay": outcome.relay_url, "group": outcome.group, "title": outcome.title,
             "role": outcome.role, "device": outcome.device, "new_device": outcome.new_device,
+            "plain": outcome.plain,
         })
     };
-    Ok(config.format().render(text, json))
+    config.format().render(text, json)
 }

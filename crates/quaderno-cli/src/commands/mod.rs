@@ -44,7 +44,15 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
             relay,
             code,
             device,
-        } => join::run(config, &relay, &code, device.as_deref()),
+            group,
+            index,
+        } => match (code, group, index) {
+            (Some(code), _, _) => join::run(config, &relay, &code, device.as_deref()),
+            (None, Some(group), Some(index)) => {
+                join::plain(config, &relay, &group, index, device.as_deref())
+            }
+            _ => unreachable!("clap requires a code or both --group and --index"),
+        },
         Command::Sync { watch: false } => sync::once(config),
         Command::Sync { watch: true } => sync::watch(config),
         Command::Status { offline } => status::run(config, offline),

@@ -87,6 +87,7 @@ mod tests {
             peer_id: "device-a".into(),
             relay_peer_id: "relay".into(),
             device: "laptop".into(),
+            plain: false,
         });
 
         relays.save(dir.path()).unwrap();

@@ -25,6 +25,10 @@ pub struct RelayAccount {
     pub relay_peer_id: String,
     /// The name this device was registered under.
     pub device: String,
+    /// A plain automerge-repo relay (such as the JavaScript sync server): no HTTP API, no
+    /// token; `url` is its WebSocket URL and a group is its index document's notes.
+    #[serde(default)]
+    pub plain: bool,
 }
 
 impl std::fmt::Debug for RelayAccount {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for RelayAccount {
             .field("peer_id", &self.peer_id)
             .field("relay_peer_id", &self.relay_peer_id)
             .field("device", &self.device)
+            .field("plain", &self.plain)
             .finish()
     }
 }
@@ -104,6 +109,7 @@ mod tests {
             peer_id: "device-x".into(),
             relay_peer_id: "relay".into(),
             device: "laptop".into(),
+            plain: false,
         };
         assert!(!format!("{account:?}").contains("qdt_secret"));
     }

@@ -19,11 +19,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// anything else that fails means the relay cannot be reached right now.
 pub(crate) async fn connect(account: &RelayAccount, group: &str) -> Result<Socket, ClientError> {
     crate::init_tls();
-    let url = sync_url(&account.url, group);
+    let url = if account.plain {
+        account.url.clone()
+    } else {
+        sync_url(&account.url, group)
+    };
     let mut request = url
         .as_str()
         .into_client_request()
         .map_err(|e| ClientError::BadRelayUrl(format!("{url}: {e}")))?;
+    if account.plain {
+        return open(request, account, group).await;
+    }
     let bearer = HeaderValue::from_str(&format!("Bearer {}", account.token)).map_err(|_| {
         ClientError::Config {
             path: crate::relays::RELAYS_FILE.into(),
@@ -31,6 +38,14 @@ pub(crate) async fn connect(account: &RelayAccount, group: &str) -> Result<Socke
         }
     })?;
     request.headers_mut().insert("authorization", bearer);
+    open(request, account, group).await
+}
+
+async fn open(
+    request: tokio_tungstenite::tungstenite::handshake::client::Request,
+    account: &RelayAccount,
+    group: &str,
+) -> Result<Socket, ClientError> {
     let connecting = tokio_tungstenite::connect_async(request);
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((socket, _))) => Ok(socket),

@@ -21,13 +21,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::connect::{Socket, connect};
-use super::once::{initial_docs, list_in_index, synced_upto};
+use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes, synced_upto};
 use super::presence::{PRESENCE_EVERY, Present, encode};
 use super::session::Session;
 use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{Notebook, STORE_FILE};
-use crate::relays::{RelayAccount, RelayApi, Relays};
+use crate::relays::{RelayAccount, Relays};
 
 /// How often the store is checked for edits made by other processes.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -262,11 +262,8 @@ impl GroupTask {
         if let Some(fresh) = groups::get(&conn, &self.group.slug)? {
             self.group = fresh;
         }
-        let api = RelayApi::new(&self.account.url);
-        let changed = api
-            .changes(&self.account.token, &self.group.slug, self.group.last_seq)
-            .await
-            .map_err(|e| ClientError::from_api(e, &self.group.slug))?;
+        let plain = plain_relay_changes(&conn, &self.account, &self.group)?;
+        let changed = remote_changes(plain, &self.account, &self.group).await?;
         let start_chunk = docs::latest_chunk_id(&conn)?;
         let to_sync = initial_docs(&conn, &self.group, &changed.docs)?;
         let socket = connect(&self.account, &self.group.slug).await?;
@@ -275,7 +272,7 @@ impl GroupTask {
             self.group.clone(),
             conn,
             sink,
-            &self.account.peer_id,
+            &self.account,
             ActorId::random(),
         );
         session.open().await?;
@@ -370,7 +367,11 @@ impl GroupTask {
         }
         let heard = session.drain_presence();
         for doc in heard {
-            self.publish_presence(session, Some(doc));
+            let newcomers = self.publish_presence(session, Some(doc));
+            // Someone new arrived: tell them at once who is already here.
+            if newcomers && self.here.contains(&doc) {
+                self.announce(session, doc, false).await?;
+            }
         }
         Ok(())
     }
@@ -453,7 +454,8 @@ impl GroupTask {
     }
 
     /// Publishes who is in a note (or, with `None`, refreshes every note after expiry).
-    fn publish_presence(&self, session: &mut Session, doc: Option<DocumentId>) {
+    /// Returns whether someone appeared who was not there before.
+    fn publish_presence(&self, session: &mut Session, doc: Option<DocumentId>) -> bool {
         let now = Instant::now();
         session.presence.expire(now);
         let mut table = lock(&self.presence);
@@ -461,13 +463,19 @@ impl GroupTask {
             Some(doc) => vec![doc],
             None => table.keys().copied().collect(),
         };
+        let mut newcomers = false;
         for doc in docs {
             let present = session.presence.in_doc(&doc, now);
-            if table.get(&doc) != Some(&present) {
+            let before = table.get(&doc).cloned().unwrap_or_default();
+            newcomers |= present
+                .iter()
+                .any(|p| !before.iter().any(|b| b.peer == p.peer));
+            if before != present {
                 table.insert(doc, present.clone());
                 let _ = self.events.send(LiveEvent::Presence { doc, present });
             }
         }
+        newcomers
     }
 
     fn refused(&mut self, reason: &str) {

@@ -24,10 +24,14 @@ use super::{GroupOutcome, GroupReport, SyncProgress, SyncReport};
 use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{Notebook, STORE_FILE};
-use crate::relays::{RelayAccount, RelayApi, Relays};
+use crate::relays::{ChangesSince, RelayAccount, RelayApi, Relays};
 
 /// A relay that sends nothing for this long in the middle of a sync has stalled.
 const STALL: Duration = Duration::from_secs(30);
+/// A plain relay says nothing when it already holds what we sent (the JavaScript reference
+/// keeps each peer's full sync state across reconnects): after this much silence, the
+/// documents still waiting are in sync.
+const PLAIN_QUIET: Duration = Duration::from_secs(2);
 
 /// Syncs every joined group once. A group whose relay cannot be reached or refuses this device
 /// is reported as such; the others go on.
@@ -93,12 +97,9 @@ async fn sync_group(
     report: &mut GroupReport,
     progress: &(dyn Fn(SyncProgress) + Sync),
 ) -> Result<(), ClientError> {
-    let api = RelayApi::new(&account.url);
-    let changed = api
-        .changes(&account.token, &group.slug, group.last_seq)
-        .await
-        .map_err(|e| ClientError::from_api(e, &group.slug))?;
-    report.messages += 1;
+    let plain = plain_relay_changes(&conn, account, group)?;
+    let changed = remote_changes(plain, account, group).await?;
+    report.messages += usize::from(!account.plain);
     let start_chunk = docs::latest_chunk_id(&conn)?;
     let to_sync = initial_docs(&conn, group, &changed.docs)?;
     if to_sync.is_empty() {
@@ -108,13 +109,7 @@ async fn sync_group(
 
     let socket = connect(account, &group.slug).await?;
     let (sink, mut stream) = socket.split();
-    let mut session = Session::new(
-        group.clone(),
-        conn,
-        sink,
-        &account.peer_id,
-        ActorId::random(),
-    );
+    let mut session = Session::new(group.clone(), conn, sink, account, ActorId::random());
     session.open().await?;
     session.share(to_sync).await?;
     settle(&mut session, &mut stream, report, progress).await?;
@@ -152,10 +147,21 @@ async fn settle(
     progress: &(dyn Fn(SyncProgress) + Sync),
 ) -> Result<(), ClientError> {
     let url = session.group.relay_url.clone();
+    let quiet = if session.plain { PLAIN_QUIET } else { STALL };
+    // Only protocol messages count as the relay making progress (pings do not).
+    let mut deadline = tokio::time::Instant::now() + quiet;
     while !session.settled() || !session.joined {
-        let next = tokio::time::timeout(STALL, stream.next())
-            .await
-            .map_err(|_| ClientError::Stalled { url: url.clone() })?;
+        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(next) => next,
+            Err(_) if session.plain && session.joined => {
+                session.assume_in_sync();
+                break;
+            }
+            Err(_) => return Err(ClientError::Stalled { url: url.clone() }),
+        };
+        if matches!(next, Some(Ok(WsMessage::Binary(_)))) {
+            deadline = tokio::time::Instant::now() + quiet;
+        }
         match next {
             Some(Ok(WsMessage::Binary(bytes))) => {
                 report.messages += 1;
@@ -187,6 +193,38 @@ async fn settle(
         }
     }
     Ok(())
+}
+
+/// What changed on the relay since the last complete sync: its change feed, or, for a plain
+/// relay (which has none), the group's index and every note it lists.
+pub(super) async fn remote_changes(
+    plain: Option<ChangesSince>,
+    account: &RelayAccount,
+    group: &Group,
+) -> Result<ChangesSince, ClientError> {
+    match plain {
+        Some(changes) => Ok(changes),
+        None => RelayApi::new(&account.url)
+            .changes(&account.token, &group.slug, group.last_seq)
+            .await
+            .map_err(|e| ClientError::from_api(e, &group.slug)),
+    }
+}
+
+/// For a plain relay, what [`remote_changes`] returns (read from the store, before any await).
+pub(super) fn plain_relay_changes(
+    conn: &Connection,
+    account: &RelayAccount,
+    group: &Group,
+) -> Result<Option<ChangesSince>, ClientError> {
+    if !account.plain {
+        return Ok(None);
+    }
+    let mut docs = vec![group.index_doc];
+    if let Some(index) = docs::load(conn, &group.slug, &group.index_doc.to_string())? {
+        docs.extend(index_entries(&index).unwrap_or_default());
+    }
+    Ok(Some(ChangesSince { docs, latest: 0 }))
 }
 
 /// What a session starts by syncing: what the relay says changed, what changed here since the

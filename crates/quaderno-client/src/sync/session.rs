@@ -26,6 +26,7 @@ use super::presence::Presence;
 use crate::ClientError;
 use crate::groups::Group;
 use crate::notebook::reindex;
+use crate::relays::RelayAccount;
 
 /// The only connection of a client session, as the hub numbers it.
 pub(super) const CONN: ConnId = ConnId(1);
@@ -67,6 +68,8 @@ pub(super) struct Session {
     recent_presence: Vec<DocumentId>,
     pub presence: Presence,
     pub joined: bool,
+    /// A plain automerge-repo relay, which may not answer what it already holds.
+    pub plain: bool,
     actor: ActorId,
 }
 
@@ -75,9 +78,10 @@ impl Session {
         group: Group,
         conn: Connection,
         sink: SplitSink<Socket, WsMessage>,
-        peer_id: &str,
+        account: &RelayAccount,
         actor: ActorId,
     ) -> Session {
+        let peer_id = account.peer_id.as_str();
         let storage_id = quaderno_store::settings::get(&conn, "storage_id")
             .ok()
             .flatten()
@@ -105,6 +109,7 @@ impl Session {
             recent_presence: Vec::new(),
             presence: Presence::default(),
             joined: false,
+            plain: account.plain,
             actor,
         }
     }
@@ -182,6 +187,15 @@ impl Session {
         heard.sort_unstable();
         heard.dedup();
         heard
+    }
+
+    /// A plain relay stayed silent: what is still waiting is what it already holds.
+    pub fn assume_in_sync(&mut self) {
+        for progress in self.progress.values_mut() {
+            if *progress == Progress::Waiting {
+                *progress = Progress::InSync;
+            }
+        }
     }
 
     /// Every shared document is in sync or unavailable.
