@@ -7,6 +7,7 @@
 //   {"cmd":"find","url":"automerge:..."}            -> {"event":"found","url","doc"} | {"event":"unavailable","url"}
 //   {"cmd":"watch","url":"automerge:..."}           -> {"event":"changed","url","doc"} on every change
 //   {"cmd":"splice","url","field","pos","del","text"} -> {"event":"spliced","url","doc"}
+//   {"cmd":"put","url","path":["notes","<id>"],"value":{...}} -> {"event":"put","url","doc"}
 //   {"cmd":"broadcast","url","message":{...}}       -> {"event":"broadcast","url"}
 //   {"cmd":"exit"}
 // Ephemeral messages on any document it holds: {"event":"ephemeral","url","senderId","message"}.
@@ -27,7 +28,8 @@ const repo = new Repo({ network: [new WebSocketClientAdapter(url, 500)], peerId 
 const handles = new Map();
 
 const emit = (event) => process.stdout.write(JSON.stringify(event) + "\n");
-const plain = (doc) => JSON.parse(JSON.stringify(doc));
+// Numbers a Rust peer wrote as unsigned integers arrive as BigInt, which JSON cannot hold.
+const plain = (doc) => JSON.parse(JSON.stringify(doc, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
 const revive = (value) => {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     if ("$date" in value) return new Date(value.$date);
@@ -72,6 +74,18 @@ const commands = {
     const handle = await handleFor(docUrl);
     handle.change((d) => A.splice(d, [field], pos, del, text));
     emit({ event: "spliced", url: docUrl, doc: plain(handle.doc()) });
+  },
+  async put({ url: docUrl, path, value }) {
+    const handle = await handleFor(docUrl);
+    handle.change((d) => {
+      let target = d;
+      for (const key of path.slice(0, -1)) {
+        if (!(key in target)) target[key] = {};
+        target = target[key];
+      }
+      target[path[path.length - 1]] = revive(value);
+    });
+    emit({ event: "put", url: docUrl, doc: plain(handle.doc()) });
   },
   async broadcast({ url: docUrl, message }) {
     const handle = await handleFor(docUrl);
