@@ -64,6 +64,8 @@ pub(super) struct Session {
     pub moved: Moved,
     /// Documents changed by the relay since the last [`Session::drain_changes`].
     recent_changes: Vec<DocumentId>,
+    /// Heads the relay acknowledged in this output, saved at its end.
+    acknowledged: Vec<(DocumentId, Vec<automerge::ChangeHash>)>,
     /// Documents someone's presence was heard in since the last [`Session::drain_presence`].
     recent_presence: Vec<DocumentId>,
     pub presence: Presence,
@@ -107,6 +109,7 @@ impl Session {
             moved: Moved::default(),
             recent_changes: Vec::new(),
             recent_presence: Vec::new(),
+            acknowledged: Vec::new(),
             presence: Presence::default(),
             joined: false,
             plain: account.plain,
@@ -269,6 +272,7 @@ impl Session {
         for event in events {
             self.event(event)?;
         }
+        self.record_acknowledged()?;
         if !closes.is_empty() {
             return Err(ClientError::Protocol {
                 url: self.group.relay_url.clone(),
@@ -347,11 +351,12 @@ impl Session {
                 self.joined = true;
                 self.relay_key = metadata.and_then(|m| m.storage_id);
             }
-            Event::InSync { doc, .. } => {
+            Event::InSync { doc, heads, .. } => {
                 if self.unacknowledged.remove(&doc) {
                     self.moved.pushed.insert(doc);
                 }
                 self.progress.insert(doc, Progress::InSync);
+                self.acknowledged.push((doc, heads));
             }
             Event::DocChanged { doc, .. } => {
                 self.moved.pulled.insert(doc);
@@ -378,6 +383,26 @@ impl Session {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Saves what the relay acknowledged, not only when the connection ends, so that
+    /// `quaderno status` in another process sees it while a live sync runs.
+    fn record_acknowledged(&mut self) -> Result<(), ClientError> {
+        let acknowledged = std::mem::take(&mut self.acknowledged);
+        let Some(key) = &self.relay_key else {
+            return Ok(());
+        };
+        if acknowledged.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for (doc, heads) in acknowledged {
+            let mut state = automerge::sync::State::new();
+            state.shared_heads = heads;
+            docs::put_sync_state(&tx, &self.group.slug, &doc.to_string(), key, &state)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
