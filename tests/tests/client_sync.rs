@@ -196,6 +196,11 @@ fn the_watch_of_one_client_shows_the_edit_of_another_without_any_command() {
         run.code == 0 && run.stdout.contains("prima")
     });
     assert!(arrived, "Bruno's watch never received Anna's note");
+    // Anna's watch recorded the relay's acknowledgement: nothing is waiting.
+    let acknowledged = wait_until(Duration::from_secs(10), || {
+        anna.json(&["status", "--offline"])["groups"][0]["waiting"] == serde_json::json!([])
+    });
+    assert!(acknowledged, "status still shows the note waiting");
 }
 
 /// A running `quaderno sync --watch`, stopped when dropped.
