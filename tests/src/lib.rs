@@ -3,10 +3,13 @@
 //! WebSocket with the same sync engine the client uses.
 
 pub mod bin;
+pub mod bystander;
 pub mod cli;
+pub mod health;
 pub mod js;
 pub mod peer;
 pub mod proxy;
+pub mod raw;
 pub mod relay;
 
 /// Installs the TLS crypto provider once (reqwest and tungstenite are built without one).
