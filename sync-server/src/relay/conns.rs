@@ -12,6 +12,15 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug)]
 pub struct SlowReader;
 
+/// What a queued frame costs besides its bytes (its buffer and the channel's slot), so a
+/// connection sent many tiny frames is bounded as surely as one sent a few big ones.
+const FRAME_OVERHEAD: usize = 64;
+
+/// The bytes a queued frame of `len` bytes counts for against the outbox's bound.
+pub fn queued_cost(len: usize) -> usize {
+    len + FRAME_OVERHEAD
+}
+
 /// One live WebSocket connection, as actors and admin events see it.
 #[derive(Debug)]
 pub struct ConnHandle {
@@ -19,8 +28,10 @@ pub struct ConnHandle {
     pub device_id: i64,
     pub participant_id: i64,
     pub group: String,
-    outbox: mpsc::Sender<Vec<u8>>,
-    /// Bytes waiting in the outbox; bounded so a reader that never reads costs little.
+    /// Unbounded as a channel: `queued` is the bound, in bytes, whatever the frames' sizes.
+    outbox: mpsc::UnboundedSender<Vec<u8>>,
+    /// Bytes waiting in the outbox (see [`queued_cost`]); a reader that never reads is closed
+    /// when they pass `max_queued`.
     queued: Arc<AtomicUsize>,
     max_queued: usize,
     /// Cancelled to close the connection; the socket task notices and ends.
@@ -32,7 +43,7 @@ impl ConnHandle {
         id: ConnId,
         auth: &crate::accounts::DeviceAuth,
         group: String,
-        outbox: mpsc::Sender<Vec<u8>>,
+        outbox: mpsc::UnboundedSender<Vec<u8>>,
         max_queued: usize,
         closed: CancellationToken,
     ) -> (Self, Arc<AtomicUsize>) {
@@ -52,13 +63,12 @@ impl ConnHandle {
 
     /// Queues a frame without waiting; a full outbox means the peer is not reading.
     pub fn send(&self, frame: Vec<u8>) -> Result<(), SlowReader> {
-        let len = frame.len();
-        if self.queued.load(Ordering::Relaxed) + len > self.max_queued {
+        let cost = queued_cost(frame.len());
+        if self.queued.load(Ordering::Relaxed) + cost > self.max_queued {
             return Err(SlowReader);
         }
-        self.outbox.try_send(frame).map_err(|_| SlowReader)?;
-        self.queued.fetch_add(len, Ordering::Relaxed);
-        Ok(())
+        self.queued.fetch_add(cost, Ordering::Relaxed);
+        self.outbox.send(frame).map_err(|_| SlowReader)
     }
 
     /// Asks the socket task to send what is queued and close.

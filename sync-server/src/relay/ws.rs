@@ -2,18 +2,23 @@
 //!
 //! The token is checked and the role looked up before the upgrade (a non-member gets 403 and no
 //! socket). Each socket then has a reader, which rate-limits and forwards frames to the group's
-//! actor, and a writer, which drains a bounded outbox and pings.
+//! actor, and a writer, which drains a bounded outbox and pings. When either side ends the
+//! connection, what the peer still sends is read and dropped while the last frames leave, so
+//! the peer gets the `error` explaining the close rather than a reset connection.
+
+mod throttle;
+mod writer;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use quaderno_sync::{ConnId, ConnPolicy, Message, PeerId};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -23,11 +28,8 @@ use super::actor::Command;
 use super::conns::ConnHandle;
 use crate::accounts::DeviceAuth;
 use crate::api::{self, AppError};
-
-/// Frames waiting for a slow connection before it is closed.
-const OUTBOX_FRAMES: usize = 1024;
-/// How long the last frames and the close get to leave when a connection is closed.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
+use throttle::{Admit, Throttle};
+use writer::{CLOSE_GRACE, Pongs, Writer};
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
@@ -62,7 +64,7 @@ async fn connection(
     policy: ConnPolicy,
 ) {
     let conn = state.next_conn();
-    let (outbox, outgoing) = mpsc::channel(OUTBOX_FRAMES);
+    let (outbox, outgoing) = mpsc::unbounded_channel();
     let max_queued = (2 * state.config.max_frame_bytes).max(8 << 20);
     let closed = state.shutdown.child_token();
     let (handle, queued) = ConnHandle::new(conn, &auth, group.clone(), outbox, max_queued, closed);
@@ -71,17 +73,16 @@ async fn connection(
     state.metrics.connections.inc();
     tracing::info!(group, conn = conn.0, device = auth.device_id, "connected");
 
-    let (sink, stream) = socket.split();
-    let last_pong = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let writer = tokio::spawn(write_loop(
-        sink,
+    let (sink, mut stream) = socket.split();
+    let pongs = Pongs::new();
+    let writer = Writer {
         outgoing,
-        handle.clone(),
+        handle: handle.clone(),
         queued,
-        state.config.ping_interval,
-        (started, last_pong.clone()),
-    ));
+        ping_interval: state.config.ping_interval,
+        pongs: pongs.clone(),
+    };
+    let writer = tokio::spawn(writer.run(sink));
     let actor = state
         .groups
         .open(
@@ -92,23 +93,32 @@ async fn connection(
             },
         )
         .await;
-    let peer = PeerId::new(auth.peer_id.clone());
     let reader = Reader {
         state: &state,
         actor: &actor,
         handle: &handle,
-        peer,
-        started,
-        last_pong,
+        peer: PeerId::new(auth.peer_id.clone()),
+        pongs,
     };
-    reader.run(stream).await;
+    reader.run(&mut stream).await;
 
     handle.close();
     let _ = actor.send(Command::Closed { conn }).await;
-    let _ = writer.await;
+    let drained = tokio::time::timeout(2 * CLOSE_GRACE, drain(&mut stream));
+    let _ = tokio::join!(writer, drained);
     state.connections.remove(conn);
     state.metrics.connections.dec();
     tracing::info!(group, conn = conn.0, "disconnected");
+}
+
+/// Reads and drops what the peer still sends until it answers the close, so the socket is not
+/// closed on unread bytes (which would reset it before the peer read our `error`).
+async fn drain(stream: &mut SplitStream<WebSocket>) {
+    while let Some(Ok(message)) = stream.next().await {
+        if matches!(message, WsMessage::Close(_)) {
+            return;
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -116,50 +126,79 @@ struct Reader<'a> {
     actor: &'a mpsc::Sender<Command>,
     handle: &'a Arc<ConnHandle>,
     peer: PeerId,
-    started: Instant,
-    last_pong: Arc<AtomicU64>,
+    pongs: Pongs,
 }
 
 impl Reader<'_> {
-    async fn run(&self, mut stream: SplitStream<WebSocket>) {
+    async fn run(&self, stream: &mut SplitStream<WebSocket>) {
         let conn = self.handle.id;
-        let mut bucket = TokenBucket::new(self.state.config.max_messages_per_sec);
+        let mut throttle = Throttle::new(self.state.config.max_messages_per_sec, Instant::now());
         loop {
             let next = tokio::select! {
                 next = stream.next() => next,
                 _ = self.handle.closed.cancelled() => return,
+                // The group's engine stopped (it failed): a reconnect starts a fresh one.
+                _ = self.actor.closed() => {
+                    return self.refuse("the group's sync engine stopped: reconnect");
+                }
             };
             let message = match next {
                 Some(Ok(message)) => message,
-                Some(Err(error)) => return self.refuse(&format!("the connection failed: {error}")),
+                Some(Err(error)) => return self.refuse(&self.read_failure(&error)),
                 None => return,
             };
-            match message {
-                WsMessage::Binary(bytes) => {
-                    if !bucket.take(Instant::now()) {
-                        return self.refuse("too many messages: slow down and reconnect");
+            // Every frame counts, pings and pongs included: none is free to handle.
+            match throttle.admit(Instant::now()) {
+                Admit::Now => {}
+                Admit::After(wait) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = self.handle.closed.cancelled() => return,
                     }
+                }
+                Admit::Flooding => {
+                    return self.refuse(&format!(
+                        "too many messages: this relay takes at most {} a second from a \
+                         connection; slow down and reconnect",
+                        self.state.config.max_messages_per_sec
+                    ));
+                }
+            }
+            let command = match message {
+                WsMessage::Binary(bytes) => {
                     self.state.metrics.messages_in.inc();
                     self.state.metrics.bytes_in.inc_by(bytes.len() as u64);
-                    let command = Command::Frame {
+                    Command::Frame {
                         conn,
                         bytes: bytes.to_vec(),
                         received: Instant::now(),
-                    };
-                    if self.actor.send(command).await.is_err() {
-                        return;
                     }
                 }
-                WsMessage::Text(_) => {
-                    let _ = self.actor.send(Command::Text { conn }).await;
-                }
+                WsMessage::Text(_) => Command::Text { conn },
                 WsMessage::Pong(_) => {
-                    let since = self.started.elapsed().as_millis() as u64;
-                    self.last_pong.store(since, Ordering::Relaxed);
+                    self.pongs.answered();
+                    continue;
                 }
-                WsMessage::Ping(_) => {}
+                WsMessage::Ping(_) => continue,
                 WsMessage::Close(_) => return,
+            };
+            if self.actor.send(command).await.is_err() {
+                return;
             }
+        }
+    }
+
+    /// What to tell a peer whose frame could not be read. The WebSocket layer refuses a frame
+    /// over the limit before reading it, and says so only in its error's text.
+    fn read_failure(&self, error: &axum::Error) -> String {
+        let detail = error.to_string();
+        if detail.contains("too long") || detail.contains("Space limit") {
+            format!(
+                "a frame is over the relay's limit of {} bytes: send smaller messages ({detail})",
+                self.state.config.max_frame_bytes
+            )
+        } else {
+            format!("the relay could not read a frame: {detail}")
         }
     }
 
@@ -174,102 +213,6 @@ impl Reader<'_> {
         };
         let _ = self.handle.send(error.encode());
         self.handle.close();
-    }
-}
-
-/// Allows `rate` messages per second on average, with bursts of up to `rate`.
-struct TokenBucket {
-    rate: f64,
-    tokens: f64,
-    at: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: u32) -> Self {
-        let rate = f64::from(rate.max(1));
-        Self {
-            rate,
-            tokens: rate,
-            at: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.rate);
-        self.at = now;
-        if self.tokens < 1.0 {
-            return false;
-        }
-        self.tokens -= 1.0;
-        true
-    }
-}
-
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, WsMessage>,
-    mut outgoing: mpsc::Receiver<Vec<u8>>,
-    handle: Arc<ConnHandle>,
-    queued: Arc<AtomicUsize>,
-    ping_interval: Duration,
-    (started, last_pong): (Instant, Arc<AtomicU64>),
-) {
-    let mut ping = tokio::time::interval(ping_interval);
-    ping.tick().await;
-    loop {
-        let frame = tokio::select! {
-            biased;
-            frame = outgoing.recv() => match frame {
-                Some(frame) => frame,
-                None => break,
-            },
-            _ = ping.tick() => {
-                let pong_age = started.elapsed().saturating_sub(Duration::from_millis(last_pong.load(Ordering::Relaxed)));
-                if pong_age > 2 * ping_interval + ping_interval / 2 {
-                    tracing::info!(conn = handle.id.0, "closing a connection that stopped answering pings");
-                    handle.close();
-                    break;
-                }
-                if !send(&mut sink, &handle, WsMessage::Ping(Default::default())).await {
-                    break;
-                }
-                continue;
-            }
-            _ = handle.closed.cancelled() => break,
-        };
-        queued.fetch_sub(frame.len(), Ordering::Relaxed);
-        if !send(&mut sink, &handle, WsMessage::Binary(frame.into())).await {
-            break;
-        }
-    }
-    // What was queued before the close (an `error`, usually) still goes out, briefly.
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Ok(frame) = outgoing.try_recv() {
-            if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
-                return;
-            }
-        }
-        let close = CloseFrame {
-            code: 1000,
-            reason: "closed by the relay".into(),
-        };
-        let _ = sink.send(WsMessage::Close(Some(close))).await;
-    })
-    .await;
-}
-
-/// Sends one message unless the connection is closed while the send waits (a peer that never
-/// reads must not hold the task forever). A send that can complete at once always does, so the
-/// `error` explaining a close is not lost to the close itself.
-async fn send(
-    sink: &mut SplitSink<WebSocket, WsMessage>,
-    handle: &ConnHandle,
-    message: WsMessage,
-) -> bool {
-    tokio::select! {
-        biased;
-        sent = sink.send(message) => sent.is_ok(),
-        _ = handle.closed.cancelled() => false,
     }
 }
 
