@@ -102,8 +102,9 @@ impl GroupActor {
             self.turn(commands, inputs).await;
         }
         self.close_all().await;
+        // The hub goes with the actor: none of its documents stays in memory.
+        self.metrics.documents_in_memory.dec_by(self.docs_counted);
         self.docs_counted = 0;
-        self.count_docs();
     }
 
     /// One turn: every waiting command into the hub at once, then storage, then the network.
