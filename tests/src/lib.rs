@@ -8,6 +8,7 @@ pub mod cli;
 pub mod health;
 pub mod js;
 pub mod peer;
+pub mod probe;
 pub mod proxy;
 pub mod raw;
 pub mod relay;

@@ -41,13 +41,7 @@ impl RawConn {
         let value = format!("Bearer {token}").parse().expect("a valid header");
         request.headers_mut().insert("authorization", value);
         match tokio_tungstenite::connect_async(request).await {
-            Ok((socket, _)) => Ok(RawConn {
-                socket: Some(socket),
-                frames: Vec::new(),
-                counts: HashMap::new(),
-                close_reason: None,
-                closed: false,
-            }),
+            Ok((socket, _)) => Ok(RawConn::from_socket(socket)),
             Err(tungstenite::Error::Http(response)) => {
                 Err(ConnectError::Refused(response.status()))
             }
@@ -68,6 +62,17 @@ impl RawConn {
             conn.messages()
         );
         conn
+    }
+
+    /// A connection over a socket already open.
+    pub(crate) fn from_socket(socket: Socket) -> RawConn {
+        RawConn {
+            socket: Some(socket),
+            frames: Vec::new(),
+            counts: HashMap::new(),
+            close_reason: None,
+            closed: false,
+        }
     }
 
     /// Sends one binary frame.
