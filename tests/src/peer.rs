@@ -243,7 +243,9 @@ impl Peer {
 
     async fn carry_out(&mut self, out: Output) -> Vec<Input> {
         for write in out.writes {
-            if let quaderno_sync::Write::Changes { doc, bytes, .. } = write {
+            if let quaderno_sync::Write::Changes { doc, bytes }
+            | quaderno_sync::Write::Snapshot { doc, bytes } = write
+            {
                 self.docs
                     .entry(doc)
                     .or_default()

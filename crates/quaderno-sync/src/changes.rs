@@ -16,41 +16,61 @@ pub struct BadChunk(String);
 /// The magic bytes every automerge chunk starts with.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
-/// Decodes every entry of a sync message into changes, checking each one. A V1 entry is one
-/// change; a V2 entry is several changes one after another, or a whole document.
-pub fn decode(chunks: &ChunkList) -> Result<Vec<Change>, BadChunk> {
-    let mut changes = Vec::with_capacity(chunks.len());
+/// What a sync message carries: change chunks, decoded and checked, and whole-document chunks,
+/// kept as they are (loading one is how it gets checked).
+#[derive(Debug, Default)]
+pub struct Payload {
+    pub changes: Vec<Change>,
+    pub documents: Vec<Vec<u8>>,
+}
+
+/// Splits every entry of a sync message into checked changes and raw document chunks.
+pub fn split(chunks: &ChunkList) -> Result<Payload, BadChunk> {
+    let mut payload = Payload::default();
     for entry in chunks.iter() {
-        changes.extend(decode_concatenated(entry)?);
+        let mut bytes = entry;
+        while !bytes.is_empty() {
+            let len = chunk_len(bytes).ok_or_else(|| BadChunk("truncated chunk header".into()))?;
+            if len > bytes.len() {
+                return Err(BadChunk(
+                    "a chunk is longer than the bytes that hold it".into(),
+                ));
+            }
+            let (chunk, rest) = bytes.split_at(len);
+            if chunk.get(CHUNK_TYPE_OFFSET) == Some(&DOCUMENT_CHUNK) {
+                payload.documents.push(chunk.to_vec());
+            } else {
+                payload
+                    .changes
+                    .push(Change::try_from(chunk).map_err(|e| BadChunk(e.to_string()))?);
+            }
+            bytes = rest;
+        }
+    }
+    Ok(payload)
+}
+
+/// The changes of a whole-document chunk.
+pub fn document_changes(chunk: &[u8]) -> Result<Vec<Change>, BadChunk> {
+    let doc = Automerge::load(chunk).map_err(|e| BadChunk(e.to_string()))?;
+    Ok(doc.get_changes(&[]))
+}
+
+/// Decodes every entry of a sync message into changes, loading whole documents for theirs.
+pub fn decode(chunks: &ChunkList) -> Result<Vec<Change>, BadChunk> {
+    let Payload {
+        mut changes,
+        documents,
+    } = split(chunks)?;
+    for chunk in documents {
+        changes.extend(document_changes(&chunk)?);
     }
     Ok(changes)
 }
 
 /// Decodes concatenated chunks, as `Automerge::save_after` writes them to storage.
-pub fn decode_concatenated(mut bytes: &[u8]) -> Result<Vec<Change>, BadChunk> {
-    let mut changes = Vec::new();
-    while !bytes.is_empty() {
-        let len = chunk_len(bytes).ok_or_else(|| BadChunk("truncated chunk header".into()))?;
-        if len > bytes.len() {
-            return Err(BadChunk(
-                "a chunk is longer than the bytes that hold it".into(),
-            ));
-        }
-        let (chunk, rest) = bytes.split_at(len);
-        decode_chunk(chunk, &mut changes)?;
-        bytes = rest;
-    }
-    Ok(changes)
-}
-
-fn decode_chunk(chunk: &[u8], changes: &mut Vec<Change>) -> Result<(), BadChunk> {
-    if chunk.get(CHUNK_TYPE_OFFSET) == Some(&DOCUMENT_CHUNK) {
-        let doc = Automerge::load(chunk).map_err(|e| BadChunk(e.to_string()))?;
-        changes.extend(doc.get_changes(&[]));
-    } else {
-        changes.push(Change::try_from(chunk).map_err(|e| BadChunk(e.to_string()))?);
-    }
-    Ok(())
+pub fn decode_concatenated(bytes: &[u8]) -> Result<Vec<Change>, BadChunk> {
+    decode(&ChunkList::from(bytes.to_vec()))
 }
 
 /// Total length of the chunk at the start of `bytes`: magic, checksum, type, LEB128 length.
@@ -99,8 +119,14 @@ mod tests {
             .map(|c| c.raw_bytes().to_vec())
             .collect();
 
-        assert_eq!(decode(&ChunkList::from(change_chunks)).unwrap().len(), 2);
-        assert_eq!(decode(&ChunkList::from(doc.save())).unwrap().len(), 2);
+        assert_eq!(
+            split(&ChunkList::from(change_chunks))
+                .unwrap()
+                .changes
+                .len(),
+            2
+        );
+        assert_eq!(decode_concatenated(&doc.save()).unwrap().len(), 2);
     }
 
     #[test]
@@ -119,9 +145,22 @@ mod tests {
     }
 
     #[test]
+    fn splits_a_message_into_changes_and_whole_documents() {
+        let mut doc = doc_with_two_changes();
+        let change: Vec<u8> = doc.get_changes(&[])[0].raw_bytes().to_vec();
+        let chunks = ChunkList::from(vec![doc.save(), change]);
+
+        let payload = split(&chunks).unwrap();
+
+        assert_eq!(payload.changes.len(), 1);
+        assert_eq!(payload.documents.len(), 1);
+        assert_eq!(document_changes(&payload.documents[0]).unwrap().len(), 2);
+    }
+
+    #[test]
     fn rejects_bytes_that_are_not_a_chunk() {
         let garbage = ChunkList::from(vec![vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 1, 9, 9]]);
 
-        assert!(decode(&garbage).is_err());
+        assert!(split(&garbage).is_err());
     }
 }

@@ -607,7 +607,7 @@ fn writes_come_before_the_acknowledgement_in_the_same_output() {
             if out
                 .writes
                 .iter()
-                .any(|w| matches!(w, Write::Changes { .. }))
+                .any(|w| matches!(w, Write::Changes { .. } | Write::Snapshot { .. }))
             {
                 stored_with_ack = !out.sends.is_empty();
             }

@@ -170,8 +170,12 @@ fn commit(conn: &mut Connection, pending: Vec<PendingWrite>) {
 fn apply(tx: &Transaction<'_>, group: &str, writes: &[Write]) -> Result<(), StorageError> {
     for write in writes {
         match write {
-            Write::Changes { doc, bytes, .. } => {
+            Write::Changes { doc, bytes } => {
                 docs::append_changes(tx, group, &doc.to_string(), bytes)?;
+                accounts::record_doc_change(tx, group, doc)?;
+            }
+            Write::Snapshot { doc, bytes } => {
+                docs::put_snapshot(tx, group, &doc.to_string(), bytes)?;
                 accounts::record_doc_change(tx, group, doc)?;
             }
             Write::SyncState {

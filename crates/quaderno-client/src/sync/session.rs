@@ -320,8 +320,14 @@ impl Session {
         let before = docs::latest_chunk_id(&tx)?;
         for write in &writes {
             match write {
-                Write::Changes { doc, bytes, .. } => {
+                Write::Changes { doc, bytes } => {
                     docs::append_changes(&tx, &self.group.slug, &doc.to_string(), bytes)?;
+                    if let Some(automerge) = self.hub.doc(doc) {
+                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                    }
+                }
+                Write::Snapshot { doc, bytes } => {
+                    docs::put_snapshot(&tx, &self.group.slug, &doc.to_string(), bytes)?;
                     if let Some(automerge) = self.hub.doc(doc) {
                         index_note(&tx, &self.group.slug, doc, automerge)?;
                     }

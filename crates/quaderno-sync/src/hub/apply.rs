@@ -83,11 +83,13 @@ impl Hub {
     fn apply_doc(&mut self, now: Instant, doc: DocumentId, work: DocWork, out: &mut Output) {
         let mut received = Vec::with_capacity(work.incoming.len());
         let mut changes_by_conn: Vec<(ConnId, Vec<Change>)> = Vec::new();
+        let mut documents: Vec<(ConnId, Vec<u8>)> = Vec::new();
         for incoming in work.incoming {
-            if let Some((r, changes)) = self.take_changes(doc, incoming, out) {
-                if !changes.is_empty() {
-                    changes_by_conn.push((r.conn, changes));
+            if let Some((r, payload)) = self.take_changes(doc, incoming, out) {
+                if !payload.changes.is_empty() {
+                    changes_by_conn.push((r.conn, payload.changes));
                 }
+                documents.extend(payload.documents.into_iter().map(|d| (r.conn, d)));
                 received.push(r);
             }
         }
@@ -100,7 +102,16 @@ impl Hub {
         };
         slot.last_active = now;
         let before = automerge.get_heads();
-        let failed = apply_changes(automerge, local, changes_by_conn);
+        let mut failed = Vec::new();
+        let whole = load_whole(automerge, &mut documents, &mut failed);
+        let loaded = automerge.get_heads();
+        for (conn, chunk) in documents {
+            match changes::document_changes(&chunk) {
+                Ok(changes) => changes_by_conn.push((conn, changes)),
+                Err(_) => failed.push(conn),
+            }
+        }
+        failed.extend(apply_changes(automerge, local, changes_by_conn));
         let after = automerge.get_heads();
         let changed = before != after;
         let remote = received.iter().any(|r| r.had_changes);
@@ -115,10 +126,17 @@ impl Hub {
             }
         }
         if changed && remote {
-            out.writes.push(Write::Changes {
-                doc,
-                bytes: automerge.save_after(&before),
-                created: std::mem::take(&mut slot.created),
+            out.writes.push(if before.is_empty() {
+                // New here: stored whole, as received when nothing else came with it.
+                let bytes = whole
+                    .filter(|_| after == loaded)
+                    .unwrap_or_else(|| automerge.save());
+                Write::Snapshot { doc, bytes }
+            } else {
+                Write::Changes {
+                    doc,
+                    bytes: automerge.save_after(&before),
+                }
             });
             out.events.push(Event::DocChanged { doc, heads: after });
         }
@@ -144,7 +162,7 @@ impl Hub {
         doc: DocumentId,
         incoming: Incoming,
         out: &mut Output,
-    ) -> Option<(Received, Vec<Change>)> {
+    ) -> Option<(Received, changes::Payload)> {
         let Incoming {
             conn, mut message, ..
         } = incoming;
@@ -154,23 +172,23 @@ impl Hub {
         let read_only = self.conns.get(&conn).is_none_or(|c| c.policy.read_only);
         let chunks = std::mem::replace(&mut message.changes, ChunkList::empty());
         let had_changes = !chunks.is_empty() && !read_only;
-        let changes = if had_changes {
-            match changes::decode(&chunks) {
-                Ok(changes) => changes,
+        let payload = if had_changes {
+            match changes::split(&chunks) {
+                Ok(payload) => payload,
                 Err(e) => {
                     self.reject(conn, &e.to_string(), out);
                     return None;
                 }
             }
         } else {
-            Vec::new()
+            changes::Payload::default()
         };
         let received = Received {
             conn,
             had_changes,
             message,
         };
-        Some((received, changes))
+        Some((received, payload))
     }
 
     /// Generates and sends what each target needs; reports the senders that are in sync.
@@ -240,6 +258,30 @@ fn local_changes(chunks: &[Vec<u8>]) -> Vec<Change> {
         .filter_map(|bytes| changes::decode_concatenated(bytes).ok())
         .flatten()
         .collect()
+}
+
+/// A document we have nothing of yet, sent whole: loading the chunk is far cheaper than
+/// applying its changes one by one. Returns the chunk, to store as it is.
+fn load_whole(
+    doc: &mut Automerge,
+    documents: &mut Vec<(ConnId, Vec<u8>)>,
+    failed: &mut Vec<ConnId>,
+) -> Option<Vec<u8>> {
+    if !doc.get_heads().is_empty() || documents.is_empty() {
+        return None;
+    }
+    let (conn, chunk) = documents.remove(0);
+    match Automerge::load(&chunk) {
+        Ok(mut loaded) => {
+            loaded.set_actor(doc.get_actor().clone());
+            *doc = loaded;
+            Some(chunk)
+        }
+        Err(_) => {
+            failed.push(conn);
+            None
+        }
+    }
 }
 
 /// Applies every change in one batch. If the batch is refused, applies each sender's changes

@@ -21,8 +21,6 @@ pub(super) struct DocSlot {
     pub(super) missing: bool,
     /// A writer may create it (false when purged).
     pub(super) may_create: bool,
-    /// The next write is the first one of a new document.
-    pub(super) created: bool,
     /// Messages that arrived while loading.
     pub(super) pending: Vec<Incoming>,
     /// Client shares and stored changes that arrived while loading.
@@ -46,7 +44,6 @@ impl DocSlot {
             loading: false,
             missing: false,
             may_create: false,
-            created: false,
             pending: Vec::new(),
             pending_shares: Vec::new(),
             pending_local: Vec::new(),
@@ -117,7 +114,6 @@ impl Hub {
             }
             None if self.config.side == Side::Client => {
                 slot.doc = Some(Automerge::new());
-                slot.created = true;
             }
             None => {
                 slot.missing = true;
@@ -161,7 +157,6 @@ impl Hub {
         if !incoming.request && writable && slot.may_create {
             slot.doc = Some(Automerge::new());
             slot.missing = false;
-            slot.created = true;
             // Those who asked for it before it existed are synced with it from now on.
             let waiting: Vec<ConnId> = slot.waiting.iter().copied().collect();
             for conn in waiting {

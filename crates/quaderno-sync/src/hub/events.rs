@@ -44,12 +44,10 @@ impl Output {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// New changes of a document, as concatenated change chunks (`Automerge::save_after`).
-    /// `created` is true for the first write of a document that did not exist.
-    Changes {
-        doc: DocumentId,
-        bytes: Vec<u8>,
-        created: bool,
-    },
+    Changes { doc: DocumentId, bytes: Vec<u8> },
+    /// The whole of a document new to this storage (`Automerge::save`, or the document chunk
+    /// a peer sent): store it as a snapshot.
+    Snapshot { doc: DocumentId, bytes: Vec<u8> },
     /// The sync state of a peer, by its storage id.
     SyncState {
         doc: DocumentId,

@@ -44,7 +44,7 @@ impl Storage {
     fn write(&mut self, write: Write) {
         self.writes += 1;
         match write {
-            Write::Changes { doc, bytes, .. } => {
+            Write::Changes { doc, bytes } | Write::Snapshot { doc, bytes } => {
                 let stored = self.docs.entry(doc).or_default();
                 stored
                     .load_incremental(&bytes)
