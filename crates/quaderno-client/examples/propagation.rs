@@ -1,0 +1,161 @@
+//! Propagation of one edit from one live client to another through the relay, timed in one
+//! process so both ends read the same clock. Client A edits a note (stores the change, hands it
+//! to its live sync, as the web UI does); the time ends when client B has applied and stored it
+//! and reports the change. Prints one JSON report.
+//!
+//!   cargo run --release -p quaderno-client --example propagation -- DIR_A DIR_B GROUP [--edits 300] [--every-ms 100]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use automerge::ActorId;
+use chrono::Utc;
+use quaderno_client::notebook::{STORE_FILE, reindex, save_doc_changes, save_new_doc};
+use quaderno_client::sync::{Live, LiveEvent};
+use quaderno_model::{Author, DocumentId, NewNote, NoteEdit, create_note, edit_note, read_note};
+use tokio::sync::broadcast::Receiver;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [dir_a, dir_b, group, ..] = args.as_slice() else {
+        anyhow::bail!("usage: propagation DIR_A DIR_B GROUP [--edits N] [--every-ms MS]");
+    };
+    let flag = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (edits, every) = (
+        flag("--edits", 300),
+        Duration::from_millis(flag("--every-ms", 100)),
+    );
+    let (dir_a, dir_b) = (PathBuf::from(dir_a), PathBuf::from(dir_b));
+    let stop = CancellationToken::new();
+    let a = Live::start(&dir_a, stop.clone())?;
+    let b = Live::start(&dir_b, stop.clone())?;
+    let mut a_events = a.subscribe();
+    let mut b_events = b.subscribe();
+    wait_for(
+        &mut a_events,
+        |e| matches!(e, LiveEvent::Synced { .. }),
+        Duration::from_secs(30),
+    )
+    .await?;
+    wait_for(
+        &mut b_events,
+        |e| matches!(e, LiveEvent::Synced { .. }),
+        Duration::from_secs(30),
+    )
+    .await?;
+
+    let mut writer = Writer::new(&dir_a, group)?;
+    let (doc, first) = writer.create()?;
+    a.changed(group, doc, first).await;
+    wait_for(
+        &mut b_events,
+        |e| matches!(e, LiveEvent::Changed { doc: d, .. } if *d == doc),
+        Duration::from_secs(30),
+    )
+    .await?;
+
+    let mut latencies = Vec::with_capacity(edits as usize);
+    for i in 0..edits {
+        tokio::time::sleep(every).await;
+        let started = Instant::now();
+        let change = writer.append(doc, &format!(" parola{i}"))?;
+        a.changed(group, doc, change).await;
+        wait_for(
+            &mut b_events,
+            |e| matches!(e, LiveEvent::Changed { doc: d, .. } if *d == doc),
+            Duration::from_secs(10),
+        )
+        .await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    stop.cancel();
+    a.stopped().await;
+    b.stopped().await;
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    let report = serde_json::json!({
+        "edits": latencies.len(), "every_ms": every.as_millis() as u64,
+        "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+async fn wait_for(
+    events: &mut Receiver<LiveEvent>,
+    wanted: impl Fn(&LiveEvent) -> bool,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv()).await??;
+        if wanted(&event) {
+            return Ok(());
+        }
+    }
+}
+
+/// Client A's edits, stored as the notebook stores them.
+struct Writer {
+    conn: quaderno_store::rusqlite::Connection,
+    group: String,
+    actor: ActorId,
+    author: Author,
+}
+
+impl Writer {
+    fn new(dir: &Path, group: &str) -> anyhow::Result<Writer> {
+        Ok(Writer {
+            conn: quaderno_store::open_connection(&dir.join(STORE_FILE))?,
+            group: group.to_string(),
+            actor: ActorId::random(),
+            author: Author {
+                name: "Anna".into(),
+                city: "Palermo".into(),
+            },
+        })
+    }
+
+    fn create(&mut self) -> anyhow::Result<(DocumentId, Vec<u8>)> {
+        let new = NewNote {
+            title: "Riunione in diretta".into(),
+            body: "Ordine del giorno:".into(),
+            ..NewNote::default()
+        };
+        let mut doc = create_note(&new, &self.author, Utc::now())?;
+        doc.set_actor(self.actor.clone());
+        let id = DocumentId::random();
+        let tx = self.conn.transaction()?;
+        save_new_doc(&tx, &self.group, &id.to_string(), &doc)?;
+        reindex(&tx, &self.group, &id.to_string(), &doc)?;
+        tx.commit()?;
+        Ok((id, doc.save()))
+    }
+
+    fn append(&mut self, doc: DocumentId, more: &str) -> anyhow::Result<Vec<u8>> {
+        let id = doc.to_string();
+        let tx = self.conn.transaction()?;
+        let mut automerge =
+            quaderno_store::docs::load(&tx, &self.group, &id)?.expect("the note exists");
+        automerge.set_actor(self.actor.clone());
+        let before = automerge.get_heads();
+        let body = read_note(&automerge)?.body + more;
+        let edit = NoteEdit {
+            body: Some(body),
+            ..NoteEdit::default()
+        };
+        edit_note(&mut automerge, &edit, &self.author, Utc::now())?;
+        save_doc_changes(&tx, &self.group, &id, &automerge, &before)?;
+        reindex(&tx, &self.group, &id, &automerge)?;
+        tx.commit()?;
+        Ok(automerge.save_after(&before))
+    }
+}
