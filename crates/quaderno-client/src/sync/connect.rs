@@ -46,7 +46,9 @@ async fn open(
     account: &RelayAccount,
     group: &str,
 ) -> Result<Socket, ClientError> {
-    let connecting = tokio_tungstenite::connect_async(request);
+    // Sync messages are small and each one waits for an answer: send them at once rather than
+    // letting Nagle's algorithm hold them back for an acknowledgement.
+    let connecting = tokio_tungstenite::connect_async_with_config(request, None, true);
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(tungstenite::Error::Http(response)))
