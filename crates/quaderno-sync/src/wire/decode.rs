@@ -31,8 +31,10 @@ pub enum DecodeError {
     },
     #[error("the `{field}` field is longer than {max} bytes")]
     TooLong { field: &'static str, max: usize },
-    #[error("`{0}` is not an automerge document id")]
-    BadDocumentId(String),
+    /// The text is not kept: echoed into an error or a log, a client's text could be a note's
+    /// (a buggy client) or a forged log line (a hostile one).
+    #[error("the `documentId` field is not an automerge document id")]
+    BadDocumentId,
 }
 
 impl From<minicbor::decode::Error> for DecodeError {
@@ -334,6 +336,5 @@ fn build(f: Fields) -> Result<Message, DecodeError> {
 
 fn document_id(text: Option<&str>) -> Result<DocumentId, DecodeError> {
     let text = text.ok_or(DecodeError::MissingField("documentId"))?;
-    text.parse()
-        .map_err(|_| DecodeError::BadDocumentId(text.to_string()))
+    text.parse().map_err(|_| DecodeError::BadDocumentId)
 }
