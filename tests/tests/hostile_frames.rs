@@ -82,7 +82,7 @@ fn cases(me: &str, relay: &str, note: DocumentId) -> Vec<Case> {
         Case {
             name: "a document id that is not one",
             send: Send::AfterJoin(fields(&[("documentId", cbor::text("../../etc/passwd"))])),
-            says: "is not an automerge document id",
+            says: "`documentId` field is not an automerge document id",
         },
         Case {
             name: "a byte string claiming 2^63 bytes",
