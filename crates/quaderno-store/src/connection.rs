@@ -30,6 +30,18 @@ const MIGRATIONS: &[&str] = &[
         state BLOB NOT NULL,
         PRIMARY KEY (ns, doc_id, peer)
     ) WITHOUT ROWID;",
+    // 2: damaged chunks, set aside with their bytes until a peer sends the document back.
+    "CREATE TABLE damaged_chunks (
+        chunk_id INTEGER PRIMARY KEY,
+        ns TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        set_aside_at TEXT NOT NULL,
+        recovered_at TEXT
+    );
+    CREATE INDEX damaged_chunks_by_doc ON damaged_chunks (ns, doc_id);",
 ];
 
 /// Opens (creating if needed) the SQLite file at `path` and brings the document tables up to date.

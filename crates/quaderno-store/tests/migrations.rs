@@ -22,7 +22,7 @@ fn a_fresh_file_gets_every_migration_of_each_component() {
     assert_eq!(read_version(&conn, "relay").unwrap(), 2);
     assert_eq!(
         read_version(&conn, quaderno_store::DOCUMENTS_COMPONENT).unwrap(),
-        1
+        2
     );
     conn.execute(
         "INSERT INTO accounts (name, city) VALUES ('Anna', 'Palermo')",

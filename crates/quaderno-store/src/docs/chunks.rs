@@ -1,6 +1,6 @@
 //! Reading and writing a document's chunks.
 
-use automerge::Automerge;
+use automerge::{Automerge, AutomergeError, LoadOptions, OnPartialLoad};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::compact;
@@ -99,16 +99,15 @@ pub fn put_snapshot(
     insert(conn, ns, id, ChunkKind::Snapshot, bytes)
 }
 
-/// Removes every trace of the document: its chunks and its sync states.
+/// Removes every trace of the document: its chunks, the damaged ones set aside, and its sync
+/// states.
 pub fn delete(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM chunks WHERE ns = ?1 AND doc_id = ?2",
-        params![ns, id],
-    )?;
-    conn.execute(
-        "DELETE FROM sync_states WHERE ns = ?1 AND doc_id = ?2",
-        params![ns, id],
-    )?;
+    for table in ["chunks", "damaged_chunks", "sync_states"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE ns = ?1 AND doc_id = ?2"),
+            params![ns, id],
+        )?;
+    }
     Ok(())
 }
 
@@ -151,8 +150,9 @@ pub fn chunks_since(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Moves a document (its chunks and sync states) to another namespace, as when a note leaves
-/// the personal notebook for a group. The chunks get new ids, so pollers see the move.
+/// Moves a document (its chunks, damaged chunks set aside and sync states) to another
+/// namespace, as when a note leaves the personal notebook for a group. The chunks get new ids,
+/// so pollers see the move.
 pub fn move_to(conn: &Connection, id: &str, from: &str, to: &str) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO chunks (ns, doc_id, kind, bytes)
@@ -163,10 +163,12 @@ pub fn move_to(conn: &Connection, id: &str, from: &str, to: &str) -> Result<(), 
         "DELETE FROM chunks WHERE ns = ?2 AND doc_id = ?1",
         params![id, from],
     )?;
-    conn.execute(
-        "UPDATE sync_states SET ns = ?3 WHERE ns = ?2 AND doc_id = ?1",
-        params![id, from, to],
-    )?;
+    for table in ["damaged_chunks", "sync_states"] {
+        conn.execute(
+            &format!("UPDATE {table} SET ns = ?3 WHERE ns = ?2 AND doc_id = ?1"),
+            params![id, from, to],
+        )?;
+    }
     Ok(())
 }
 
@@ -201,7 +203,7 @@ pub(super) fn assemble(ns: &str, id: &str, chunks: &[Chunk]) -> Result<Automerge
         .iter()
         .flat_map(|c| c.bytes.iter().copied())
         .collect();
-    Automerge::load(&all).map_err(|source| StoreError::CorruptDocument {
+    load_bytes(&all).map_err(|source| StoreError::CorruptDocument {
         ns: ns.to_owned(),
         doc_id: id.to_owned(),
         chunk_id: first_bad_chunk(chunks),
@@ -209,15 +211,29 @@ pub(super) fn assemble(ns: &str, id: &str, chunks: &[Chunk]) -> Result<Automerge
     })
 }
 
+/// Loads stored bytes. Changes whose dependencies are missing (they were in a chunk set aside
+/// as damaged) are kept waiting inside the document, as automerge does when the first chunk is
+/// a snapshot, whatever the first chunk: the bytes are intact, and syncing asks a peer for what
+/// they need. Damaged bytes still fail.
+fn load_bytes(bytes: &[u8]) -> Result<Automerge, automerge::AutomergeError> {
+    match Automerge::load(bytes) {
+        Err(AutomergeError::MissingDeps) => Automerge::load_with_options(
+            bytes,
+            LoadOptions::new().on_partial_load(OnPartialLoad::Ignore),
+        ),
+        loaded => loaded,
+    }
+}
+
 /// The first chunk whose prefix (it and everything before it) fails to load: a binary search
 /// over prefixes, run only after a load has failed.
-fn first_bad_chunk(chunks: &[Chunk]) -> Option<i64> {
+pub(super) fn first_bad_chunk(chunks: &[Chunk]) -> Option<i64> {
     let loads = |n: usize| {
         let prefix: Vec<u8> = chunks[..n]
             .iter()
             .flat_map(|c| c.bytes.iter().copied())
             .collect();
-        Automerge::load(&prefix).is_ok()
+        load_bytes(&prefix).is_ok()
     };
     let good = (1..=chunks.len())
         .collect::<Vec<_>>()

@@ -7,11 +7,13 @@
 //!
 //! Loading reads only the rows of the one document asked for. A document whose stored bytes do
 //! not load is reported as [`StoreError::CorruptDocument`], naming the namespace, the document
-//! and the first damaged chunk; its rows are never deleted or compacted, and every other
-//! document loads as usual.
+//! and the first damaged chunk; its rows are never compacted, and every other document loads as
+//! usual. Whoever can get the document back from a peer sets the damaged chunks aside
+//! ([`load_salvaging`], [`set_aside`]), keeping their bytes, and syncs the rest.
 
 mod chunks;
 mod compact;
+mod damage;
 mod sync_states;
 
 pub use chunks::{
@@ -19,4 +21,8 @@ pub use chunks::{
     latest_chunk_id, list_ids, load, load_chunks, move_to, put_snapshot,
 };
 pub use compact::{ChunkSizes, compact, should_compact};
+pub use damage::{
+    Salvaged, SetAside, awaiting_recovery, is_awaiting_recovery, load_salvaging, mark_recovered,
+    set_aside,
+};
 pub use sync_states::{put_sync_state, sync_state, sync_states};
