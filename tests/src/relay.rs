@@ -16,6 +16,8 @@ pub struct Relay {
     pub data_dir: PathBuf,
     /// Extra `serve` flags, kept for restarts.
     flags: Vec<String>,
+    /// Extra environment variables, kept for restarts.
+    env: Vec<(String, String)>,
     /// Everything the relay logged (stderr), collected when it stops.
     log_path: PathBuf,
 }
@@ -39,14 +41,24 @@ pub struct JoinedGroup {
 impl Relay {
     /// Starts a relay on a data directory with extra `serve` flags and waits until it answers.
     pub fn start(data_dir: &Path, flags: &[&str]) -> Relay {
+        Relay::start_with_env(data_dir, flags, &[])
+    }
+
+    /// Starts a relay with extra environment variables as well.
+    pub fn start_with_env(data_dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> Relay {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let log_path = data_dir.join(format!("relay-{}.log", std::process::id()));
-        let (child, url) = spawn(data_dir, &flags, &log_path, "127.0.0.1:0");
+        let (child, url) = spawn(data_dir, &flags, &env, &log_path, "127.0.0.1:0");
         Relay {
             child: Some(child),
             url,
             data_dir: data_dir.to_owned(),
             flags,
+            env,
             log_path,
         }
     }
@@ -157,7 +169,13 @@ impl Relay {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "stop the relay before restarting it");
         let listen = self.url.trim_start_matches("http://").to_string();
-        let (child, url) = spawn(&self.data_dir, &self.flags, &self.log_path, &listen);
+        let (child, url) = spawn(
+            &self.data_dir,
+            &self.flags,
+            &self.env,
+            &self.log_path,
+            &listen,
+        );
         self.child = Some(child);
         self.url = url;
     }
@@ -174,7 +192,13 @@ impl Drop for Relay {
     }
 }
 
-fn spawn(data_dir: &Path, flags: &[String], log_path: &Path, listen: &str) -> (Child, String) {
+fn spawn(
+    data_dir: &Path,
+    flags: &[String],
+    env: &[(String, String)],
+    log_path: &Path,
+    listen: &str,
+) -> (Child, String) {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -187,6 +211,7 @@ fn spawn(data_dir: &Path, flags: &[String], log_path: &Path, listen: &str) -> (C
         .arg("--listen")
         .arg(listen)
         .args(flags)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env(
             "RUST_LOG",
             std::env::var("RELAY_LOG").unwrap_or_else(|_| "info".into()),
