@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use quaderno_model::DocumentId;
 use quaderno_sync::{ConnId, ConnPolicy, Event, Hub, HubConfig, Input, Output};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::conns::ConnHandle;
@@ -34,6 +34,10 @@ pub enum Command {
         conn: ConnId,
         bytes: Vec<u8>,
         received: Instant,
+        /// The frame's share of its connection's allowance of bytes in the group's hands,
+        /// given back once the turn that took it is carried out: a connection that sends
+        /// faster than its group keeps up waits, instead of queueing without bound.
+        allowance: OwnedSemaphorePermit,
     },
     Text {
         conn: ConnId,
@@ -110,6 +114,7 @@ impl GroupActor {
     /// One turn: every waiting command into the hub at once, then storage, then the network.
     async fn turn(&mut self, commands: Vec<Command>, mut inputs: Vec<Input>) {
         let mut received = Vec::new();
+        let mut allowances = Vec::new();
         for command in commands {
             match command {
                 Command::Open { handle, policy } => {
@@ -121,8 +126,10 @@ impl GroupActor {
                     conn,
                     bytes,
                     received: at,
+                    allowance,
                 } => {
                     received.push(at);
+                    allowances.push(allowance);
                     inputs.push(Input::Frame { conn, bytes });
                 }
                 Command::Text { conn } => inputs.push(Input::TextFrame { conn }),
@@ -139,6 +146,7 @@ impl GroupActor {
         }
         let out = self.handle(inputs);
         self.carry_out(out).await;
+        drop(allowances);
         for at in received {
             self.metrics
                 .message_seconds

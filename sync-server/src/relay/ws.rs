@@ -21,11 +21,11 @@ use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
 use quaderno_sync::{ConnId, ConnPolicy, Message, PeerId};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::RelayState;
 use super::actor::Command;
-use super::conns::ConnHandle;
+use super::conns::{ConnHandle, queued_cost};
 use crate::accounts::DeviceAuth;
 use crate::api::{self, AppError};
 use throttle::{Admit, Throttle};
@@ -65,6 +65,7 @@ async fn connection(
 ) {
     let conn = state.next_conn();
     let (outbox, outgoing) = mpsc::unbounded_channel();
+    // The bound on what waits for the peer, and on what the group holds of its frames.
     let max_queued = (2 * state.config.max_frame_bytes).max(8 << 20);
     let closed = state.shutdown.child_token();
     let (handle, queued) = ConnHandle::new(conn, &auth, group.clone(), outbox, max_queued, closed);
@@ -99,6 +100,7 @@ async fn connection(
         handle: &handle,
         peer: PeerId::new(auth.peer_id.clone()),
         pongs,
+        allowance: Arc::new(Semaphore::new(max_queued)),
     };
     reader.run(&mut stream).await;
 
@@ -127,6 +129,8 @@ struct Reader<'a> {
     handle: &'a Arc<ConnHandle>,
     peer: PeerId,
     pongs: Pongs,
+    /// Bytes of this connection's frames the group may hold at once (see `Command::Frame`).
+    allowance: Arc<Semaphore>,
 }
 
 impl Reader<'_> {
@@ -168,10 +172,14 @@ impl Reader<'_> {
                 WsMessage::Binary(bytes) => {
                     self.state.metrics.messages_in.inc();
                     self.state.metrics.bytes_in.inc_by(bytes.len() as u64);
+                    let Some(allowance) = self.allowance_for(bytes.len()).await else {
+                        return;
+                    };
                     Command::Frame {
                         conn,
                         bytes: bytes.to_vec(),
                         received: Instant::now(),
+                        allowance,
                     }
                 }
                 WsMessage::Text(_) => Command::Text { conn },
@@ -185,6 +193,16 @@ impl Reader<'_> {
             if self.actor.send(command).await.is_err() {
                 return;
             }
+        }
+    }
+
+    /// Waits until the group holds few enough of this connection's bytes to take `len` more;
+    /// `None` if the connection closes meanwhile.
+    async fn allowance_for(&self, len: usize) -> Option<OwnedSemaphorePermit> {
+        let cost = u32::try_from(queued_cost(len)).unwrap_or(u32::MAX);
+        tokio::select! {
+            permit = self.allowance.clone().acquire_many_owned(cost) => permit.ok(),
+            _ = self.handle.closed.cancelled() => None,
         }
     }
 
