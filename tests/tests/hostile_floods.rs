@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use quaderno_model::DocumentId;
 use quaderno_tests::bystander::{self, Bystander};
-use quaderno_tests::health::{metric, mib, rss_bytes};
+use quaderno_tests::health::{
+    MEMORY_RETURNED_AT_ONCE, metric, mib, peak_rss_bytes, reset_peak_rss, rss_bytes,
+    settled_rss_bytes,
+};
 use quaderno_tests::peer::Peer;
 use quaderno_tests::raw::{self, RawConn};
 use quaderno_tests::relay::{Joined, Relay};
@@ -25,7 +28,7 @@ async fn thousands_of_requests_for_unknown_documents_are_each_answered_and_cost_
     let url = s.relay.sync_url("reggio");
     let mut conn = RawConn::joined(&url, &mallory.token, &mallory.peer_id).await;
     ask_for_made_up_documents(&mut conn, &mallory, 6_000).await;
-    let before = rss_bytes(s.relay.pid());
+    let before = settled_rss_bytes(s.relay.pid()).await;
 
     // Step 2: three more bursts while Bruno edits a note. Under the default limit of 2,000
     // messages a second the relay slows Mallory down, and answers every request.
@@ -42,7 +45,7 @@ async fn thousands_of_requests_for_unknown_documents_are_each_answered_and_cost_
 
     // Step 3: Bruno kept syncing, and the relay kept nothing per request. The bound: each
     // unknown document Mallory waits for costs the relay a few hundred bytes and it keeps 64
-    // at most; keeping 200 bytes for each of 18,000 requests would be 3.4 MiB.
+    // at most; keeping 120 bytes for each of 18,000 requests would be 2 MiB.
     let report = bystander.stop().await;
     eprintln!(
         "18,000 requests answered in {took:?}; Bruno's {} edits acknowledged within {:?}",
@@ -50,10 +53,10 @@ async fn thousands_of_requests_for_unknown_documents_are_each_answered_and_cost_
         report.slowest()
     );
     report.assert_kept_syncing("requests for unknown documents", 10, Duration::from_secs(2));
-    let after = rss_bytes(s.relay.pid());
+    let after = settled_rss_bytes(s.relay.pid()).await;
     eprintln!("resident memory {} -> {}", mib(before), mib(after));
     assert!(
-        after.saturating_sub(before) < 3 << 20,
+        after.saturating_sub(before) < 2 << 20,
         "the relay grew from {} to {} answering 18,000 requests",
         mib(before),
         mib(after)
@@ -90,6 +93,7 @@ async fn a_flood_of_tiny_messages_or_pings_is_slowed_to_the_limit_then_closed() 
     let (bruno, note) = bystander::ready(&s.relay, "reggio", "Bruno").await;
     let mallory = s.member("Mallory").await;
     let before = rss_bytes(s.relay.pid());
+    reset_peak_rss(s.relay.pid());
     let bystander = Bystander::start(bruno, note);
 
     for pings in [false, true] {
@@ -142,13 +146,17 @@ async fn a_flood_of_tiny_messages_or_pings_is_slowed_to_the_limit_then_closed() 
     // their place in a queue) would be 15 MiB and more; read one at a time, nothing stays.
     let report = bystander.stop().await;
     report.assert_kept_syncing("floods", 10, Duration::from_secs(2));
-    let after = rss_bytes(s.relay.pid());
-    eprintln!("resident memory {} -> {}", mib(before), mib(after));
+    let peak = peak_rss_bytes(s.relay.pid());
+    eprintln!(
+        "resident memory {}, at most {} during the floods",
+        mib(before),
+        mib(peak)
+    );
     assert!(
-        after.saturating_sub(before) < 8 << 20,
+        peak.saturating_sub(before) < 8 << 20,
         "the relay grew from {} to {} during the floods",
         mib(before),
-        mib(after)
+        mib(peak)
     );
 }
 
@@ -177,6 +185,7 @@ async fn a_reader_that_never_reads_is_dropped_and_what_waited_for_it_freed() {
     .await;
     assert!(slow.read_until(WAIT, |c| c.received("sync") > 0).await);
     let before = rss_bytes(s.relay.pid());
+    reset_peak_rss(s.relay.pid());
     let bystander = Bystander::start(bruno, note);
 
     // Step 2: Carla sends 5,000 presence updates of 60 KB about that note: 300 MB that the
@@ -187,10 +196,11 @@ async fn a_reader_that_never_reads_is_dropped_and_what_waited_for_it_freed() {
     }
 
     // Step 3: the relay gave up on Mallory, freed what was waiting for her, and everyone else
-    // went on. The bound: a connection's outbox holds at most 8 MiB (the relay's floor for
-    // it), the socket's buffers are the kernel's, and the rest is frames in flight and the
-    // allocator's fragments of 60 KB blocks, a few tens of MiB at worst; a relay that buffered
-    // what Mallory is owed would hold 300 MB.
+    // went on. The bound: what waits for a connection is at most 8 MiB (the relay's floor for
+    // the outbox), what the group holds of one connection's frames as much again (Carla's
+    // allowance), and the socket's buffers are the kernel's: 16 MiB and some noise. A relay
+    // that buffered what Mallory is owed, or queued what Carla sends faster than it forwards,
+    // would hold up to 300 MB.
     let dropped = wait_for(&s.relay.url, "quaderno_slow_readers_total", |v| v >= 1.0).await;
     assert!(
         dropped,
@@ -198,13 +208,17 @@ async fn a_reader_that_never_reads_is_dropped_and_what_waited_for_it_freed() {
     );
     let open = wait_for(&s.relay.url, "quaderno_connections", |v| v == 2.0).await;
     assert!(open, "Bruno and Carla should be the only connections left");
-    let after = rss_bytes(s.relay.pid());
-    eprintln!("resident memory {} -> {}", mib(before), mib(after));
+    let peak = peak_rss_bytes(s.relay.pid());
+    eprintln!(
+        "resident memory {}, at most {} meanwhile",
+        mib(before),
+        mib(peak)
+    );
     assert!(
-        after.saturating_sub(before) < 48 << 20,
+        peak.saturating_sub(before) < 24 << 20,
         "the relay grew from {} to {} for a reader that never reads",
         mib(before),
-        mib(after)
+        mib(peak)
     );
     let report = bystander.stop().await;
     report.assert_kept_syncing("a reader that never reads", 10, Duration::from_secs(2));
@@ -259,7 +273,7 @@ impl Setup {
     async fn new(flags: &[&str]) -> Self {
         quaderno_tests::init_tls();
         let dir = tempfile::tempdir().unwrap();
-        let relay = Relay::start(dir.path(), flags);
+        let relay = Relay::start_with_env(dir.path(), flags, &[MEMORY_RETURNED_AT_ONCE]);
         relay.create_group("reggio");
         Self { relay, _dir: dir }
     }
