@@ -5,6 +5,7 @@
 //! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token.
 //! - [`sync`]: syncing the joined groups with their relays, once or live, with presence.
 //! - [`status`](status()): what is synced and what is waiting.
+//! - [`ui`]: what the local web page needs: co-editing open notes, lists, history.
 //!
 //! This crate never prints to the terminal: it returns values and errors, and the `quaderno`
 //! command decides how to show them.
@@ -16,6 +17,7 @@ pub mod notebook;
 pub mod relays;
 mod status;
 pub mod sync;
+pub mod ui;
 
 pub use error::ClientError;
 pub use join::{JoinOutcome, join, join_plain};

@@ -1,0 +1,99 @@
+//! Storing what a page changed, and remembering which chunks that wrote.
+
+use automerge::Automerge;
+use quaderno_model::DocumentId;
+use quaderno_store::docs;
+use quaderno_store::rusqlite::{Connection, TransactionBehavior};
+
+use crate::NotebookError;
+use crate::notebook::reindex;
+use crate::ui::UiError;
+
+/// Why a page's change was not stored.
+pub(super) enum Refusal {
+    /// It would leave the note unreadable (wrong shape, wrong kind).
+    Invalid(String),
+    Failed(Box<UiError>),
+}
+
+impl From<quaderno_store::StoreError> for Refusal {
+    fn from(error: quaderno_store::StoreError) -> Self {
+        Refusal::Failed(Box::new(error.into()))
+    }
+}
+
+impl From<quaderno_store::rusqlite::Error> for Refusal {
+    fn from(error: quaderno_store::rusqlite::Error) -> Self {
+        Refusal::Failed(Box::new(error.into()))
+    }
+}
+
+impl From<NotebookError> for Refusal {
+    fn from(error: NotebookError) -> Self {
+        Refusal::Failed(Box::new(error.into()))
+    }
+}
+
+/// Stores `changes` (already applied to `automerge`) and the note's new index row in one
+/// transaction. Returns the range of chunk ids written, `(after, up to]`: nobody else can write
+/// in between, the transaction holds the write lock.
+pub(super) fn store_page_changes(
+    conn: &mut Connection,
+    group: &str,
+    doc: &DocumentId,
+    automerge: &Automerge,
+    changes: &[u8],
+) -> Result<(i64, i64), Refusal> {
+    let id = doc.to_string();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let before = docs::latest_chunk_id(&tx)?;
+    docs::append_changes(&tx, group, &id, changes)?;
+    match reindex(&tx, group, &id, automerge) {
+        Ok(_) => {}
+        Err(NotebookError::Model(error)) => return Err(Refusal::Invalid(error.to_string())),
+        Err(error) => return Err(error.into()),
+    }
+    let after = docs::latest_chunk_id(&tx)?;
+    tx.commit()?;
+    Ok((before, after))
+}
+
+/// Chunk ids written by this engine, as `(after, up to]` ranges.
+#[derive(Debug, Default)]
+pub(super) struct OwnChunks(Vec<(i64, i64)>);
+
+impl OwnChunks {
+    pub fn add(&mut self, (after, upto): (i64, i64)) {
+        if upto > after {
+            self.0.push((after, upto));
+        }
+    }
+
+    pub fn contains(&self, chunk: i64) -> bool {
+        self.0
+            .iter()
+            .any(|(after, upto)| chunk > *after && chunk <= *upto)
+    }
+
+    /// Forgets ranges nobody will ask about again (every open note has read past them).
+    pub fn forget_upto(&mut self, chunk: i64) {
+        self.0.retain(|(_, upto)| *upto > chunk);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OwnChunks;
+
+    #[test]
+    fn own_chunks_are_ranges_open_below_and_closed_above() {
+        let mut own = OwnChunks::default();
+        own.add((3, 5));
+        own.add((9, 9));
+        assert!(!own.contains(3));
+        assert!(own.contains(4) && own.contains(5));
+        assert!(!own.contains(9), "an empty range holds nothing");
+        own.forget_upto(5);
+        assert!(!own.contains(5));
+    }
+}

@@ -1,0 +1,50 @@
+//! What can go wrong serving the page, each error saying what to do next.
+
+use quaderno_model::ModelError;
+use quaderno_store::StoreError;
+
+use crate::NotebookError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error(transparent)]
+    Notebook(#[from] NotebookError),
+
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error("the local store failed: {0}; check free disk space and permissions")]
+    Sqlite(#[from] quaderno_store::rusqlite::Error),
+
+    #[error("the note's document cannot be read: {0}")]
+    Model(#[from] ModelError),
+
+    #[error("there is no note {id} on this computer: it may have been removed")]
+    UnknownNote { id: String },
+
+    #[error("note {id} is not open in this page: open it first")]
+    NotOpen { id: String },
+
+    #[error("the page sent a sync message that cannot be read ({reason}); reload the page")]
+    BadMessage { reason: String },
+
+    #[error("the page's change would break the note ({reason}); the note was reloaded in the page")]
+    Rejected { reason: String },
+
+    #[error("`{input}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-12")]
+    InvalidDate { input: String },
+
+    #[error("change {change} is not in this note's history: reload the history")]
+    UnknownChange { change: String },
+}
+
+impl UiError {
+    /// The person using the page can fix this (as opposed to a broken store).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            UiError::Notebook(e) => e.is_user_error(),
+            UiError::Store(_) | UiError::Sqlite(_) | UiError::Model(_) => false,
+            _ => true,
+        }
+    }
+}
