@@ -10,4 +10,4 @@ if [ ! -d tests/js/node_modules ]; then
 fi
 
 cargo build --workspace --bins
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"
