@@ -235,7 +235,7 @@ impl Hub {
                     data,
                 }
             };
-            out.sends.push((*conn, frame.encode()));
+            out.sends.push((*conn, frame.encode_with(&mut self.ids)));
         }
         for conn in touched {
             if let Some(state) = slot.peers.get(conn)

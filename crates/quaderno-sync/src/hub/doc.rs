@@ -180,7 +180,7 @@ impl Hub {
             target,
             document: doc,
         };
-        out.sends.push((conn, message.encode()));
+        out.sends.push((conn, message.encode_with(&mut self.ids)));
         if !state.waiting.contains(&doc) {
             state.waiting.push_back(doc);
             if let Some(slot) = self.docs.get_mut(&doc) {

@@ -24,7 +24,7 @@ impl Hub {
         if matches!(state.stage, Stage::Closing) {
             return;
         }
-        let message = match Message::decode(bytes) {
+        let message = match Message::decode_with(bytes, &mut self.ids) {
             Ok(message) => message,
             Err(e) => return self.reject(conn, &format!("undecodable message: {e}"), out),
         };
@@ -164,7 +164,7 @@ impl Hub {
                 count,
                 data: data.clone(),
             };
-            out.sends.push((*other, message.encode()));
+            out.sends.push((*other, message.encode_with(&mut self.ids)));
         }
     }
 
@@ -191,7 +191,7 @@ impl Hub {
                 count: self.ephemeral_count,
                 data: data.clone(),
             };
-            out.sends.push((*conn, message.encode()));
+            out.sends.push((*conn, message.encode_with(&mut self.ids)));
         }
     }
 }

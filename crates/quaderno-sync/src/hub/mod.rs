@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use automerge::Automerge;
 use quaderno_model::DocumentId;
 
-use crate::wire::{PeerId, PeerMetadata};
+use crate::wire::{IdTexts, PeerId, PeerMetadata};
 use conn::Conn;
 use doc::DocSlot;
 use ephemeral::Seen;
@@ -133,6 +133,8 @@ pub struct Hub {
     docs: HashMap<DocumentId, DocSlot>,
     seen: Seen,
     ephemeral_count: u64,
+    /// The text of the document ids in this hub's messages, each converted once.
+    ids: IdTexts,
 }
 
 impl Hub {
@@ -144,6 +146,7 @@ impl Hub {
             docs: HashMap::new(),
             seen: Seen::default(),
             ephemeral_count: 0,
+            ids: IdTexts::default(),
         }
     }
 

@@ -4,7 +4,7 @@ use minicbor::Decoder;
 use minicbor::data::{Tag, Type};
 use quaderno_model::DocumentId;
 
-use super::{Message, PeerId, PeerMetadata};
+use super::{IdTexts, Message, PeerId, PeerMetadata};
 
 /// Longest peer id, session id or protocol version accepted, in bytes.
 const MAX_ID_LEN: usize = 1024;
@@ -59,14 +59,14 @@ struct Fields {
     count: Option<u64>,
 }
 
-pub(super) fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+pub(super) fn decode(bytes: &[u8], ids: &mut IdTexts) -> Result<Message, DecodeError> {
     let mut d = Decoder::new(bytes);
     let fields = read_fields(&mut d)?;
     let rest = bytes.len() - d.position();
     if rest != 0 {
         return Err(DecodeError::TrailingBytes(rest));
     }
-    build(fields)
+    build(fields, ids)
 }
 
 fn read_fields(d: &mut Decoder<'_>) -> Result<Fields, DecodeError> {
@@ -273,18 +273,22 @@ fn versions(d: &mut Decoder<'_>) -> Result<Vec<String>, DecodeError> {
     }
 }
 
-fn build(f: Fields) -> Result<Message, DecodeError> {
+fn build(f: Fields, ids: &mut IdTexts) -> Result<Message, DecodeError> {
     let kind = f.kind.ok_or(DecodeError::MissingField("type"))?;
     let sender = f.sender.map(PeerId::new);
     let need_sender = || sender.clone().ok_or(DecodeError::MissingField("senderId"));
+    let target = f.target;
     let need_target = || {
-        f.target
+        target
             .clone()
             .map(PeerId::new)
             .ok_or(DecodeError::MissingField("targetId"))
     };
-    let need_document = || document_id(f.document.as_deref());
-    let need_data = || f.data.clone().ok_or(DecodeError::MissingField("data"));
+    let document = f.document;
+    let mut need_document = || document_id(document.as_deref(), ids);
+    // Each kind takes `data` at most once: moved, never copied.
+    let data = f.data;
+    let need_data = move || data.ok_or(DecodeError::MissingField("data"));
     let message = match kind.as_str() {
         "join" => Message::Join {
             sender: need_sender()?,
@@ -301,7 +305,7 @@ fn build(f: Fields) -> Result<Message, DecodeError> {
         },
         "error" => Message::Error {
             sender: need_sender()?,
-            target: f.target.map(PeerId::new),
+            target: target.map(PeerId::new),
             message: f.message.unwrap_or_default(),
         },
         "request" => Message::Request {
@@ -334,7 +338,7 @@ fn build(f: Fields) -> Result<Message, DecodeError> {
     Ok(message)
 }
 
-fn document_id(text: Option<&str>) -> Result<DocumentId, DecodeError> {
+fn document_id(text: Option<&str>, ids: &mut IdTexts) -> Result<DocumentId, DecodeError> {
     let text = text.ok_or(DecodeError::MissingField("documentId"))?;
-    text.parse().map_err(|_| DecodeError::BadDocumentId)
+    ids.parse(text).ok_or(DecodeError::BadDocumentId)
 }

@@ -2,17 +2,17 @@
 
 use minicbor::Encoder;
 
-use super::{Message, PeerMetadata};
+use super::{IdTexts, Message, PeerMetadata};
 
-pub(super) fn encode(message: &Message) -> Vec<u8> {
+pub(super) fn encode(message: &Message, ids: &mut IdTexts) -> Vec<u8> {
     let mut e = Encoder::new(Vec::new());
-    write(&mut e, message).expect("writing CBOR to a Vec cannot fail");
+    write(&mut e, message, ids).expect("writing CBOR to a Vec cannot fail");
     e.into_writer()
 }
 
 type Result = std::result::Result<(), minicbor::encode::Error<std::convert::Infallible>>;
 
-fn write(e: &mut Encoder<Vec<u8>>, message: &Message) -> Result {
+fn write(e: &mut Encoder<Vec<u8>>, message: &Message, ids: &mut IdTexts) -> Result {
     match message {
         Message::Join {
             sender,
@@ -78,7 +78,7 @@ fn write(e: &mut Encoder<Vec<u8>>, message: &Message) -> Result {
             e.str("type")?.str(message.kind())?;
             e.str("senderId")?.str(sender.as_str())?;
             e.str("targetId")?.str(target.as_str())?;
-            e.str("documentId")?.str(&document.to_string())?;
+            e.str("documentId")?.str(ids.text(*document))?;
             e.str("data")?.bytes(data)?;
         }
         Message::DocUnavailable {
@@ -90,7 +90,7 @@ fn write(e: &mut Encoder<Vec<u8>>, message: &Message) -> Result {
             e.str("type")?.str("doc-unavailable")?;
             e.str("senderId")?.str(sender.as_str())?;
             e.str("targetId")?.str(target.as_str())?;
-            e.str("documentId")?.str(&document.to_string())?;
+            e.str("documentId")?.str(ids.text(*document))?;
         }
         Message::Ephemeral {
             sender,
@@ -104,7 +104,7 @@ fn write(e: &mut Encoder<Vec<u8>>, message: &Message) -> Result {
             e.str("type")?.str("ephemeral")?;
             e.str("senderId")?.str(sender.as_str())?;
             e.str("targetId")?.str(target.as_str())?;
-            e.str("documentId")?.str(&document.to_string())?;
+            e.str("documentId")?.str(ids.text(*document))?;
             e.str("sessionId")?.str(session_id)?;
             e.str("count")?.u64(*count)?;
             e.str("data")?.bytes(data)?;

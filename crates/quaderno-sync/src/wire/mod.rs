@@ -7,10 +7,12 @@
 
 mod decode;
 mod encode;
+mod ids;
 
 use quaderno_model::DocumentId;
 
 pub use decode::DecodeError;
+pub use ids::IdTexts;
 
 /// The only protocol version this engine speaks.
 pub const PROTOCOL_VERSION: &str = "1";
@@ -107,12 +109,22 @@ pub enum Message {
 impl Message {
     /// Decodes one frame.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode::decode(bytes)
+        decode::decode(bytes, &mut IdTexts::default())
+    }
+
+    /// Decodes one frame, converting its `documentId` through `ids` (see [`IdTexts`]).
+    pub fn decode_with(bytes: &[u8], ids: &mut IdTexts) -> Result<Self, DecodeError> {
+        decode::decode(bytes, ids)
     }
 
     /// Encodes the message as one frame.
     pub fn encode(&self) -> Vec<u8> {
-        encode::encode(self)
+        encode::encode(self, &mut IdTexts::default())
+    }
+
+    /// Encodes the message as one frame, writing its `documentId` through `ids`.
+    pub fn encode_with(&self, ids: &mut IdTexts) -> Vec<u8> {
+        encode::encode(self, ids)
     }
 
     /// The `senderId`, when the message has one.
