@@ -34,8 +34,9 @@ ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 echo "building release binaries" >&2
 cargo build --release -p quaderno-server -p quaderno-bench --manifest-path "$root/Cargo.toml" >&2
-server="$root/target/release/quaderno-server"
-bench="$root/target/release/quaderno-bench"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+server="$target_dir/release/quaderno-server"
+bench="$target_dir/release/quaderno-bench"
 [ -d "$root/tests/js/node_modules/@automerge/automerge-repo" ] || npm ci --prefix "$root/tests/js" >&2
 
 # Flags of every quaderno-server run: no per-connection message limit in the way of a load run.

@@ -33,6 +33,23 @@ Examples:
 scripts/bench-relay.sh runs every scenario against both relays and keeps the reports in
 bench-results/.";
 
+const LIVE_FIGURES: &str = "\
+How the run goes: every client connects and joins; the first member of each document creates
+and uploads it; the others fetch it; then every typist edits on its schedule, and the run waits
+until each edit has reached every other member of its document (or --drain-secs pass).
+
+Figures:
+  latency_p50 … latency_max   from an edit being made to it being applied at another member
+  edits / deliveries          achieved per second, against what the schedule offered
+  missing_deliveries          edits that never reached a member (should be 0)
+  disconnects                 connections the relay closed or lost during the run
+  relay_cpu_per_delivery      relay CPU from the first edit to the last delivery, divided by the
+                              deliveries (needs --relay-pid)
+  relay_rss_peak              the relay's largest resident memory sampled during the run
+  generator_cores             this process's own CPU: near 1.0 means the generator, not the
+                              relay, may be what limits the run
+  edit_lag_p99                how late edits were made against their schedule (same reason)";
+
 /// quaderno-bench: a load generator for automerge-repo relays (Quaderno's, or any other that
 /// speaks the automerge-repo WebSocket protocol, such as the JavaScript reference server).
 #[derive(Debug, Parser)]
@@ -54,6 +71,7 @@ pub enum Command {
     Setup(SetupArgs),
     /// Scenario 1, live typing: N clients in M small documents, D per client, each making an
     /// edit every I ms (jittered) for K edits.
+    #[command(after_help = LIVE_FIGURES)]
     Typing(TypingArgs),
     /// Scenario 2, cold pull: upload a group of notes (`prepare`), restart the relay, then let a
     /// client that never synced pull them all (`fetch`).
@@ -66,6 +84,7 @@ pub enum Command {
     Groups(GroupsArgs),
     /// Scenario 5, a meeting: typists inserting a character every 200 ms at random places of
     /// one long note, and watchers.
+    #[command(after_help = LIVE_FIGURES)]
     Meeting(MeetingArgs),
     /// Scenario 1 at a growing number of clients, until p99 latency passes a threshold; writes
     /// CSV and an SVG plot.
@@ -129,7 +148,8 @@ pub struct SetupArgs {
 /// Edits on a schedule, shared by typing, meeting and sweep.
 #[derive(Debug, Args, Clone)]
 pub struct PaceArgs {
-    /// Mean time between two edits of one client.
+    /// Mean time between two edits of one client [default: 100 for typing and sweep, 200 for
+    /// meeting].
     #[arg(long, value_name = "MS")]
     pub interval_ms: Option<u64>,
     /// Each gap is the interval times a random factor in 1 ± jitter.

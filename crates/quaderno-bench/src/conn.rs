@@ -3,7 +3,7 @@
 //! with one Automerge apply instead of many).
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use quaderno_sync::wire::PROTOCOL_VERSION;
+use quaderno_sync::wire::{IdTexts, PROTOCOL_VERSION};
 use quaderno_sync::{Message, PeerId, PeerMetadata};
 use serde::Serialize;
 use thiserror::Error;
@@ -70,6 +70,8 @@ pub struct Connection {
     /// The relay's peer id, from its `peer` answer.
     pub relay: PeerId,
     pub traffic: Traffic,
+    /// Document ids converted to and from text once, not for every message.
+    ids: IdTexts,
 }
 
 impl Connection {
@@ -85,6 +87,7 @@ impl Connection {
             me: endpoint.peer.clone(),
             relay: PeerId::new(""),
             traffic: Traffic::default(),
+            ids: IdTexts::default(),
         };
         let join = Message::Join {
             sender: endpoint.peer.clone(),
@@ -115,7 +118,7 @@ impl Connection {
             return Ok(());
         }
         for message in messages {
-            let bytes = message.encode();
+            let bytes = message.encode_with(&mut self.ids);
             self.traffic.frames_out += 1;
             self.traffic.bytes_out += bytes.len() as u64;
             self.socket
@@ -151,8 +154,8 @@ impl Connection {
             Some(Ok(WsMessage::Binary(bytes))) => {
                 self.traffic.frames_in += 1;
                 self.traffic.bytes_in += bytes.len() as u64;
-                let message =
-                    Message::decode(&bytes).map_err(|e| ConnError::Protocol(e.to_string()))?;
+                let message = Message::decode_with(&bytes, &mut self.ids)
+                    .map_err(|e| ConnError::Protocol(e.to_string()))?;
                 into.push(message);
                 Ok(())
             }

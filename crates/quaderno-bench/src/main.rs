@@ -263,6 +263,9 @@ async fn setup(args: cli::SetupArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn pull_prepare(args: cli::PullPrepareArgs) -> anyhow::Result<ExitCode> {
+    if args.notes == 0 {
+        anyhow::bail!("--notes must be at least 1");
+    }
     let target = target(&args.target)?;
     let config = pull::PrepareConfig {
         group: args.group.clone(),
@@ -320,6 +323,9 @@ async fn pull_fetch(args: cli::PullFetchArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn idle(args: cli::IdleArgs) -> anyhow::Result<ExitCode> {
+    if args.connections == 0 {
+        anyhow::bail!("--connections must be at least 1");
+    }
     let target = target(&args.target)?;
     let config = idle::IdleConfig {
         connections: args.connections,
@@ -353,6 +359,9 @@ async fn idle(args: cli::IdleArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn groups(args: cli::GroupsArgs) -> anyhow::Result<ExitCode> {
+    if args.groups == 0 {
+        anyhow::bail!("--groups must be at least 1");
+    }
     let target = target(&args.target)?;
     let metrics_url = target.is_quaderno().then(|| {
         format!(
@@ -426,7 +435,7 @@ async fn sweep(args: cli::SweepArgs) -> anyhow::Result<ExitCode> {
         args.edits,
         config.base.interval.as_millis()
     );
-    sweep::svg(&rows, &title, &args.svg)?;
+    sweep::svg(&rows, &title, args.stop_p99_ms, &args.svg)?;
     println!("{}", serde_json::to_string_pretty(&rows)?);
     eprint!("{}", sweep::csv(&rows));
     eprintln!(

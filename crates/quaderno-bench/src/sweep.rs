@@ -161,8 +161,9 @@ pub fn medians(rows: &[Row]) -> Vec<Point> {
         .collect()
 }
 
-/// Two panels: latency percentiles against clients, relay CPU per delivery against clients.
-pub fn svg(rows: &[Row], title: &str, path: &Path) -> anyhow::Result<()> {
+/// Two panels: latency percentiles against clients (with the threshold that stops the sweep as
+/// a dashed line), relay CPU per delivery against clients.
+pub fn svg(rows: &[Row], title: &str, threshold_ms: f64, path: &Path) -> anyhow::Result<()> {
     let points = medians(rows);
     let root = SVGBackend::new(path, (1100, 460)).into_drawing_area();
     root.fill(&WHITE).context("drawing the plot")?;
@@ -172,7 +173,7 @@ pub fn svg(rows: &[Row], title: &str, path: &Path) -> anyhow::Result<()> {
     let (left, right) = root.split_horizontally(550);
     let max_n = points.iter().map(|p| p.clients).max().unwrap_or(1) as f64 * 1.05;
 
-    let max_ms = points.iter().map(|p| p.p99_ms).fold(1.0, f64::max) * 1.1;
+    let max_ms = points.iter().map(|p| p.p99_ms).fold(threshold_ms, f64::max) * 1.1;
     let mut chart = ChartBuilder::on(&left)
         .caption("propagation latency (median of runs)", ("sans-serif", 16))
         .margin(12)
@@ -209,6 +210,16 @@ pub fn svg(rows: &[Row], title: &str, path: &Path) -> anyhow::Result<()> {
             )
             .context("drawing the plot")?;
     }
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, threshold_ms), (max_n, threshold_ms)],
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .context("drawing the plot")?
+        .label(format!("{threshold_ms} ms"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -306,7 +317,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("sweep.svg");
 
-        svg(&[row(10, 0, 4.0), row(50, 0, 20.0)], "test", &path).unwrap();
+        svg(&[row(10, 0, 4.0), row(50, 0, 20.0)], "test", 100.0, &path).unwrap();
 
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("<svg"));
