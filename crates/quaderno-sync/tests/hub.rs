@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use quaderno_model::DocumentId;
-use quaderno_sync::{ConnId, ConnPolicy, Event, Input, Message, PeerId, Write};
+use quaderno_sync::{ConnId, ConnPolicy, Event, Input, LoadedDoc, Message, PeerId, Write};
 use support::{CLIENT_CONN, Net};
 
 fn rejected(events: &[Event]) -> Vec<String> {
@@ -792,4 +792,104 @@ fn a_document_changed_in_storage_behind_the_hub_reaches_its_peers_after_a_reload
     net.run();
 
     assert_eq!(net.text(anna, index).as_deref(), Some("[admin] indice"));
+}
+
+/// A sync message holding a change that makes automerge 0.12 panic half-way through applying
+/// it, once the document is the one below (found by fuzzing the relay's frame handling;
+/// `fuzz/regressions/relay_frame/change-that-panics-automerge`).
+const CHANGE_THAT_PANICS_AUTOMERGE: [u8; 178] = [
+    0x42, 0x01, 0xe5, 0xdd, 0x86, 0xbf, 0x98, 0x41, 0x96, 0x40, 0x78, 0x92, 0x98, 0x21, 0x22, 0x5f,
+    0x2f, 0x31, 0xb3, 0x5a, 0x83, 0xe9, 0xfa, 0xab, 0xee, 0xaf, 0xa0, 0xdb, 0xdd, 0xea, 0x11, 0x6d,
+    0x40, 0x07, 0x00, 0x00, 0x01, 0x8b, 0x01, 0x85, 0x6f, 0x4a, 0x83, 0xe5, 0xdd, 0x86, 0xbf, 0x01,
+    0x80, 0x01, 0x01, 0xa9, 0xdf, 0x37, 0x2b, 0x5a, 0xf3, 0x18, 0xd2, 0x4b, 0x11, 0xea, 0x10, 0xed,
+    0x02, 0xfb, 0x83, 0x55, 0xf0, 0xa5, 0x77, 0x5d, 0xfc, 0x2b, 0x5e, 0x32, 0x55, 0x4c, 0x88, 0x25,
+    0xfa, 0x3c, 0x19, 0x10, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,
+    0x03, 0x03, 0x03, 0x03, 0x01, 0xe8, 0x01, 0xe4, 0x00, 0x00, 0x01, 0x10, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x09, 0x01, 0x02, 0x02,
+    0x02, 0x11, 0x04, 0x13, 0x06, 0x34, 0x02, 0x42, 0x02, 0x56, 0x02, 0x57, 0x0d, 0x70, 0x02, 0x0d,
+    0x01, 0x0d, 0x01, 0x24, 0x01, 0x0c, 0x00, 0x7e, 0x00, 0xe8, 0x01, 0x0b, 0x01, 0x00, 0x0d, 0x0d,
+    0x01, 0x0d, 0x16, 0x50, 0x72, 0x65, 0x73, 0x65, 0x6e, 0x74, 0x69, 0x3a, 0x20, 0x31, 0x32, 0x0a,
+    0x0d, 0x00,
+];
+
+/// The note the relay-frame fuzz target starts from: 30 lines by a fixed actor at fixed times.
+fn fuzzed_note() -> automerge::Automerge {
+    use automerge::transaction::{CommitOptions, Transactable};
+    use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc};
+    let mut doc = Automerge::new().with_actor(ActorId::from([1u8; 16]));
+    let mut tx = doc.transaction();
+    let body = tx.put_object(ROOT, "body", ObjType::Text).unwrap();
+    tx.commit_with(CommitOptions::default().with_time(0));
+    for i in 0..30 {
+        let mut tx = doc.transaction();
+        let len = tx.length(&body);
+        tx.splice_text(&body, len, 0, &format!("riga {i}\n"))
+            .unwrap();
+        tx.commit_with(CommitOptions::default().with_time(i));
+    }
+    doc
+}
+
+#[test]
+fn regression_a_change_that_makes_automerge_panic_is_refused_and_the_note_stays_whole() {
+    let note_id = DocumentId::from_bytes([7; 16]);
+    let note = fuzzed_note();
+    let mut net = Net::new();
+    let conn = ConnId(5);
+    let policy = ConnPolicy {
+        expected_peer: Some(PeerId::new("mallory")),
+        read_only: false,
+    };
+    net.relay_input(vec![Input::Opened { conn, policy }]);
+    let join = Message::Join {
+        sender: PeerId::new("mallory"),
+        metadata: None,
+        supported_versions: Some(vec!["1".into()]),
+    };
+    net.relay.handle(
+        net.now,
+        [Input::Frame {
+            conn,
+            bytes: join.encode(),
+        }],
+    );
+    let sync = Message::Sync {
+        sender: PeerId::new("mallory"),
+        target: PeerId::new("relay"),
+        document: note_id,
+        data: CHANGE_THAT_PANICS_AUTOMERGE.to_vec(),
+    };
+    let out = net.relay.handle(
+        net.now,
+        [Input::Frame {
+            conn,
+            bytes: sync.encode(),
+        }],
+    );
+    assert_eq!(out.loads, vec![note_id]);
+
+    let loaded = LoadedDoc {
+        doc: note.clone(),
+        sync_states: Vec::new(),
+    };
+    let out = net.relay.handle(
+        net.now,
+        [Input::Loaded {
+            doc: note_id,
+            found: Some(loaded),
+            may_create: true,
+        }],
+    );
+
+    assert_eq!(out.closes, vec![conn]);
+    assert!(
+        rejected(&out.events)
+            .iter()
+            .any(|r| r.contains("changes that cannot be applied")),
+        "{:?}",
+        out.events
+    );
+    assert!(out.writes.is_empty(), "nothing of it is stored");
+    let kept = net.relay.doc(&note_id).expect("the note stays in memory");
+    assert_eq!(kept.get_heads(), note.get_heads());
 }
