@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d tests/js/node_modules ]; then
-  echo "installing the JavaScript peers used by the interoperability tests (npm ci in tests/js)"
-  npm ci --prefix tests/js --no-audit --no-fund
+  echo "installing the JavaScript peers used by the interoperability tests (npm install in tests/js)"
+  npm install --prefix tests/js --no-audit --no-fund
 fi
 
 cargo build --workspace --bins
