@@ -5,19 +5,20 @@ use quaderno_store::StoreError;
 
 use crate::NotebookError;
 
+/// The large errors of the layers below are boxed: this one travels through every call.
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
     #[error(transparent)]
-    Notebook(#[from] NotebookError),
+    Notebook(Box<NotebookError>),
 
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
 
     #[error("the local store failed: {0}; check free disk space and permissions")]
-    Sqlite(#[from] quaderno_store::rusqlite::Error),
+    Sqlite(Box<quaderno_store::rusqlite::Error>),
 
     #[error("the note's document cannot be read: {0}")]
-    Model(#[from] ModelError),
+    Model(Box<ModelError>),
 
     #[error("there is no note {id} on this computer: it may have been removed")]
     UnknownNote { id: String },
@@ -36,6 +37,30 @@ pub enum UiError {
 
     #[error("change {change} is not in this note's history: reload the history")]
     UnknownChange { change: String },
+}
+
+impl From<NotebookError> for UiError {
+    fn from(error: NotebookError) -> Self {
+        UiError::Notebook(Box::new(error))
+    }
+}
+
+impl From<StoreError> for UiError {
+    fn from(error: StoreError) -> Self {
+        UiError::Store(Box::new(error))
+    }
+}
+
+impl From<quaderno_store::rusqlite::Error> for UiError {
+    fn from(error: quaderno_store::rusqlite::Error) -> Self {
+        UiError::Sqlite(Box::new(error))
+    }
+}
+
+impl From<ModelError> for UiError {
+    fn from(error: ModelError) -> Self {
+        UiError::Model(Box::new(error))
+    }
 }
 
 impl UiError {

@@ -49,6 +49,8 @@ pub enum ToPage {
     },
     /// An Automerge sync message.
     Sync { doc: DocumentId, message: Vec<u8> },
+    /// Both sides start their sync over (what the page sent could not be stored).
+    Resync { doc: DocumentId },
     /// The note now belongs to another group.
     Moved { doc: DocumentId, group: String },
     /// The note is no longer on this computer (purged on the relay).
@@ -183,16 +185,25 @@ impl CoEditing {
         let mut effects = Effects::default();
         if note.doc.get_heads() != before {
             let changes = note.doc.save_after(&before);
-            match store_page_changes(&mut self.conn, &note.group, &doc, &note.doc, &changes) {
-                Ok(written) => self.own.add(written),
+            match store_page_changes(&mut self.conn, &doc, &note.doc, &changes) {
+                Ok(stored) => {
+                    self.own.add(stored.chunks);
+                    if stored.group != note.group {
+                        // Moved meanwhile: the chunks read so far are under the old group.
+                        note.moved(stored.group, &mut effects);
+                    }
+                }
                 Err(Refusal::Invalid(reason)) => {
                     note.reload(&self.conn)?;
                     note.reset_pages(&reason, &mut effects);
                     return Ok(effects);
                 }
                 Err(Refusal::Failed(error)) => {
+                    // Not stored: forget it here, and let every page offer it again.
                     note.reload(&self.conn)?;
-                    return Err(*error);
+                    note.resync_pages(&mut effects);
+                    tracing::warn!(%error, "could not store a page's changes");
+                    return Ok(effects);
                 }
             }
             effects.to_relay.push((note.group.clone(), doc, changes));

@@ -120,6 +120,16 @@ impl OpenNote {
         }
     }
 
+    /// Every page and this engine start their sync over: each page offers again what it has.
+    pub fn resync_pages(&mut self, effects: &mut Effects) {
+        for (page, state) in self.peers.iter_mut() {
+            *state = sync::State::new();
+            effects
+                .to_pages
+                .push((*page, ToPage::Resync { doc: self.id }));
+        }
+    }
+
     /// The note moved to another group: its chunks have new ids there.
     pub fn moved(&mut self, group: String, effects: &mut Effects) {
         effects.presence.push(PresenceChange::Leave {

@@ -3,6 +3,7 @@
 use automerge::Automerge;
 use quaderno_model::DocumentId;
 use quaderno_store::docs;
+use quaderno_store::index;
 use quaderno_store::rusqlite::{Connection, TransactionBehavior};
 
 use crate::NotebookError;
@@ -34,28 +35,42 @@ impl From<NotebookError> for Refusal {
     }
 }
 
+/// Where a page's changes were stored.
+#[derive(Debug)]
+pub(super) struct Stored {
+    /// The group the note is in now (it may have moved since the page opened it).
+    pub group: String,
+    /// The chunk ids written, `(after, up to]`: nobody else can write in between, the
+    /// transaction holds the write lock.
+    pub chunks: (i64, i64),
+}
+
 /// Stores `changes` (already applied to `automerge`) and the note's new index row in one
-/// transaction. Returns the range of chunk ids written, `(after, up to]`: nobody else can write
-/// in between, the transaction holds the write lock.
+/// transaction, in the group the index says the note is in at that moment.
 pub(super) fn store_page_changes(
     conn: &mut Connection,
-    group: &str,
     doc: &DocumentId,
     automerge: &Automerge,
     changes: &[u8],
-) -> Result<(i64, i64), Refusal> {
+) -> Result<Stored, Refusal> {
     let id = doc.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(listed) = index::by_id(&tx, &id)? else {
+        return Err(Refusal::Failed(Box::new(UiError::UnknownNote { id })));
+    };
     let before = docs::latest_chunk_id(&tx)?;
-    docs::append_changes(&tx, group, &id, changes)?;
-    match reindex(&tx, group, &id, automerge) {
+    docs::append_changes(&tx, &listed.group, &id, changes)?;
+    match reindex(&tx, &listed.group, &id, automerge) {
         Ok(_) => {}
         Err(NotebookError::Model(error)) => return Err(Refusal::Invalid(error.to_string())),
         Err(error) => return Err(error.into()),
     }
     let after = docs::latest_chunk_id(&tx)?;
     tx.commit()?;
-    Ok((before, after))
+    Ok(Stored {
+        group: listed.group,
+        chunks: (before, after),
+    })
 }
 
 /// Chunk ids written by this engine, as `(after, up to]` ranges.

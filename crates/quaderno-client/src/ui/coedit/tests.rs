@@ -44,6 +44,7 @@ impl Page {
                         .receive_sync_message(&mut self.state, message)
                         .unwrap();
                 }
+                ToPage::Resync { .. } => self.state = sync::State::new(),
                 ToPage::Moved { .. } | ToPage::Gone { .. } => {}
             }
         }
@@ -314,4 +315,57 @@ fn a_note_moved_into_a_group_follows_in_the_open_pages() {
         .map(|(group, _, _)| group.as_str())
         .collect();
     assert_eq!(groups, ["palermo"]);
+}
+
+#[test]
+fn typing_that_arrives_just_after_a_move_is_stored_in_the_new_group() {
+    let Setup {
+        _dir,
+        mut notebook,
+        mut engine,
+        note,
+    } = setup();
+    crate::groups::record(
+        &quaderno_store::open_connection(notebook.path()).unwrap(),
+        "http://127.0.0.1:1",
+        &crate::relays::JoinedGroup {
+            slug: "palermo".into(),
+            title: "Palermo".into(),
+            role: "editor".into(),
+            index_doc: DocumentId::random(),
+        },
+    )
+    .unwrap();
+    let mut page = Page::new(1);
+    page.take(&engine.open(page.id, note).unwrap());
+    settle(&mut engine, note, &mut [&mut page]);
+
+    // The note moves; the page's next keystroke reaches the engine before any refresh.
+    notebook
+        .move_to_group(&note.to_string(), "palermo")
+        .unwrap();
+    page.type_at(0, "Subito: ");
+    let effects = settle(&mut engine, note, &mut [&mut page]);
+
+    let moved = effects
+        .iter()
+        .flat_map(|e| &e.to_pages)
+        .any(|(_, m)| matches!(m, ToPage::Moved { group, .. } if group == "palermo"));
+    assert!(moved, "the page hears of the move");
+    let groups: Vec<&str> = effects
+        .iter()
+        .flat_map(|e| &e.to_relay)
+        .map(|(group, _, _)| group.as_str())
+        .collect();
+    assert_eq!(groups, ["palermo"]);
+    let shown = notebook.show(&note.to_string()).unwrap();
+    assert_eq!(
+        (shown.group.as_str(), shown.note.body.as_str()),
+        ("palermo", "Subito: Presenti: 12")
+    );
+    let conn = quaderno_store::open_connection(notebook.path()).unwrap();
+    assert!(
+        !quaderno_store::docs::exists(&conn, "personal", &note.to_string()).unwrap(),
+        "nothing is left behind in the personal notebook"
+    );
 }
