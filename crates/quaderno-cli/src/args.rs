@@ -182,6 +182,17 @@ Exit codes: 0 synced, 3 a relay could not be reached (nothing local is changed),
         offline: bool,
     },
 
+    /// Open Quaderno in your web browser: groups, notes, live co-editing, history.
+    #[command(after_help = "Examples:
+  quaderno ui                  # opens the browser at http://127.0.0.1:7879/?key=...
+  quaderno ui --no-open        # only prints the address (it changes every time)
+  quaderno ui --port 0         # any free port
+
+The page answers only on this computer, and only to the address printed on the first line:
+it holds a key that changes every time. Every joined group stays in sync while it runs.
+Ctrl-C stops it.")]
+    Ui(UiArgs),
+
     /// Move a note of your personal notebook into a joined group, to share it.
     #[command(
         name = "move",
@@ -217,6 +228,16 @@ pub struct NewArgs {
     /// The text of the note, or - to read it from standard input.
     #[arg(long, value_name = "TEXT|-")]
     pub body: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// The port on 127.0.0.1 to serve the page on (0 picks a free one).
+    #[arg(long, env = "QUADERNO_UI_PORT", default_value_t = 7879)]
+    pub port: u16,
+    /// Do not open the browser: only print the address.
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 #[derive(Debug, Args)]

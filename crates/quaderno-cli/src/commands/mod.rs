@@ -57,11 +57,15 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Sync { watch: true } => sync::watch(config),
         Command::Status { offline } => status::run(config, offline),
         Command::Move { note, group } => move_note::run(format, &mut notebook, &note, &group),
+        Command::Ui(args) => {
+            drop(notebook);
+            crate::ui::run(config, &args)
+        }
     }
 }
 
 /// The async runtime for the commands that talk to relays.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,0 +1,148 @@
+//! `quaderno ui`: the page in the browser, served on 127.0.0.1 by this process, which also
+//! keeps every joined group live.
+//!
+//! - [`routes`]: the API and the page's files ([`assets`], embedded in the binary).
+//! - [`socket`]: the page's WebSocket: Automerge sync of the open notes ([`frames`]).
+//! - [`guard`]: Host, Origin and the per-run [`secret`], checked before anything else.
+//! - [`live`]: the live sync of the groups, and keeping open notes in line with the store.
+//!
+//! Everything about notes is decided in `quaderno_client::ui`; this module moves bytes.
+
+mod assets;
+mod browser;
+mod error;
+mod frames;
+mod guard;
+mod live;
+mod markdown;
+mod pages;
+mod routes;
+mod secret;
+mod socket;
+mod state;
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::UiArgs;
+use crate::config::Config;
+use crate::error::UserError;
+use crate::output::{Format, Rendered};
+use guard::Guard;
+use secret::{KEY_PARAM, Secret};
+use state::AppState;
+
+/// Where the page's WebSocket answers.
+pub const SOCKET_PATH: &str = "/api/socket";
+
+/// How long stopping may wait for pages and relays to be told.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+pub fn run(config: &Config, args: &UiArgs) -> anyhow::Result<Rendered> {
+    quaderno_client::init_tls();
+    let runtime = crate::commands::runtime()?;
+    runtime.block_on(serve(config, args))?;
+    Ok(Rendered::empty())
+}
+
+async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .map_err(|e| bind_error(args.port, e))?;
+    let port = listener.local_addr()?.port();
+    let guard = Guard {
+        port,
+        secret: Secret::random(),
+    };
+    let url = format!(
+        "http://127.0.0.1:{port}/?{KEY_PARAM}={}",
+        guard.secret.expose()
+    );
+    let shutdown = CancellationToken::new();
+    let state = AppState::open(&config.data_dir, guard, shutdown.clone())?;
+    live::restart(&state).await?;
+    state.tasks().spawn(live::refresher(state.clone()));
+    announce(config.format(), &url, port)?;
+    let opener = (!args.no_open)
+        .then(|| browser::open(&config.data_dir, &url))
+        .flatten();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+
+    axum::serve(listener, routes::app(state.clone()))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("serving the page failed")?;
+
+    shutdown.cancel();
+    state.tasks().close();
+    let _ = tokio::time::timeout(STOP_WAIT, state.tasks().wait()).await;
+    if let Some(running) = state.take_live().await {
+        live::stop(running).await;
+    }
+    if let Some(opener) = opener {
+        let _ = std::fs::remove_file(opener);
+    }
+    if config.format() == Format::Text {
+        say("Quaderno stopped.");
+    }
+    Ok(())
+}
+
+/// The address on the first line of standard output (the tests and scripts read it), then a
+/// word for the person.
+fn announce(format: Format, url: &str, port: u16) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::json!({ "url": url, "port": port }))?,
+        Format::Text => writeln!(out, "{url}")?,
+    }
+    out.flush()?;
+    drop(out);
+    if format == Format::Text {
+        say("Quaderno is open at this address; Ctrl-C stops it.");
+    }
+    Ok(())
+}
+
+/// A line for the person; whoever read the address may have stopped reading since.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            shutdown.cancel();
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = shutdown.cancelled() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    shutdown.cancel();
+}
+
+fn bind_error(port: u16, error: std::io::Error) -> anyhow::Error {
+    if error.kind() == std::io::ErrorKind::AddrInUse {
+        UserError(format!(
+            "port {port} is already in use (is Quaderno already open?): open the address it printed, or choose another port with --port"
+        ))
+        .into()
+    } else {
+        anyhow::Error::new(error).context(format!("cannot listen on 127.0.0.1:{port}"))
+    }
+}

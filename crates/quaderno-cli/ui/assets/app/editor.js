@@ -1,0 +1,528 @@
+// The note editor: title and text typed into the note's Automerge copy, the other fields saved
+// as they change, who else is in the note, the preview, the history and the note's actions.
+
+import { h, fill, initials, hue, debounce, icon, personName } from "./dom.js";
+import { t, formatTime, errorText } from "./i18n.js";
+import { api } from "./api.js";
+import { NoteDoc, readFields } from "./notedoc.js";
+import { SNAPSHOT, SYNC, RESET } from "./socket.js";
+import { HistoryView } from "./history.js";
+
+export class Editor {
+  constructor({ root, socket, app }) {
+    this.root = root;
+    this.socket = socket;
+    this.app = app;
+    this.id = null;
+    this.note = null;
+    this.group = null;
+    this.present = [];
+    this.mode = "edit";
+    this.renderPreview = debounce(() => this.preview(), 250);
+    this.renderNothing();
+  }
+
+  /** Opens note `id` (closing the one open); `fresh` for a new note: its title is selected
+   *  as soon as it can be typed over. */
+  open(id, { fresh = false } = {}) {
+    if (id === this.id) return;
+    this.close();
+    this.id = id;
+    this.fresh = fresh;
+    this.present = [];
+    this.mode = "edit";
+    this.note = new NoteDoc({
+      id,
+      author: this.app.author(),
+      send: (bytes) => this.socket.sendSync(id, bytes),
+      changed: (doc, remote) => this.changed(doc, remote),
+    });
+    this.renderNote();
+    this.socket.openNote(id);
+  }
+
+  close() {
+    if (!this.id) return;
+    this.note.flush();
+    this.socket.closeNote(this.id);
+    this.note.unbind();
+    this.id = null;
+    this.note = null;
+    this.history = null;
+    this.renderNothing();
+  }
+
+  onFrame(frame) {
+    if (frame.doc !== this.id) return;
+    if (frame.kind === SNAPSHOT) this.note.snapshot(frame.bytes);
+    else if (frame.kind === SYNC) this.note.receive(frame.bytes);
+    else if (frame.kind === RESET) this.note.reset(frame.bytes);
+  }
+
+  onMessage(message) {
+    if (message.doc !== this.id) {
+      if (message.t === "error" && !message.doc) this.app.toast(errorText(message), "error");
+      return;
+    }
+    switch (message.t) {
+      case "opened":
+      case "moved":
+        this.group = message.group;
+        this.renderCrumb();
+        this.renderFoot();
+        if (message.t === "moved") this.app.listChanged();
+        break;
+      case "presence":
+        this.present = message.present;
+        this.renderPresence();
+        break;
+      case "reset":
+        this.group = message.group;
+        this.app.toast(t("note.reset"), "error");
+        break;
+      case "resync":
+        this.note.resync();
+        break;
+      case "gone":
+        this.app.toast(t("note.gone"), "error");
+        this.close();
+        this.app.listChanged();
+        break;
+      case "error":
+        this.app.toast(errorText(message), "error");
+        break;
+    }
+  }
+
+  /** The overview changed (sync status, groups): the parts that show it. */
+  statusChanged() {
+    if (!this.id) return;
+    this.renderCrumb();
+    this.renderPresence();
+    this.renderFoot();
+  }
+
+  languageChanged() {
+    if (!this.id) return this.renderNothing();
+    this.renderCrumb();
+    this.renderPresence();
+    this.renderFoot();
+    this.renderMenu();
+    this.renderFields(true);
+    this.history?.render();
+  }
+
+  // --- Rendering -------------------------------------------------------------------------
+
+  renderNothing() {
+    fill(
+      this.root,
+      h(
+        "div",
+        { class: "nothing" },
+        h(
+          "div",
+          {},
+          h("img", { class: "art", src: "/icon.svg", alt: "" }),
+          h("h2", {}, t("note.none.title")),
+          h("p", {}, t("note.none.body")),
+        ),
+      ),
+    );
+  }
+
+  renderNote() {
+    this.els = {};
+    const e = this.els;
+    e.crumb = h("div", { class: "crumb" });
+    e.modeEdit = h("button", { type: "button", "aria-pressed": "true", onclick: () => this.setMode("edit") }, t("note.edit"));
+    e.modePreview = h("button", { type: "button", "aria-pressed": "false", onclick: () => this.setMode("preview") }, t("note.preview"));
+    e.historyButton = h(
+      "button",
+      { type: "button", class: "button ghost", id: "history-open", onclick: () => this.toggleHistory() },
+      clockIcon(),
+      h("span", {}, t("note.history")),
+    );
+    e.menuButton = h(
+      "button",
+      { type: "button", class: "button ghost", "aria-haspopup": "menu", "aria-expanded": "false", onclick: () => this.toggleMenu() },
+      dotsIcon(),
+      h("span", { class: "visually-hidden" }, t("note.more")),
+    );
+    e.menu = h("div", { class: "menu", role: "menu", hidden: true });
+    e.presence = h("div", { class: "presence", "aria-live": "polite" });
+    e.banner = h("div", { class: "banner", hidden: true });
+    e.title = h("input", { class: "title-input", id: "note-title", autocomplete: "off", "aria-label": t("note.title.label"), disabled: true });
+    e.date = h("input", { type: "date", id: "note-date", onchange: () => this.save({ date: e.date.value }) });
+    e.place = h("input", { id: "note-place", autocomplete: "off", placeholder: t("note.place.placeholder"), onchange: () => this.save({ place: e.place.value }) });
+    e.participants = h("input", {
+      id: "note-participants",
+      autocomplete: "off",
+      placeholder: t("note.participants.placeholder"),
+      onchange: () => this.save({ participants: splitNames(e.participants.value) }),
+    });
+    e.tagInput = h("input", {
+      id: "note-tag",
+      autocomplete: "off",
+      spellcheck: "false",
+      placeholder: t("note.tag.add"),
+      "aria-label": t("note.tag.add"),
+      onkeydown: (event) => this.tagKey(event),
+      onblur: () => this.addTag(),
+    });
+    e.chips = h("span", { class: "chips" });
+    e.tags = h("div", { class: "tag-editor" }, e.chips, e.tagInput);
+    e.body = h("textarea", { class: "body-input", id: "note-body", "aria-label": t("note.body.label"), placeholder: t("note.body.placeholder"), disabled: true });
+    e.body.addEventListener("input", () => autosize(e.body, e.scroll));
+    e.previewBox = h("div", { class: "preview", id: "note-preview", hidden: true });
+    e.labels = {};
+    const label = (key, input) => {
+      const span = h("span", {}, t(key));
+      e.labels[key] = span;
+      return h("label", { class: "field" }, span, input);
+    };
+    e.fields = h(
+      "div",
+      { class: "fields" },
+      label("note.date", e.date),
+      label("note.place", e.place),
+      h("div", { class: "participants" }, label("note.participants", e.participants)),
+    );
+    e.scroll = h(
+      "div",
+      { class: "editor-scroll" },
+      h(
+        "div",
+        { class: "editor-body" },
+        e.banner,
+        e.title,
+        e.fields,
+        h("div", { class: "field tags-field" }, (e.labels["note.tags"] = h("span", {}, t("note.tags"))), e.tags),
+        e.body,
+        e.previewBox,
+      ),
+    );
+    e.historyBox = h("div", { class: "history", hidden: true });
+    e.foot = h("div", { class: "editor-foot", "aria-live": "polite" });
+    fill(
+      this.root,
+      h(
+        "div",
+        { class: "editor-bar" },
+        e.crumb,
+        h("div", { class: "bar-spacer" }),
+        (e.segmented = h("div", { class: "segmented", role: "group" }, e.modeEdit, e.modePreview)),
+        e.historyButton,
+        h("div", { class: "menu-wrap" }, e.menuButton, e.menu),
+      ),
+      e.presence,
+      e.scroll,
+      e.historyBox,
+      e.foot,
+    );
+    this.renderCrumb();
+    this.renderPresence();
+    this.renderMenu();
+    this.renderFoot();
+  }
+
+  /** After every change of the note's copy. */
+  changed(doc, remote) {
+    const e = this.els;
+    if (e.title.disabled) {
+      this.note.bind("title", e.title);
+      this.note.bind("body", e.body);
+      e.title.disabled = false;
+      e.body.disabled = false;
+      if (this.fresh) {
+        e.title.focus();
+        e.title.select();
+      }
+      this.app.noteReady(this.id);
+    }
+    if (remote) autosize(e.body, e.scroll);
+    this.app.titleNow(this.id, this.note.text("title"));
+    this.fieldsNow = readFields(doc);
+    this.renderFields(false);
+    if (this.mode === "preview") this.renderPreview();
+  }
+
+  renderFields(force) {
+    const f = this.fieldsNow;
+    if (!f) return;
+    const e = this.els;
+    const quiet = (el) => force || document.activeElement !== el;
+    if (quiet(e.date)) e.date.value = f.date;
+    if (quiet(e.place)) e.place.value = f.place;
+    if (quiet(e.participants)) e.participants.value = f.participants.join(", ");
+    for (const [key, span] of Object.entries(e.labels)) span.textContent = t(key);
+    e.place.placeholder = t("note.place.placeholder");
+    e.participants.placeholder = t("note.participants.placeholder");
+    e.tagInput.placeholder = t("note.tag.add");
+    e.title.setAttribute("aria-label", t("note.title.label"));
+    e.body.setAttribute("aria-label", t("note.body.label"));
+    e.body.placeholder = t("note.body.placeholder");
+    e.modeEdit.textContent = t("note.edit");
+    e.modePreview.textContent = t("note.preview");
+    e.historyButton.querySelector("span").textContent = t("note.history");
+    const chips = f.tags.map((tag) =>
+      h(
+        "span",
+        { class: "tag-chip" },
+        tag,
+        h(
+          "button",
+          { type: "button", "aria-label": t("note.tag.remove", { tag }), onclick: () => this.removeTag(tag) },
+          icon('<path d="M6 6l8 8M14 6l-8 8"/>'),
+        ),
+      ),
+    );
+    // Only the chips change: the input keeps its focus and what is being typed in it.
+    const shown = f.tags.join("\u001f");
+    if (force || e.chips.dataset.tags !== shown) {
+      e.chips.replaceChildren(...chips);
+      e.chips.dataset.tags = shown;
+    }
+    e.banner.hidden = !f.deleted;
+    if (f.deleted) {
+      fill(
+        e.banner,
+        h("span", {}, t("note.deleted.banner")),
+        h("button", { type: "button", class: "button", onclick: () => this.setDeleted(false) }, t("note.restore")),
+      );
+    }
+    this.renderMenu();
+    this.renderFoot();
+  }
+
+  renderCrumb() {
+    const title = this.group ? this.app.groupTitle(this.group) : "";
+    fill(this.els.crumb, folderIcon(), h("span", {}, t("note.group")), h("strong", {}, title));
+  }
+
+  renderPresence() {
+    const el = this.els.presence;
+    const group = this.app.group(this.group);
+    if (group && !group.personal && !group.online) {
+      fill(el, h("span", {}, t("presence.offline")));
+      el.dataset.count = "offline";
+      return;
+    }
+    if (this.present.length === 0) {
+      fill(el, h("span", {}, t("presence.alone")));
+      el.dataset.count = "0";
+      return;
+    }
+    el.dataset.count = String(this.present.length);
+    fill(
+      el,
+      h("span", { class: "live-dot", "aria-hidden": "true" }),
+      h(
+        "span",
+        { class: "avatars", "aria-hidden": "true" },
+        this.present.slice(0, 6).map((p) => avatar(p.name, `${p.name} (${p.city})`)),
+      ),
+      h(
+        "span",
+        { class: "names" },
+        `${t("presence.others")} `,
+        this.present.map((p, i) => [i > 0 ? ", " : "", h("strong", {}, p.name), ` (${p.city})`]),
+      ),
+    );
+  }
+
+  renderFoot() {
+    const foot = this.els?.foot;
+    if (!foot) return;
+    const group = this.app.group(this.group);
+    let state = "synced";
+    let text = t("note.saved.synced");
+    if (!group || group.personal) {
+      state = "personal";
+      text = t("note.saved.personal");
+    } else if (!group.online || group.waiting.some((w) => w.id === this.id)) {
+      state = "waiting";
+      text = group.online ? t("note.saved.local") : t("note.saved.waiting");
+    }
+    foot.className = `editor-foot ${state}`;
+    foot.dataset.state = state;
+    const f = this.fieldsNow;
+    const created = f?.createdAt ? t("note.created", { who: f.createdBy, when: formatTime(f.createdAt.toISOString()) }) : "";
+    fill(foot, h("span", { class: "saved-dot", "aria-hidden": "true" }), h("span", {}, text), h("span", { class: "created" }, created));
+  }
+
+  renderMenu() {
+    const menu = this.els.menu;
+    const group = this.app.group(this.group);
+    const canMove = group?.personal && this.app.sharedGroups().length > 0;
+    const deleted = this.fieldsNow?.deleted;
+    fill(
+      menu,
+      canMove ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.app.openMove(this.id)) }, arrowIcon(), t("note.move")) : null,
+      h("a", { role: "menuitem", href: api.markdownUrl(this.id), download: "", onclick: () => this.toggleMenu(false) }, downloadIcon(), t("note.export")),
+      deleted
+        ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.setDeleted(false)) }, restoreIcon(), t("note.restore"))
+        : h("button", { type: "button", role: "menuitem", class: "danger", onclick: () => this.menuAction(() => this.setDeleted(true)) }, binIcon(), t("note.delete")),
+    );
+  }
+
+  // --- Actions ---------------------------------------------------------------------------
+
+  toggleMenu(show) {
+    const { menu, menuButton } = this.els;
+    const open = show ?? menu.hidden;
+    menu.hidden = !open;
+    menuButton.setAttribute("aria-expanded", String(open));
+    if (open) {
+      menu.querySelector("button, a")?.focus();
+      const away = (event) => {
+        if (!menu.contains(event.target) && event.target !== menuButton && !menuButton.contains(event.target)) {
+          this.toggleMenu(false);
+          document.removeEventListener("pointerdown", away);
+        }
+      };
+      document.addEventListener("pointerdown", away);
+      menu.onkeydown = (event) => {
+        if (event.key === "Escape") {
+          this.toggleMenu(false);
+          menuButton.focus();
+        }
+      };
+    }
+  }
+
+  menuAction(action) {
+    this.toggleMenu(false);
+    action();
+  }
+
+  async save(fields) {
+    try {
+      await api.fields(this.id, fields);
+    } catch (error) {
+      this.app.toast(errorText(error), "error");
+      this.renderFields(true);
+    }
+  }
+
+  tagKey(event) {
+    if (event.key === "Enter" || event.key === ",") {
+      event.preventDefault();
+      this.addTag();
+    } else if (event.key === "Backspace" && this.els.tagInput.value === "" && this.fieldsNow?.tags.length) {
+      this.removeTag(this.fieldsNow.tags[this.fieldsNow.tags.length - 1]);
+    }
+  }
+
+  addTag() {
+    const input = this.els.tagInput;
+    const tag = input.value.trim().replace(/,$/, "");
+    if (!tag || !this.fieldsNow) return;
+    input.value = "";
+    if (this.fieldsNow.tags.includes(tag)) return;
+    this.save({ tags: [...this.fieldsNow.tags, tag] });
+  }
+
+  removeTag(tag) {
+    if (!this.fieldsNow) return;
+    this.save({ tags: this.fieldsNow.tags.filter((t) => t !== tag) });
+  }
+
+  async setDeleted(deleted) {
+    const id = this.id;
+    try {
+      await api.bin(id, deleted);
+      this.app.listChanged();
+      if (deleted) {
+        this.app.toast(t("note.deleted.done"), "info", {
+          label: t("note.undo"),
+          run: async () => {
+            await api.bin(id, false);
+            this.app.listChanged();
+          },
+        });
+      } else {
+        this.app.toast(t("note.restored.done"));
+      }
+    } catch (error) {
+      this.app.toast(errorText(error), "error");
+    }
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    const e = this.els;
+    e.modeEdit.setAttribute("aria-pressed", String(mode === "edit"));
+    e.modePreview.setAttribute("aria-pressed", String(mode === "preview"));
+    e.body.hidden = mode !== "edit";
+    e.previewBox.hidden = mode !== "preview";
+    if (mode === "preview") this.preview();
+    else autosize(e.body, e.scroll);
+  }
+
+  async preview() {
+    if (!this.note?.ready || this.mode !== "preview") return;
+    try {
+      const { html } = await api.render(this.note.text("body"));
+      const box = this.els.previewBox;
+      box.innerHTML = html; // Rendered by the Quaderno process: raw HTML in notes is escaped there.
+      for (const a of box.querySelectorAll("a[href]")) {
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+      }
+    } catch (error) {
+      this.app.toast(errorText(error), "error");
+    }
+  }
+
+  toggleHistory() {
+    const e = this.els;
+    const open = e.historyBox.hidden;
+    e.historyBox.hidden = !open;
+    e.scroll.hidden = open;
+    e.historyButton.setAttribute("aria-pressed", String(open));
+    e.segmented.hidden = open;
+    if (open) {
+      this.history = new HistoryView({
+        root: e.historyBox,
+        id: this.id,
+        app: this.app,
+        close: () => this.toggleHistory(),
+      });
+      this.history.load();
+    } else {
+      this.history = null;
+      e.title.focus();
+    }
+  }
+}
+
+function splitNames(text) {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Grows the text area with its text, keeping the page where it was. */
+function autosize(textarea, scroller) {
+  if (textarea.hidden) return;
+  const top = scroller.scrollTop;
+  textarea.style.height = "auto";
+  textarea.style.height = `${textarea.scrollHeight + 4}px`;
+  scroller.scrollTop = top;
+}
+
+export function avatar(name, title) {
+  const el = h("span", { class: "avatar", title }, initials(name));
+  el.style.setProperty("--hue", String(hue(personName(name))));
+  return el;
+}
+
+const clockIcon = () => icon('<circle cx="10" cy="10" r="7"/><path d="M10 6v4l3 2"/>');
+const dotsIcon = () => icon('<circle cx="4.5" cy="10" r="1.2"/><circle cx="10" cy="10" r="1.2"/><circle cx="15.5" cy="10" r="1.2"/>');
+const folderIcon = () => icon('<path d="M3 6.5a1.5 1.5 0 0 1 1.5-1.5h3l2 2h6a1.5 1.5 0 0 1 1.5 1.5v6a1.5 1.5 0 0 1-1.5 1.5h-11A1.5 1.5 0 0 1 3 14.5z"/>');
+const arrowIcon = () => icon('<path d="M4 10h11M11 6l4 4-4 4"/>');
+const downloadIcon = () => icon('<path d="M10 3v10M6 9l4 4 4-4M4 16h12"/>');
+const binIcon = () => icon('<path d="M4 6h12M8 6V4h4v2M6 6l1 10h6l1-10"/>');
+const restoreIcon = () => icon('<path d="M4 10a6 6 0 1 0 2-4.5M4 4v3h3"/>');

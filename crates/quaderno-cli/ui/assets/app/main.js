@@ -1,0 +1,283 @@
+// Quaderno's page: the groups and their notes, search and filters, the editor, the sync status.
+// It talks only to the Quaderno process on this computer, so it works with no network at all.
+
+import { h, fill, $, debounce } from "./dom.js";
+import { t, translate, language, setLanguage, onLanguage, errorText } from "./i18n.js";
+import { api, ApiError } from "./api.js";
+import { PageSocket } from "./socket.js";
+import { loadAutomerge } from "./notedoc.js";
+import { Editor, avatar } from "./editor.js";
+import { renderList, renderOptions } from "./list.js";
+import { renderPill, renderDetails, renderGroups, sharedGroups } from "./status.js";
+import * as dialogs from "./dialogs.js";
+
+const state = {
+  overview: null,
+  group: "",
+  filters: { tag: "", place: "", from: "", to: "", bin: false },
+  text: "",
+  list: null,
+  selected: null,
+};
+
+const app = {
+  author: () => state.overview?.identity ?? { name: "?", city: "?" },
+  group: (slug) => state.overview?.groups.find((g) => g.slug === slug) ?? null,
+  groupTitle(slug) {
+    const group = app.group(slug);
+    if (!group) return slug ?? "";
+    return group.personal ? t("groups.personal") : group.title;
+  },
+  sharedGroups: () => sharedGroups(state.overview),
+  listChanged: () => loadListSoon(),
+  refreshOverview,
+  chooseGroup,
+  openMove: (id) => dialogs.move(app, id),
+  toast,
+  noteReady(id) {
+    document.body.dataset.openNote = id;
+  },
+  /** The open note's title as it is typed, in its list entry at once. */
+  titleNow(id, title) {
+    const item = document.querySelector(`.note-item[data-note="${CSS.escape(id)}"] .note-title`);
+    if (item) item.textContent = title || t("note.untitled");
+  },
+};
+
+let editor;
+let socket;
+
+async function boot() {
+  translate(document);
+  markLanguage();
+  try {
+    await loadAutomerge();
+    await refreshOverview();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return showClosed();
+    throw error;
+  }
+  socket = new PageSocket({
+    onFrame: (frame) => editor.onFrame(frame),
+    onMessage,
+    onState: (s) => (s === "lost" ? checkAlive() : s === "open" ? hideClosed() : null),
+  });
+  editor = new Editor({ root: $("#editor"), socket, app });
+  wire();
+  const shared = sharedGroups(state.overview);
+  state.group = shared.length ? shared[0].slug : "personal";
+  renderSidebar();
+  await loadList();
+  $("#splash").hidden = true;
+  $("#app").hidden = false;
+  document.body.dataset.ready = "true";
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  if (wanted) choose(wanted);
+  if (!state.overview.identity) dialogs.welcome(app);
+}
+
+function wire() {
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.onclick = () => setLanguage(button.dataset.lang);
+  }
+  onLanguage(() => {
+    markLanguage();
+    renderSidebar();
+    renderListNow();
+    editor.languageChanged();
+  });
+  const search = $("#search");
+  const searchSoon = debounce(() => loadList(), 120);
+  search.addEventListener("input", () => {
+    state.text = search.value;
+    searchSoon();
+  });
+  const filter = (id, key, read = (el) => el.value) => {
+    $(id).addEventListener("change", (event) => {
+      state.filters[key] = read(event.target);
+      loadList();
+    });
+  };
+  filter("#filter-tag", "tag");
+  filter("#filter-place", "place");
+  filter("#filter-from", "from");
+  filter("#filter-to", "to");
+  filter("#filter-bin", "bin", (el) => el.checked);
+  $("#filters-clear").onclick = () => {
+    state.filters = { tag: "", place: "", from: "", to: "", bin: false };
+    $("#filter-from").value = "";
+    $("#filter-to").value = "";
+    $("#filter-bin").checked = false;
+    loadList();
+  };
+  $("#new-note").onclick = newNote;
+  $("#join-open").onclick = () => dialogs.join(app, { needIdentity: !state.overview?.identity });
+  const pill = $("#sync-status");
+  const details = $("#sync-details");
+  pill.onclick = () => {
+    details.hidden = !details.hidden;
+    pill.setAttribute("aria-expanded", String(!details.hidden));
+    if (!details.hidden) {
+      renderDetails(details, state.overview);
+      const box = pill.getBoundingClientRect();
+      details.style.top = `${box.bottom + 8}px`;
+      details.style.right = `${Math.max(8, window.innerWidth - box.right)}px`;
+    }
+  };
+  document.addEventListener("pointerdown", (event) => {
+    if (!details.hidden && !details.contains(event.target) && !pill.contains(event.target)) {
+      details.hidden = true;
+      pill.setAttribute("aria-expanded", "false");
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !details.hidden) {
+      details.hidden = true;
+      pill.focus();
+    }
+  });
+}
+
+function markLanguage() {
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === language()));
+  }
+}
+
+// --- Data ------------------------------------------------------------------------------------
+
+async function refreshOverview() {
+  state.overview = await api.overview();
+  renderSidebar();
+  editor?.statusChanged();
+}
+
+const refreshOverviewSoon = debounce(() => refreshOverview().catch(() => {}), 400, 2000);
+
+let listRequest = 0;
+async function loadList() {
+  const mine = ++listRequest;
+  const params = { group: state.group, text: state.text, ...state.filters };
+  try {
+    const list = await api.notes(params);
+    if (mine !== listRequest) return;
+    state.list = list;
+    renderListNow();
+  } catch (error) {
+    if (mine === listRequest) toast(errorText(error), "error");
+  }
+}
+
+const loadListSoon = debounce(() => loadList(), 300, 1500);
+
+function onMessage(message) {
+  if (message.t === "notes") return loadListSoon();
+  if (message.t === "status") return refreshOverviewSoon();
+  editor.onMessage(message);
+}
+
+// --- Rendering -------------------------------------------------------------------------------
+
+function renderSidebar() {
+  const overview = state.overview;
+  if (!overview) return;
+  renderGroups($("#groups"), overview, state.group, chooseGroup);
+  renderPill($("#sync-status"), overview);
+  const details = $("#sync-details");
+  if (!details.hidden) renderDetails(details, overview);
+  const me = overview.identity;
+  fill($("#me"), me ? [avatar(me.name, `${me.name} (${me.city})`), h("span", {}, `${me.name} · ${me.city}`)] : []);
+}
+
+function renderListNow() {
+  const list = state.list;
+  const title = state.filters.bin ? t("list.bin") : state.group ? app.groupTitle(state.group) : t("groups.all");
+  fill($("#list-title"), title);
+  const n = list?.notes.length ?? 0;
+  fill($("#list-count"), n === 1 ? t("list.count.one") : t("list.count.many", { n }));
+  renderOptions($("#filter-tag"), list?.tags ?? [], t("filters.tag.any"), state.filters.tag);
+  renderOptions($("#filter-place"), list?.places ?? [], t("filters.place.any"), state.filters.place);
+  const filtered = Object.values(state.filters).some(Boolean);
+  $("#filters-clear").hidden = !filtered;
+  renderList($("#notes"), list, {
+    selected: state.selected,
+    showGroup: !state.group,
+    groupTitle: app.groupTitle,
+    searching: state.text.trim() !== "",
+    bin: state.filters.bin,
+    choose,
+  });
+}
+
+// --- Actions ---------------------------------------------------------------------------------
+
+function chooseGroup(slug) {
+  state.group = slug;
+  renderSidebar();
+  loadList();
+}
+
+function choose(id, options = {}) {
+  state.selected = id;
+  history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+  for (const item of document.querySelectorAll(".note-item")) {
+    item.setAttribute("aria-current", String(item.dataset.note === id));
+  }
+  editor.open(id, options);
+}
+
+async function newNote() {
+  const group = state.group && app.group(state.group) ? state.group : "personal";
+  try {
+    const { id } = await api.create(group, t("note.new.title"));
+    if (state.filters.bin || (state.group && state.group !== group)) {
+      state.filters.bin = false;
+      $("#filter-bin").checked = false;
+    }
+    await loadList();
+    choose(id, { fresh: true });
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+function toast(text, kind = "info", action = null) {
+  const el = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, h("span", {}, text));
+  if (action) {
+    el.append(
+      h("button", {
+        type: "button",
+        onclick: () => {
+          el.remove();
+          action.run();
+        },
+      }, action.label),
+    );
+  }
+  $("#toasts").replaceChildren(el);
+  setTimeout(() => el.remove(), action ? 8000 : 4500);
+}
+
+// --- When Quaderno stops -----------------------------------------------------------------------
+
+async function checkAlive() {
+  try {
+    await api.overview();
+  } catch (error) {
+    if (error.status === 403 || error.status === 0) showClosed();
+  }
+}
+
+function showClosed() {
+  $("#splash").hidden = true;
+  $("#closed").hidden = false;
+}
+
+function hideClosed() {
+  $("#closed").hidden = true;
+}
+
+boot().catch((error) => {
+  console.error(error);
+  showClosed();
+});
