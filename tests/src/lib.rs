@@ -12,6 +12,7 @@ pub mod probe;
 pub mod proxy;
 pub mod raw;
 pub mod relay;
+pub mod ui;
 
 /// Installs the TLS crypto provider once (reqwest and tungstenite are built without one).
 pub fn init_tls() {
