@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs Quaderno on this machine: a relay (quaderno-server) and one participant's client, both
-# with SQLite in ./local, nothing else to install. The first run creates a group, an invite
-# and the participant; later runs reuse them. Ctrl-C stops everything.
+# Runs Quaderno on this machine: a relay (quaderno-server) and one participant's Quaderno, open
+# in the browser, both with SQLite in ./local, nothing else to install. The first run creates a
+# group, an invite and the participant; later runs reuse them. Ctrl-C stops everything.
 #
-#   scripts/run-local.sh            # relay on 127.0.0.1:7878, notes in ./local/client
-#   QUADERNO_PORT=8000 scripts/run-local.sh
+#   scripts/run-local.sh            # relay on 127.0.0.1:7878, the page on 127.0.0.1:7879
+#   QUADERNO_PORT=8000 QUADERNO_UI_PORT=8001 scripts/run-local.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,11 +41,10 @@ fi
 cat <<EOF
 
 Quaderno is running: relay on http://127.0.0.1:$port (log in $relay_dir/relay.log),
-notes in $client_dir.
-In another terminal, try:
-  $quaderno --data-dir $client_dir new --group $group --title "Primo verbale" --body "Ciao!"
-  $quaderno --data-dir $client_dir list
+notes in $client_dir. The page opens in your browser; if it does not, open the address below.
 Invite someone else: $server --data-dir $relay_dir invite create --group $group --role editor
+(they enter the relay's address and the code in their own page, under "Entra in un gruppo").
+The command line works beside the page, e.g.: $quaderno --data-dir $client_dir list
 
 EOF
-exec "$quaderno" --data-dir "$client_dir" sync --watch
+exec "$quaderno" --data-dir "$client_dir" ui --port "${QUADERNO_UI_PORT:-7879}"
