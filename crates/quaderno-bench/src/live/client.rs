@@ -150,13 +150,14 @@ impl Client {
                     }
                     self.enter(now).await
                 }
+                // Before reading: a client busy receiving still types on time.
+                _ = tokio::time::sleep_until(edit_at.unwrap_or(far)), if edit_at.is_some() => {
+                    self.edit().await
+                }
                 messages = self.conn.recv() => match messages {
                     Ok(messages) => self.receive(messages).await,
                     Err(error) => Err(error),
                 },
-                _ = tokio::time::sleep_until(edit_at.unwrap_or(far)), if edit_at.is_some() => {
-                    self.edit().await
-                }
             };
             if let Err(error) = result {
                 self.outcome.disconnected = true;
