@@ -21,6 +21,16 @@ pub fn queued_cost(len: usize) -> usize {
     len + FRAME_OVERHEAD
 }
 
+/// The first entry of every `ephemeral` message as `quaderno_sync` encodes it, after the map's
+/// header: `type: "ephemeral"`.
+const EPHEMERAL_TYPE: &[u8] = b"\x64type\x69ephemeral";
+
+/// Whether a frame the relay is about to send is presence (an `ephemeral` message).
+fn is_presence(frame: &[u8]) -> bool {
+    frame.first().is_some_and(|b| (0xa0..=0xbb).contains(b))
+        && frame[1..].starts_with(EPHEMERAL_TYPE)
+}
+
 /// One live WebSocket connection, as actors and admin events see it.
 #[derive(Debug)]
 pub struct ConnHandle {
@@ -62,9 +72,17 @@ impl ConnHandle {
     }
 
     /// Queues a frame without waiting; a full outbox means the peer is not reading.
+    ///
+    /// Presence is dropped instead once an eighth of the bound is waiting: the next update
+    /// replaces it anyway, and one member's presence traffic must not get another member
+    /// closed as a slow reader.
     pub fn send(&self, frame: Vec<u8>) -> Result<(), SlowReader> {
         let cost = queued_cost(frame.len());
-        if self.queued.load(Ordering::Relaxed) + cost > self.max_queued {
+        let queued = self.queued.load(Ordering::Relaxed);
+        if is_presence(&frame) && queued + cost > self.max_queued / 8 {
+            return Ok(());
+        }
+        if queued + cost > self.max_queued {
             return Err(SlowReader);
         }
         self.queued.fetch_add(cost, Ordering::Relaxed);
@@ -105,5 +123,54 @@ impl Connections {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, Arc<ConnHandle>>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quaderno_model::DocumentId;
+    use quaderno_sync::{Message, PeerId};
+
+    use super::*;
+
+    #[test]
+    fn presence_is_told_from_every_other_message_the_relay_sends() {
+        let (peer, doc) = (PeerId::new("anna"), DocumentId::random());
+        let presence = Message::Ephemeral {
+            sender: peer.clone(),
+            target: peer.clone(),
+            document: doc,
+            session_id: "ephemeral".into(),
+            count: 1,
+            data: b"ephemeral".to_vec(),
+        };
+        assert!(is_presence(&presence.encode()));
+        let others = [
+            Message::Sync {
+                sender: peer.clone(),
+                target: peer.clone(),
+                document: doc,
+                data: b"ephemeral".to_vec(),
+            },
+            Message::DocUnavailable {
+                sender: peer.clone(),
+                target: peer.clone(),
+                document: doc,
+            },
+            Message::Error {
+                sender: peer.clone(),
+                target: None,
+                message: "ephemeral".into(),
+            },
+            Message::Peer {
+                sender: peer.clone(),
+                target: peer,
+                metadata: None,
+                selected_version: "1".into(),
+            },
+        ];
+        for other in others {
+            assert!(!is_presence(&other.encode()), "{other:?}");
+        }
     }
 }
