@@ -9,5 +9,7 @@ if [ ! -d tests/js/node_modules ]; then
   npm install --prefix tests/js --no-audit --no-fund
 fi
 
-cargo build --workspace --bins
+# The binaries are built with the tests' feature set, so `cargo test` does not build every
+# dependency a second time.
+cargo build --workspace --bins --tests
 cargo test --workspace --no-fail-fast "$@"
