@@ -99,8 +99,12 @@ fn waiting_notes(conn: &Connection, group: &Group) -> Result<Vec<WaitingNote>, C
         .collect();
     let mut waiting = Vec::new();
     for id in candidates {
-        let Some(doc) = docs::load(conn, &group.slug, &id)? else {
-            continue;
+        let doc = match docs::load(conn, &group.slug, &id) {
+            Ok(Some(doc)) => doc,
+            // A damaged note is reported by the commands that read it, and sent back by the
+            // next sync: it does not stop the status of the others.
+            Ok(None) | Err(quaderno_store::StoreError::CorruptDocument { .. }) => continue,
+            Err(other) => return Err(other.into()),
         };
         let heads = doc.get_heads();
         let acknowledged = docs::sync_states(conn, &group.slug, &id)?

@@ -9,6 +9,7 @@ use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
 use quaderno_model::DocumentId;
+use quaderno_store::StoreError;
 use quaderno_store::docs;
 use quaderno_store::rusqlite::{Connection, Transaction};
 use quaderno_sync::{LoadedDoc, Write};
@@ -192,16 +193,12 @@ fn load(conn: &Connection, group: &str, ids: &[DocumentId]) -> Result<Vec<Loaded
     ids.iter()
         .map(|doc| {
             let id = doc.to_string();
-            let found = match docs::load(conn, group, &id) {
-                Ok(Some(automerge)) => Some(LoadedDoc {
+            let found = match load_or_set_aside(conn, group, doc)? {
+                Some(automerge) => Some(LoadedDoc {
                     doc: automerge,
                     sync_states: docs::sync_states(conn, group, &id)?,
                 }),
-                Ok(None) => None,
-                Err(error) => {
-                    tracing::error!(group, doc = %id, %error, "a stored document cannot be read");
-                    None
-                }
+                None => None,
             };
             let may_create = found.is_none() && !accounts::is_purged(conn, group, doc)?;
             Ok(Loaded {
@@ -211,4 +208,40 @@ fn load(conn: &Connection, group: &str, ids: &[DocumentId]) -> Result<Vec<Loaded
             })
         })
         .collect()
+}
+
+/// The document as far as it loads. A damaged one has its unreadable chunks set aside (kept in
+/// the database) and is recorded as changed, so that every member's next sync offers it and
+/// the first who still holds it makes it whole again.
+fn load_or_set_aside(
+    conn: &Connection,
+    group: &str,
+    doc: &DocumentId,
+) -> Result<Option<automerge::Automerge>, StorageError> {
+    let id = doc.to_string();
+    match docs::load(conn, group, &id) {
+        Err(StoreError::CorruptDocument { .. }) => {}
+        loaded => return Ok(loaded?),
+    }
+    let tx = conn.unchecked_transaction()?;
+    let set_aside = match docs::set_aside(&tx, group, &id) {
+        Ok(set_aside) => set_aside,
+        Err(error @ StoreError::CorruptDocument { .. }) => {
+            tracing::error!(group, doc = %id, %error, "a stored document cannot be read, and no damaged chunk could be singled out");
+            return Ok(None);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    accounts::record_doc_change(&tx, group, doc)?;
+    tx.commit()?;
+    if let Some(set_aside) = set_aside {
+        tracing::error!(
+            group,
+            doc = %id,
+            damaged_chunks = ?set_aside.chunk_ids,
+            intact_chunks = set_aside.kept,
+            "a stored document is damaged: its unreadable chunks are set aside in damaged_chunks, and it will be restored from the next member who syncs it"
+        );
+    }
+    Ok(docs::load(conn, group, &id)?)
 }

@@ -85,6 +85,12 @@ fn line(g: &GroupReport) -> String {
             if g.removed > 0 {
                 parts.push(format!("{} removed (purged on the relay)", g.removed));
             }
+            if g.recovered > 0 {
+                parts.push(format!(
+                    "{} recovered (damaged here, sent back by the relay)",
+                    g.recovered
+                ));
+            }
             format!(
                 "synced: {} of {} checked ({:.1} s)",
                 parts.join(", "),

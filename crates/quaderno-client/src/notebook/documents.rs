@@ -5,6 +5,7 @@
 use automerge::{ActorId, Automerge, ChangeHash};
 use chrono::{DateTime, Utc};
 use quaderno_model::{Note, read_note};
+use quaderno_store::StoreError;
 use quaderno_store::docs;
 use quaderno_store::index::{self, IndexEntry};
 use quaderno_store::rusqlite::Connection;
@@ -25,15 +26,35 @@ pub fn load_doc(
     Ok(doc)
 }
 
-/// Like [`load_doc`], for a document the index says exists.
+/// Like [`load_doc`], for a document the index says exists. A note whose stored data is
+/// damaged, or was damaged and has not been sent back by a peer yet, is
+/// [`NotebookError::Damaged`].
 pub fn load_existing_doc(
     conn: &Connection,
     actor: &ActorId,
     ns: &str,
     id: &str,
 ) -> Result<Automerge, NotebookError> {
-    load_doc(conn, actor, ns, id)?
-        .ok_or_else(|| NotebookError::MissingDocument { id: id.to_owned() })
+    if docs::is_awaiting_recovery(conn, ns, id)? {
+        return Err(damaged(conn, ns, id)?);
+    }
+    match load_doc(conn, actor, ns, id) {
+        Ok(Some(doc)) => Ok(doc),
+        Ok(None) => Err(NotebookError::MissingDocument { id: id.to_owned() }),
+        Err(NotebookError::Store(StoreError::CorruptDocument { .. })) => {
+            Err(damaged(conn, ns, id)?)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn damaged(conn: &Connection, ns: &str, id: &str) -> Result<NotebookError, NotebookError> {
+    let title = index::by_id(conn, id)?.map(|n| n.title).unwrap_or_default();
+    Ok(NotebookError::Damaged {
+        id: id.to_owned(),
+        title,
+        group: ns.to_owned(),
+    })
 }
 
 /// Stores a document that is new to this store, whole.
@@ -104,6 +125,27 @@ fn last_change_time(doc: &Automerge) -> DateTime<Utc> {
 }
 
 impl super::Notebook {
+    /// Passes `error` on; when it says a note is damaged, first sets the note's unreadable
+    /// chunks aside (kept in the store), so that the next `quaderno sync` asks the group's relay
+    /// for the note. Done here, after the failed operation's transaction rolled back.
+    pub(super) fn set_damage_aside(&self, error: NotebookError) -> NotebookError {
+        if let NotebookError::Damaged { id, group, .. } = &error {
+            match docs::set_aside(self.store.conn(), group, id) {
+                Ok(Some(set_aside)) => tracing::debug!(
+                    group,
+                    doc = %id,
+                    damaged_chunks = ?set_aside.chunk_ids,
+                    "set a damaged note's chunks aside"
+                ),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, doc = %id, "could not set a damaged note aside")
+                }
+            }
+        }
+        error
+    }
+
     /// The Automerge actor this process signs its changes with.
     pub fn actor(&self) -> &ActorId {
         &self.actor
@@ -141,9 +183,11 @@ impl super::Notebook {
     /// Re-reads the stored document of note `id` in `ns` and brings its index row up to date.
     pub fn reindex(&mut self, ns: &str, id: &str) -> Result<(), NotebookError> {
         let actor = self.actor.clone();
-        self.store.write(|tx| {
-            let doc = load_existing_doc(tx, &actor, ns, id)?;
-            reindex(tx, ns, id, &doc).map(drop)
-        })
+        self.store
+            .write(|tx| {
+                let doc = load_existing_doc(tx, &actor, ns, id)?;
+                reindex(tx, ns, id, &doc).map(drop)
+            })
+            .map_err(|e| self.set_damage_aside(e))
     }
 }

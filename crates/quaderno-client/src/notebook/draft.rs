@@ -23,7 +23,8 @@ impl Notebook {
     /// The note as a Markdown file to hand to an editor, with the version it was made from.
     pub fn draft(&self, reference: &str) -> Result<Draft, NotebookError> {
         let listed = self.resolve(reference)?;
-        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
+            .map_err(|e| self.set_damage_aside(e))?;
         let note = read_note(&doc)?;
         let id: DocumentId = listed
             .id
@@ -58,25 +59,27 @@ impl Notebook {
         })?;
         let author = self.author()?;
         let actor = self.actor.clone();
-        self.store.write(|tx| {
-            let mut doc = load_existing_doc(tx, &actor, &listed.group, &listed.id)?;
-            let before = doc.get_heads();
-            // A fork has its own random actor: its change is concurrent with any later change
-            // made under this process's actor, which must not share sequence numbers with it.
-            let mut base = doc
-                .fork_at(&draft.base)
-                .map_err(quaderno_model::ModelError::from)?;
-            let current = read_note(&base)?;
-            let mut edit = NoteEdit::between(&current, &wanted.note);
-            edit.deleted = (wanted.deleted != current.deleted).then_some(wanted.deleted);
-            let Some(change) = edit_note(&mut base, &edit, &author, Utc::now())? else {
-                return Ok(None);
-            };
-            doc.merge(&mut base)
-                .map_err(quaderno_model::ModelError::from)?;
-            save_doc_changes(tx, &listed.group, &listed.id, &doc, &before)?;
-            reindex(tx, &listed.group, &listed.id, &doc)?;
-            Ok(Some(change))
-        })
+        self.store
+            .write(|tx| {
+                let mut doc = load_existing_doc(tx, &actor, &listed.group, &listed.id)?;
+                let before = doc.get_heads();
+                // A fork has its own random actor: its change is concurrent with any later change
+                // made under this process's actor, which must not share sequence numbers with it.
+                let mut base = doc
+                    .fork_at(&draft.base)
+                    .map_err(quaderno_model::ModelError::from)?;
+                let current = read_note(&base)?;
+                let mut edit = NoteEdit::between(&current, &wanted.note);
+                edit.deleted = (wanted.deleted != current.deleted).then_some(wanted.deleted);
+                let Some(change) = edit_note(&mut base, &edit, &author, Utc::now())? else {
+                    return Ok(None);
+                };
+                doc.merge(&mut base)
+                    .map_err(quaderno_model::ModelError::from)?;
+                save_doc_changes(tx, &listed.group, &listed.id, &doc, &before)?;
+                reindex(tx, &listed.group, &listed.id, &doc)?;
+                Ok(Some(change))
+            })
+            .map_err(|e| self.set_damage_aside(e))
     }
 }

@@ -28,6 +28,21 @@ fn listed(candidates: &[Candidate]) -> String {
         .join(", ")
 }
 
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+fn recovery(group: &str) -> String {
+    let kept = "the damaged data is kept aside in the store, and the other notes are unaffected";
+    if group == super::PERSONAL_GROUP {
+        format!(
+            "it was never shared, so no other device holds it: restore it from a backup or an export ({kept})"
+        )
+    } else {
+        format!("run `quaderno sync` to get it back from the relay of group `{group}` ({kept})")
+    }
+}
+
 fn suggestions(candidates: &[Candidate]) -> String {
     if candidates.is_empty() {
         "run `quaderno list` or `quaderno search WORDS` to find it".to_owned()
@@ -117,6 +132,13 @@ pub enum NotebookError {
     )]
     MissingDocument { id: String },
 
+    #[error("note \"{title}\" ({}) is damaged on this machine: part of its stored data cannot be read; {}", short(.id), recovery(.group))]
+    Damaged {
+        id: String,
+        title: String,
+        group: String,
+    },
+
     #[error("{0}")]
     Model(#[from] ModelError),
 
@@ -137,7 +159,7 @@ impl NotebookError {
     /// note, a folder they cannot write to), as opposed to a failure of the program or the disk.
     pub fn is_user_error(&self) -> bool {
         match self {
-            NotebookError::MissingDocument { .. } => false,
+            NotebookError::MissingDocument { .. } | NotebookError::Damaged { .. } => false,
             NotebookError::Io { .. } => true,
             NotebookError::Model(error) => !matches!(
                 error,

@@ -65,7 +65,8 @@ impl Notebook {
         listed: &ListedNote,
         out_dir: &Path,
     ) -> Result<ExportedFile, NotebookError> {
-        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
+            .map_err(|e| self.set_damage_aside(e))?;
         let note = quaderno_model::read_note(&doc)?;
         let id: DocumentId = listed
             .id

@@ -62,7 +62,8 @@ impl Notebook {
     /// Every change of the note, oldest first, with who made it and when.
     pub fn log(&self, reference: &str) -> Result<(ShownNote, Vec<HistoryEntry>), NotebookError> {
         let listed = self.resolve(reference)?;
-        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
+            .map_err(|e| self.set_damage_aside(e))?;
         let note = quaderno_model::read_note(&doc)?;
         Ok((shown(listed, note), history(&doc)))
     }
@@ -70,7 +71,8 @@ impl Notebook {
     /// The note as it was at a change or a time.
     pub fn show_at(&self, reference: &str, at: &At) -> Result<ShownNote, NotebookError> {
         let listed = self.resolve(reference)?;
-        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
+            .map_err(|e| self.set_damage_aside(e))?;
         let note = match at {
             At::Change(prefix) => note_at(&doc, &resolve_change(&doc, prefix)?)?,
             At::Time(time) => note_at_time(&doc, *time)?,

@@ -150,11 +150,24 @@ impl Notebook {
             });
         }
         let actor = self.actor.clone();
-        let note = self.store.write(|tx| {
-            quaderno_store::docs::move_to(tx, &listed.id, PERSONAL_GROUP, group)?;
-            let doc = documents::load_existing_doc(tx, &actor, group, &listed.id)?;
-            documents::reindex(tx, group, &listed.id, &doc)
-        })?;
+        let note = self
+            .store
+            .write(|tx| {
+                quaderno_store::docs::move_to(tx, &listed.id, PERSONAL_GROUP, group)?;
+                let doc = documents::load_existing_doc(tx, &actor, group, &listed.id)?;
+                documents::reindex(tx, group, &listed.id, &doc)
+            })
+            .map_err(|e| match e {
+                // Rolled back: the note is still personal, and damaged there.
+                NotebookError::Damaged { id, title, .. } => {
+                    self.set_damage_aside(NotebookError::Damaged {
+                        id,
+                        title,
+                        group: PERSONAL_GROUP.to_owned(),
+                    })
+                }
+                other => other,
+            })?;
         Ok(notes::shown_in(listed, group, note))
     }
 

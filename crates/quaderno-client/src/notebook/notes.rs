@@ -21,7 +21,8 @@ impl Notebook {
     /// The note `reference` names, read from its document.
     pub fn show(&self, reference: &str) -> Result<ShownNote, NotebookError> {
         let listed = self.resolve(reference)?;
-        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)?;
+        let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
+            .map_err(|e| self.set_damage_aside(e))?;
         Ok(shown(listed, read_note(&doc)?))
     }
 
@@ -75,16 +76,18 @@ impl Notebook {
     ) -> Result<Option<ChangeHash>, NotebookError> {
         let author = self.author()?;
         let actor = self.actor.clone();
-        self.store.write(|tx| {
-            let mut doc = load_existing_doc(tx, &actor, &listed.group, &listed.id)?;
-            let before = doc.get_heads();
-            let Some(change) = edit_note(&mut doc, edit, &author, Utc::now())? else {
-                return Ok(None);
-            };
-            save_doc_changes(tx, &listed.group, &listed.id, &doc, &before)?;
-            reindex(tx, &listed.group, &listed.id, &doc)?;
-            Ok(Some(change))
-        })
+        self.store
+            .write(|tx| {
+                let mut doc = load_existing_doc(tx, &actor, &listed.group, &listed.id)?;
+                let before = doc.get_heads();
+                let Some(change) = edit_note(&mut doc, edit, &author, Utc::now())? else {
+                    return Ok(None);
+                };
+                save_doc_changes(tx, &listed.group, &listed.id, &doc, &before)?;
+                reindex(tx, &listed.group, &listed.id, &doc)?;
+                Ok(Some(change))
+            })
+            .map_err(|e| self.set_damage_aside(e))
     }
 }
 

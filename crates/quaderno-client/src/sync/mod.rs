@@ -55,6 +55,8 @@ pub struct GroupReport {
     pub checked: usize,
     /// Notes removed here because the relay purged them.
     pub removed: usize,
+    /// Notes damaged here that the relay sent back whole.
+    pub recovered: usize,
     /// Protocol messages and API calls exchanged.
     pub messages: usize,
     pub seconds: f64,
@@ -70,6 +72,7 @@ impl GroupReport {
             pushed: 0,
             checked: 0,
             removed: 0,
+            recovered: 0,
             messages: 0,
             seconds: 0.0,
         }
@@ -79,6 +82,7 @@ impl GroupReport {
         self.pulled = session.moved.pulled.len();
         self.pushed = session.moved.pushed.len();
         self.removed = session.moved.removed.len();
+        self.recovered = session.moved.recovered.len();
         self.checked = session.progress.len();
     }
 }

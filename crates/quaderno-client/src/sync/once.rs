@@ -236,6 +236,13 @@ pub(super) fn initial_docs(
 ) -> Result<BTreeSet<DocumentId>, ClientError> {
     let mut to_sync: BTreeSet<DocumentId> = remote.iter().copied().collect();
     to_sync.extend(locally_changed(conn, &group.slug, group.synced_chunk)?);
+    // Damaged here, with what was set aside still to get back from the relay.
+    let damaged = docs::awaiting_recovery(conn, &group.slug)?;
+    to_sync.extend(
+        damaged
+            .iter()
+            .filter_map(|id| id.parse::<DocumentId>().ok()),
+    );
     let unlisted = group.can_write() && !unlisted_notes(conn, group)?.is_empty();
     if group.last_complete_sync.is_none() || unlisted {
         to_sync.insert(group.index_doc);

@@ -48,6 +48,8 @@ pub(super) struct Moved {
     pub pushed: HashSet<DocumentId>,
     /// Local documents the relay refused because they were purged there: removed here too.
     pub removed: HashSet<DocumentId>,
+    /// Documents damaged here that the relay sent back whole.
+    pub recovered: HashSet<DocumentId>,
 }
 
 pub(super) struct Session {
@@ -58,6 +60,8 @@ pub(super) struct Session {
     pub progress: HashMap<DocumentId, Progress>,
     /// Documents loaded with changes the relay had not acknowledged: pushed once in sync.
     unacknowledged: HashSet<DocumentId>,
+    /// Documents loaded with damaged chunks set aside: whole again once in sync with the relay.
+    recovering: HashSet<DocumentId>,
     /// Chunk ids this session wrote, as (after, up to) ranges: our own writes, not local edits.
     own_chunks: Vec<(i64, i64)>,
     relay_key: Option<String>,
@@ -104,6 +108,7 @@ impl Session {
             sink,
             progress: HashMap::new(),
             unacknowledged: HashSet::new(),
+            recovering: HashSet::new(),
             own_chunks: Vec::new(),
             relay_key: None,
             moved: Moved::default(),
@@ -284,7 +289,7 @@ impl Session {
 
     fn load(&mut self, doc: DocumentId) -> Result<Input, ClientError> {
         let id = doc.to_string();
-        let found = match docs::load(&self.conn, &self.group.slug, &id)? {
+        let found = match self.load_salvaging(doc)? {
             Some(mut automerge) => {
                 automerge.set_actor(self.actor.clone());
                 let sync_states: Vec<(String, automerge::sync::State)> =
@@ -309,6 +314,25 @@ impl Session {
             found,
             may_create: true,
         })
+    }
+
+    /// The document as far as it loads. A damaged one has its unreadable chunks set aside
+    /// (kept in the store) and is synced from what remains: the relay sends back the rest.
+    fn load_salvaging(&mut self, doc: DocumentId) -> Result<Option<Automerge>, ClientError> {
+        let (group, id) = (&self.group.slug, doc.to_string());
+        let salvaged = docs::load_salvaging(&self.conn, group, &id)?;
+        if let Some(set_aside) = &salvaged.set_aside {
+            tracing::warn!(
+                group,
+                doc = %id,
+                damaged_chunks = ?set_aside.chunk_ids,
+                "a note is damaged on this machine: its unreadable chunks are set aside in the store, and the relay is asked for it"
+            );
+        }
+        if salvaged.set_aside.is_some() || docs::is_awaiting_recovery(&self.conn, group, &id)? {
+            self.recovering.insert(doc);
+        }
+        Ok(salvaged.doc)
     }
 
     /// Stores what the hub asks, in one transaction, with the index rows of changed notes.
@@ -360,6 +384,10 @@ impl Session {
             Event::InSync { doc, heads, .. } => {
                 if self.unacknowledged.remove(&doc) {
                     self.moved.pushed.insert(doc);
+                }
+                if self.recovering.remove(&doc) {
+                    docs::mark_recovered(&self.conn, &self.group.slug, &doc.to_string())?;
+                    self.moved.recovered.insert(doc);
                 }
                 self.progress.insert(doc, Progress::InSync);
                 self.acknowledged.push((doc, heads));

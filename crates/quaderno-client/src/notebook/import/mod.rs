@@ -68,12 +68,15 @@ impl Notebook {
                 group: &group,
                 now: Utc::now(),
             };
-            let done = self.store.write(|tx| {
-                batch
-                    .iter()
-                    .map(|(path, note)| one::import_one(tx, &context, path, note))
-                    .collect::<Result<Vec<_>, _>>()
-            })?;
+            let done = self
+                .store
+                .write(|tx| {
+                    batch
+                        .iter()
+                        .map(|(path, note)| one::import_one(tx, &context, path, note))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(|e| self.set_damage_aside(e))?;
             tracing::debug!(notes = done.len(), "batch committed");
             done.iter().for_each(&mut saved);
             imported.extend(done);
