@@ -15,10 +15,25 @@ pub fn open(data_dir: &Path, url: &str) -> Option<PathBuf> {
         tracing::warn!(%error, "could not write the page that opens Quaderno");
         return None;
     }
-    if let Err(error) = webbrowser::open(&format!("file://{}", path.display())) {
+    if let Err(error) = webbrowser::open(&file_url(&path)) {
         tracing::warn!(%error, "could not open the browser; open the printed address");
     }
     Some(path)
+}
+
+/// `file://` and the path, with anything but plain characters percent-encoded.
+fn file_url(path: &Path) -> String {
+    let encoded: String = path
+        .to_string_lossy()
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("file://{encoded}")
 }
 
 fn opener_page(url: &str) -> String {
@@ -48,6 +63,17 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_opener_is_given_as_a_file_url() {
+        let url = file_url(Path::new(
+            "/home/anna rossi/.local/share/quaderno/open-quaderno.html",
+        ));
+        assert_eq!(
+            url,
+            "file:///home/anna%20rossi/.local/share/quaderno/open-quaderno.html"
+        );
+    }
 
     #[cfg(unix)]
     #[test]

@@ -49,6 +49,7 @@ export class Editor {
     this.id = null;
     this.note = null;
     this.history = null;
+    document.title = "Quaderno";
     this.renderNothing();
   }
 
@@ -241,7 +242,9 @@ export class Editor {
       this.app.noteReady(this.id);
     }
     if (remote) autosize(e.body, e.scroll);
-    this.app.titleNow(this.id, this.note.text("title"));
+    const title = this.note.text("title");
+    this.app.titleNow(this.id, title);
+    document.title = title ? `${title} · Quaderno` : "Quaderno";
     this.fieldsNow = readFields(doc);
     this.renderFields(false);
     if (this.mode === "preview") this.renderPreview();

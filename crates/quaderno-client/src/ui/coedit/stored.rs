@@ -58,6 +58,15 @@ pub(super) fn store_page_changes(
     let Some(listed) = index::by_id(&tx, &id)? else {
         return Err(Refusal::Failed(Box::new(UiError::UnknownNote { id })));
     };
+    let read_only = crate::groups::get(&tx, &listed.group)
+        .map_err(|e| Refusal::Failed(Box::new(UiError::from(NotebookError::from_client(e)))))?
+        .is_some_and(|group| !group.can_write());
+    if read_only {
+        return Err(Refusal::Invalid(format!(
+            "group `{}` is read-only for this participant",
+            listed.group
+        )));
+    }
     let before = docs::latest_chunk_id(&tx)?;
     docs::append_changes(&tx, &listed.group, &id, changes)?;
     match reindex(&tx, &listed.group, &id, automerge) {

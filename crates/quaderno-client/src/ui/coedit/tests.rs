@@ -369,3 +369,56 @@ fn typing_that_arrives_just_after_a_move_is_stored_in_the_new_group() {
         "nothing is left behind in the personal notebook"
     );
 }
+
+#[test]
+fn typing_in_a_group_one_may_only_read_is_refused() {
+    let Setup {
+        _dir,
+        mut notebook,
+        mut engine,
+        note,
+    } = setup();
+    let conn = quaderno_store::open_connection(notebook.path()).unwrap();
+    crate::groups::record(
+        &conn,
+        "http://127.0.0.1:1",
+        &crate::relays::JoinedGroup {
+            slug: "archivio".into(),
+            title: "Archivio".into(),
+            role: "editor".into(),
+            index_doc: DocumentId::random(),
+        },
+    )
+    .unwrap();
+    notebook
+        .move_to_group(&note.to_string(), "archivio")
+        .unwrap();
+    conn.execute(
+        "UPDATE sync_groups SET role = 'reader' WHERE slug = 'archivio'",
+        [],
+    )
+    .unwrap();
+    let mut page = Page::new(1);
+    page.take(&engine.open(page.id, note).unwrap());
+    settle(&mut engine, note, &mut [&mut page]);
+
+    page.type_at(0, "Non si può. ");
+    let effects = settle(&mut engine, note, &mut [&mut page]);
+
+    assert!(effects.iter().all(|e| e.to_relay.is_empty()));
+    assert!(
+        effects
+            .iter()
+            .flat_map(|e| &e.to_pages)
+            .any(|(_, m)| matches!(m, ToPage::Reset { .. }))
+    );
+    assert_eq!(
+        page.body(),
+        "Presenti: 12",
+        "the page's copy is the stored one again"
+    );
+    assert_eq!(
+        notebook.show(&note.to_string()).unwrap().note.body,
+        "Presenti: 12"
+    );
+}
