@@ -1,0 +1,114 @@
+//! Three participants keep `quaderno sync --watch` running through a proxy that delays, cuts
+//! and stalls their connections while they write: once the network heals, all three hold the
+//! same notes, with every edit any of them made.
+
+mod faults_common;
+
+use std::time::{Duration, Instant};
+
+use faults_common::{
+    Community, Expect, append_line, appending_editor, converged, divergence, new_note, wait_until,
+    watch,
+};
+use quaderno_tests::cli::Quaderno;
+use quaderno_tests::faults::{FaultyProxy, describe};
+
+/// Rounds of edits per participant; each round writes a note, tags a shared note and appends a
+/// line to the other shared note.
+const ROUNDS: usize = 5;
+const CONVERGE: Duration = Duration::from_secs(90);
+
+/// One participant's rounds of edits; returns what they should leave on everyone's machine.
+/// Between rounds the participant waits for the proxy to cut some connection, so edits and
+/// faults interleave.
+fn edit_rounds(
+    q: &Quaderno,
+    who: &str,
+    shared: &[String; 2],
+    editor: &std::path::Path,
+    proxy: &FaultyProxy,
+) -> Vec<Expect> {
+    let mut expected = Vec::new();
+    for round in 0..ROUNDS {
+        let cuts = proxy.counts().cuts;
+        wait_until(Duration::from_secs(10), || proxy.counts().cuts > cuts);
+        let text = format!("{who} round {round}");
+        let note = new_note(q, &format!("{who} {round}"), &text);
+        expected.push(Expect::Body { note, text });
+        let tag = format!("{who}-{round}");
+        q.ok(&["tag", &shared[0], &format!("+{tag}")]);
+        expected.push(Expect::Tag {
+            note: shared[0].clone(),
+            tag,
+        });
+        let line = format!("line by {who} in round {round}");
+        append_line(q, editor, &shared[1], &line);
+        expected.push(Expect::Body {
+            note: shared[1].clone(),
+            text: line,
+        });
+    }
+    expected
+}
+
+#[test]
+fn three_watching_participants_converge_after_cuts_delays_and_stalls() {
+    // Step 1: Anna, Bruno and Carla join the group through the proxy, and share two notes.
+    let c = Community::new();
+    let proxy = FaultyProxy::start(&c.relay.url);
+    eprintln!("faults: {}", describe(&proxy));
+    let names = ["anna", "bruno", "carla"];
+    let people: Vec<Quaderno> = names.iter().map(|n| c.participant(n, &proxy.url)).collect();
+    let shared = [
+        new_note(&people[0], "Ordine del giorno", "Punti da discutere."),
+        new_note(&people[0], "Verbale", "Presenti:"),
+    ];
+    for q in &people {
+        q.ok(&["sync"]);
+    }
+    let editor = appending_editor(c.dir.path());
+
+    // Step 2: everyone watches; the network turns bad; everyone writes at once.
+    let _watching: Vec<_> = people.iter().map(watch).collect();
+    proxy.start_faults();
+    let started = Instant::now();
+    let expected: Vec<Expect> = std::thread::scope(|s| {
+        let handles: Vec<_> = people
+            .iter()
+            .zip(names)
+            .map(|(q, who)| s.spawn(|| edit_rounds(q, who, &shared, &editor, &proxy)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    // The edits are quick; keep the network bad until it has cut connections a few times.
+    let hurt = wait_until(Duration::from_secs(30), || {
+        let n = proxy.counts();
+        n.cuts >= 6 && n.stalls >= 2 && n.delays >= 10
+    });
+    assert!(
+        hurt,
+        "the proxy injected too few faults: {}",
+        describe(&proxy)
+    );
+
+    // Step 3: the network heals; the three converge by themselves, every edit present.
+    proxy.stop_faults();
+    let faulty_for = started.elapsed();
+    let everyone: Vec<&Quaderno> = people.iter().collect();
+    let healed = Instant::now();
+    let done = wait_until(CONVERGE, || converged(&everyone, &expected));
+    assert!(
+        done,
+        "no convergence {CONVERGE:?} after the faults stopped ({faulty_for:?} of faults; {}):\n{}",
+        describe(&proxy),
+        divergence(&everyone, &expected)
+    );
+    eprintln!(
+        "converged {:?} after {faulty_for:?} of faults: {}",
+        healed.elapsed(),
+        describe(&proxy)
+    );
+}
