@@ -41,6 +41,8 @@ struct Shared {
     seed: u64,
     /// `true` while faults are on; connections watch it to end their stalls.
     faults: watch::Sender<bool>,
+    /// Bumped to cut every open connection at once.
+    cut_all: watch::Sender<u64>,
     counters: Counters,
     accepted: AtomicUsize,
 }
@@ -66,6 +68,7 @@ impl FaultyProxy {
             upstream: upstream.trim_start_matches("http://").to_string(),
             seed,
             faults: watch::channel(false).0,
+            cut_all: watch::channel(0).0,
             counters: Counters::default(),
             accepted: AtomicUsize::new(0),
         });
@@ -101,6 +104,11 @@ impl FaultyProxy {
     /// From now on, pass everything untouched; stalled connections resume.
     pub fn stop_faults(&self) {
         self.shared.faults.send_replace(false);
+    }
+
+    /// Cuts every connection open now, whether faults are on or not.
+    pub fn cut_all(&self) {
+        self.shared.cut_all.send_modify(|n| *n += 1);
     }
 
     /// How many faults were injected so far.
@@ -164,6 +172,8 @@ async fn connection(mut client: TcpStream, shared: Arc<Shared>, n: u64) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let base = shared.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut cut = shared.cut_all.subscribe();
+    cut.mark_unchanged();
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
     let up = pump(&mut cr, &mut sw, &shared, StdRng::seed_from_u64(base));
@@ -171,6 +181,9 @@ async fn connection(mut client: TcpStream, shared: Arc<Shared>, n: u64) {
     tokio::select! {
         _ = up => {}
         _ = down => {}
+        _ = cut.changed() => {
+            shared.counters.cuts.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

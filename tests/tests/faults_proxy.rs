@@ -112,3 +112,35 @@ fn three_watching_participants_converge_after_cuts_delays_and_stalls() {
         describe(&proxy)
     );
 }
+
+/// Regression: the watch doubled its wait before reconnecting after every drop, even after
+/// connections that had worked, so a participant whose Wi-Fi dropped a few times over a day
+/// waited 30 s for every later reconnection.
+#[test]
+fn a_watch_cut_again_and_again_reconnects_as_quickly_as_the_first_time() {
+    let c = Community::new();
+    let proxy = FaultyProxy::start(&c.relay.url);
+    let anna = c.participant("anna", &proxy.url);
+    let bruno = c.participant("bruno", &c.relay.url);
+    let _watching = watch(&anna);
+    for round in 0..8 {
+        // Bruno writes; Anna's watch receiving it shows it is connected again.
+        let text = format!("nota {round}");
+        let note = new_note(&bruno, &format!("Nota {round}"), &text);
+        bruno.ok(&["sync"]);
+        let started = Instant::now();
+        let arrived = wait_until(Duration::from_secs(10), || {
+            let run = anna.run(&["--json", "show", &note]);
+            run.code == 0 && run.stdout.contains(&text)
+        });
+        assert!(
+            arrived,
+            "round {round}: Anna's watch did not reconnect within 10 s"
+        );
+        eprintln!(
+            "round {round}: reconnected and received in {:?}",
+            started.elapsed()
+        );
+        proxy.cut_all();
+    }
+}

@@ -231,6 +231,10 @@ impl GroupTask {
                 return;
             }
             let result = self.connected().await;
+            // A connection that got online ends a run of failures: wait briefly again.
+            if self.is_online() {
+                backoff = FIRST_BACKOFF;
+            }
             let reason = match result {
                 Ok(()) => return,
                 Err(ClientError::Refused { reason, .. }) => {
@@ -491,6 +495,12 @@ impl GroupTask {
             group: self.group.slug.clone(),
             reason: reason.to_string(),
         });
+    }
+
+    fn is_online(&self) -> bool {
+        lock(&self.status)
+            .get(&self.group.slug)
+            .is_some_and(|s| s.online)
     }
 
     fn set_status(&self, change: impl FnOnce(&mut LiveGroupStatus)) {
