@@ -51,10 +51,16 @@ pub async fn sync_endpoint(
     };
     let limit = state.config.max_frame_bytes;
     Ok(upgrade
+        // tungstenite zero-fills its whole read buffer up front: at the default 128 KiB that
+        // was most of an idle connection's 154 KB. Larger frames still grow it as they arrive.
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_frame_size(limit)
         .max_message_size(limit)
         .on_upgrade(move |socket| connection(socket, state, auth, group.slug, policy)))
 }
+
+/// What each connection reads into at a time.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
 
 async fn connection(
     socket: WebSocket,
