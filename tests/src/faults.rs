@@ -43,6 +43,8 @@ struct Shared {
     faults: watch::Sender<bool>,
     /// Bumped to cut every open connection at once.
     cut_all: watch::Sender<u64>,
+    /// Bumped to freeze every open connection: kept open, never forwarding again.
+    freeze_all: watch::Sender<u64>,
     counters: Counters,
     accepted: AtomicUsize,
 }
@@ -69,6 +71,7 @@ impl FaultyProxy {
             seed,
             faults: watch::channel(false).0,
             cut_all: watch::channel(0).0,
+            freeze_all: watch::channel(0).0,
             counters: Counters::default(),
             accepted: AtomicUsize::new(0),
         });
@@ -109,6 +112,12 @@ impl FaultyProxy {
     /// Cuts every connection open now, whether faults are on or not.
     pub fn cut_all(&self) {
         self.shared.cut_all.send_modify(|n| *n += 1);
+    }
+
+    /// Freezes every connection open now: both sockets stay open and nothing passes any more,
+    /// as when a NAT forgets a connection. Connections opened afterwards pass as usual.
+    pub fn freeze_all(&self) {
+        self.shared.freeze_all.send_modify(|n| *n += 1);
     }
 
     /// How many faults were injected so far.
@@ -174,16 +183,24 @@ async fn connection(mut client: TcpStream, shared: Arc<Shared>, n: u64) {
     let base = shared.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut cut = shared.cut_all.subscribe();
     cut.mark_unchanged();
+    let mut freeze = shared.freeze_all.subscribe();
+    freeze.mark_unchanged();
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
     let up = pump(&mut cr, &mut sw, &shared, StdRng::seed_from_u64(base));
     let down = pump(&mut sr, &mut cw, &shared, StdRng::seed_from_u64(!base));
-    tokio::select! {
-        _ = up => {}
-        _ = down => {}
+    let frozen = tokio::select! {
+        _ = up => false,
+        _ = down => false,
         _ = cut.changed() => {
             shared.counters.cuts.fetch_add(1, Ordering::Relaxed);
+            false
         }
+        _ = freeze.changed() => true,
+    };
+    if frozen {
+        // Both sockets stay open until the proxy stops; nothing is read or written.
+        std::future::pending::<()>().await;
     }
 }
 

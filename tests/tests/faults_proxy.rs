@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use faults_common::{
     Community, Expect, append_line, appending_editor, converged, divergence, new_note, wait_until,
-    watch,
+    watch, watch_with,
 };
 use quaderno_tests::cli::Quaderno;
 use quaderno_tests::faults::{FaultyProxy, describe};
@@ -143,4 +143,40 @@ fn a_watch_cut_again_and_again_reconnects_as_quickly_as_the_first_time() {
         );
         proxy.cut_all();
     }
+}
+
+#[test]
+fn a_watch_whose_connection_goes_silent_gives_it_up_and_reconnects() {
+    let c = Community::new();
+    let proxy = FaultyProxy::start(&c.relay.url);
+    let anna = c.participant("anna", &proxy.url);
+    let bruno = c.participant("bruno", &c.relay.url);
+    // Pings every second, so three silent seconds end the connection.
+    let _watching = watch_with(&anna, &[("QUADERNO_KEEPALIVE_SECS", "1")]);
+    let first = new_note(&bruno, "Prima", "prima nota");
+    bruno.ok(&["sync"]);
+    let online = wait_until(Duration::from_secs(20), || {
+        let run = anna.run(&["--json", "show", &first]);
+        run.code == 0 && run.stdout.contains("prima nota")
+    });
+    assert!(online, "Anna's watch never received the first note");
+
+    // The network keeps Anna's connection open but lets nothing through, as a NAT that forgot
+    // it does: no close, no error, only silence.
+    proxy.freeze_all();
+    let second = new_note(&bruno, "Seconda", "seconda nota");
+    bruno.ok(&["sync"]);
+    let started = Instant::now();
+    let arrived = wait_until(Duration::from_secs(30), || {
+        let run = anna.run(&["--json", "show", &second]);
+        run.code == 0 && run.stdout.contains("seconda nota")
+    });
+    assert!(
+        arrived,
+        "Anna's watch stayed on the silent connection for 30 s"
+    );
+    eprintln!(
+        "silent connection replaced, note received after {:?}",
+        started.elapsed()
+    );
 }

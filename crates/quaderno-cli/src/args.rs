@@ -165,7 +165,10 @@ its ws:// URL, a name for the group and the id of the group's index document ins
   quaderno sync --watch      # stay connected, reconnect by itself; Ctrl-C to stop
 
 Exit codes: 0 synced, 3 a relay could not be reached (nothing local is changed),
-2 a relay refused this computer (ask for a new invite), 1 anything else.")]
+2 a relay refused this computer (ask for a new invite), 1 anything else.
+
+With --watch, each connection is checked with a ping every 15 seconds and opened again after
+45 seconds without a sign of life; QUADERNO_KEEPALIVE_SECS sets the 15.")]
     Sync {
         /// Stay connected: apply incoming changes as they come and push local ones at once.
         #[arg(long)]

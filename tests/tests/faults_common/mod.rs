@@ -49,8 +49,14 @@ impl Drop for Watching {
 }
 
 pub fn watch(q: &Quaderno) -> Watching {
+    watch_with(q, &[])
+}
+
+/// A watch with extra environment variables.
+pub fn watch_with(q: &Quaderno, envs: &[(&str, &str)]) -> Watching {
     let child = q
         .command(&["sync", "--watch"])
+        .envs(envs.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -31,6 +31,11 @@ use crate::relays::{RelayAccount, Relays};
 
 /// How often the store is checked for edits made by other processes.
 pub const POLL: Duration = Duration::from_millis(50);
+/// How often a live connection is checked with a WebSocket ping, unless `QUADERNO_KEEPALIVE_SECS`
+/// says otherwise. A connection that brought nothing, not even a pong, for three of these is
+/// given up and opened again: a network that drops packets without closing (a sleeping laptop,
+/// a NAT that forgot the connection) otherwise leaves the client waiting for ever.
+const KEEPALIVE: Duration = Duration::from_secs(15);
 /// The first wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -194,6 +199,15 @@ impl Live {
     }
 }
 
+/// [`KEEPALIVE`], or `QUADERNO_KEEPALIVE_SECS` (whole seconds, at least 1).
+fn keepalive() -> Duration {
+    std::env::var("QUADERNO_KEEPALIVE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(KEEPALIVE, Duration::from_secs)
+}
+
 fn initial_status(group: &Group) -> LiveGroupStatus {
     LiveGroupStatus {
         group: group.slug.clone(),
@@ -307,21 +321,35 @@ impl GroupTask {
     ) -> Result<(), ClientError> {
         let mut poll = tokio::time::interval(POLL);
         let mut announce = tokio::time::interval(PRESENCE_EVERY);
+        let keepalive_every = keepalive();
+        let mut keepalive = tokio::time::interval(keepalive_every);
+        let mut heard = Instant::now();
         let mut seen_chunk = start_chunk;
         let mut was_settled = false;
         loop {
             tokio::select! {
                 frame = stream.next() => match frame {
                     Some(Ok(WsMessage::Binary(bytes))) => {
+                        heard = Instant::now();
                         session.frame(bytes.to_vec()).await?;
                         self.after_frame(session).await?;
                     }
                     Some(Ok(WsMessage::Close(_))) | None => {
                         return Err(ClientError::Unreachable { url: self.account.url.clone(), reason: "the relay closed the connection".into() });
                     }
-                    Some(Ok(_)) => {}
+                    Some(Ok(_)) => heard = Instant::now(),
                     Some(Err(e)) => return Err(ClientError::Unreachable { url: self.account.url.clone(), reason: e.to_string() }),
                 },
+                _ = keepalive.tick() => {
+                    let silent = heard.elapsed();
+                    if silent > keepalive_every * 3 {
+                        return Err(ClientError::Unreachable {
+                            url: self.account.url.clone(),
+                            reason: format!("nothing heard from the relay for {} s", silent.as_secs()),
+                        });
+                    }
+                    session.ping().await?;
+                }
                 command = self.commands.recv() => match command {
                     Some(command) => self.command(session, command).await?,
                     None => return Ok(()),

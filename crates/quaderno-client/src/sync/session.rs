@@ -176,6 +176,17 @@ impl Session {
         self.input(vec![Input::Broadcast { doc, data }]).await
     }
 
+    /// Asks the relay for a sign of life (a WebSocket ping, answered with a pong).
+    pub async fn ping(&mut self) -> Result<(), ClientError> {
+        self.sink
+            .send(WsMessage::Ping(Vec::new().into()))
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: self.group.relay_url.clone(),
+                reason: e.to_string(),
+            })
+    }
+
     /// Unloads documents nobody touched for a while.
     pub async fn tick(&mut self) -> Result<(), ClientError> {
         self.input(vec![Input::Tick]).await
