@@ -50,6 +50,23 @@ pub fn split(chunks: &ChunkList) -> Result<Payload, BadChunk> {
     Ok(payload)
 }
 
+/// The first whole-document chunk of a sync message, found by walking chunk headers only
+/// (nothing is decoded; [`split`] still checks every chunk).
+pub fn first_document(chunks: &ChunkList) -> Option<&[u8]> {
+    for entry in chunks.iter() {
+        let mut bytes = entry;
+        while !bytes.is_empty() {
+            let len = chunk_len(bytes).filter(|len| *len <= bytes.len())?;
+            let (chunk, rest) = bytes.split_at(len);
+            if chunk.get(CHUNK_TYPE_OFFSET) == Some(&DOCUMENT_CHUNK) {
+                return Some(chunk);
+            }
+            bytes = rest;
+        }
+    }
+    None
+}
+
 /// The changes of a whole-document chunk.
 pub fn document_changes(chunk: &[u8]) -> Result<Vec<Change>, BadChunk> {
     let doc = Automerge::load(chunk).map_err(|e| BadChunk(e.to_string()))?;

@@ -893,3 +893,54 @@ fn regression_a_change_that_makes_automerge_panic_is_refused_and_the_note_stays_
     let kept = net.relay.doc(&note_id).expect("the note stays in memory");
     assert_eq!(kept.get_heads(), note.get_heads());
 }
+
+#[test]
+fn notes_that_arrive_whole_in_one_turn_are_all_loaded_and_stored_whole() {
+    // Step 1: Anna writes six notes, each in many changes, and shares them.
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let notes: Vec<DocumentId> = (0..6)
+        .map(|i| {
+            let doc = net.create_doc(anna, &format!("Nota {i}\n"));
+            net.share(anna, doc);
+            for line in 0..10 {
+                net.append(anna, doc, &format!("riga {line} della nota {i}\n"));
+            }
+            doc
+        })
+        .collect();
+
+    // Step 2: Bruno, new, asks for all six; the relay's answers arrive together.
+    let bruno = net.add_client("bruno", true);
+    net.connect(bruno);
+    for &doc in &notes {
+        net.client_input(
+            bruno,
+            vec![Input::Share {
+                conn: CLIENT_CONN,
+                doc,
+            }],
+        );
+    }
+    net.deliver_to_relay(usize::MAX);
+    let writes_before = net.clients[bruno].storage.writes;
+    let frames = net.deliver_to_client_at_once(bruno);
+    let whole = frames
+        .iter()
+        .filter_map(|bytes| match Message::decode(bytes) {
+            Ok(Message::Sync { data, .. }) => automerge::sync::Message::decode(&data).ok(),
+            _ => None,
+        })
+        .filter(|m| quaderno_sync::changes::first_document(&m.changes).is_some())
+        .count();
+    assert_eq!(whole, notes.len(), "each note came whole, in one turn");
+    assert!(net.clients[bruno].storage.writes > writes_before);
+    net.run();
+
+    // Step 3: Bruno holds every note exactly as Anna wrote it.
+    for &doc in &notes {
+        assert_eq!(net.text(bruno, doc), net.text(anna, doc));
+        assert!(net.text(bruno, doc).unwrap().contains("riga 9"));
+    }
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use automerge::ActorId;
 use chrono::Utc;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use quaderno_model::{Author, DocumentId, add_to_index, index_entries};
 use quaderno_store::docs;
 use quaderno_store::index::{self, ListFilter};
@@ -164,8 +164,24 @@ async fn settle(
         }
         match next {
             Some(Ok(WsMessage::Binary(bytes))) => {
-                report.messages += 1;
-                session.frame(bytes.to_vec()).await?;
+                let mut frames = vec![bytes.to_vec()];
+                let mut after = None;
+                // What else has already arrived goes into the same turn.
+                while frames.len() < BATCH_FRAMES {
+                    match stream.next().now_or_never() {
+                        Some(Some(Ok(WsMessage::Binary(more)))) => frames.push(more.to_vec()),
+                        Some(other) => {
+                            after = Some(other);
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                report.messages += frames.len();
+                session.frames(frames).await?;
+                if let Some(other) = after {
+                    ended(other, &url)?;
+                }
                 let done = session
                     .progress
                     .values()
@@ -177,22 +193,31 @@ async fn settle(
                     total: session.progress.len(),
                 });
             }
-            Some(Ok(WsMessage::Close(_))) | None => {
-                return Err(ClientError::Unreachable {
-                    url,
-                    reason: "the relay closed the connection".into(),
-                });
-            }
-            Some(Ok(_)) => {}
-            Some(Err(e)) => {
-                return Err(ClientError::Unreachable {
-                    url,
-                    reason: e.to_string(),
-                });
-            }
+            other => ended(other, &url)?,
         }
     }
     Ok(())
+}
+
+/// Most frames handled in one turn of a one-shot sync.
+const BATCH_FRAMES: usize = 64;
+
+/// What a frame other than a protocol message means: the end of the connection, or nothing.
+fn ended(
+    next: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    url: &str,
+) -> Result<(), ClientError> {
+    match next {
+        Some(Ok(WsMessage::Close(_))) | None => Err(ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: "the relay closed the connection".into(),
+        }),
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// What changed on the relay since the last complete sync: its change feed, or, for a plain

@@ -152,7 +152,17 @@ impl Session {
 
     /// A frame from the relay.
     pub async fn frame(&mut self, bytes: Vec<u8>) -> Result<(), ClientError> {
-        self.input(vec![Input::Frame { conn: CONN, bytes }]).await
+        self.frames(vec![bytes]).await
+    }
+
+    /// Frames that arrived together, handled as one turn (documents new here that came whole
+    /// are then loaded side by side).
+    pub async fn frames(&mut self, frames: Vec<Vec<u8>>) -> Result<(), ClientError> {
+        let inputs = frames
+            .into_iter()
+            .map(|bytes| Input::Frame { conn: CONN, bytes })
+            .collect();
+        self.input(inputs).await
     }
 
     /// Changes already in the store (made by this or another process) to pass on.

@@ -73,14 +73,80 @@ struct Received {
 
 impl Hub {
     pub(super) fn apply(&mut self, now: Instant, mut batch: Batch, out: &mut Output) {
+        let mut preloaded = self.preload_new_documents(&batch);
         for doc in std::mem::take(&mut batch.order) {
             if let Some(work) = batch.docs.remove(&doc) {
-                self.apply_doc(now, doc, work, out);
+                let preloaded = preloaded.remove(&doc);
+                self.apply_doc(now, doc, work, preloaded, out);
             }
         }
     }
 
-    fn apply_doc(&mut self, now: Instant, doc: DocumentId, work: DocWork, out: &mut Output) {
+    /// Documents new here that arrive whole (a client's first pull) are loaded on every core at
+    /// once: loading is most of what pulling a group costs, and each load stands alone. Only
+    /// when a turn brings at least two; [`load_whole`] takes a result only for the very bytes it
+    /// was loaded from.
+    fn preload_new_documents(&self, batch: &Batch) -> HashMap<DocumentId, Preloaded> {
+        let wanted: Vec<(DocumentId, &[u8])> = batch
+            .order
+            .iter()
+            .filter(|doc| {
+                self.docs
+                    .get(doc)
+                    .and_then(|slot| slot.doc.as_ref())
+                    .is_some_and(|d| d.get_heads().is_empty())
+            })
+            .filter_map(|doc| {
+                let first = batch.docs.get(doc)?.incoming.first()?;
+                let writable = self
+                    .conns
+                    .get(&first.conn)
+                    .is_some_and(|c| !c.policy.read_only);
+                let chunk = writable.then(|| changes::first_document(&first.message.changes))??;
+                Some((*doc, chunk))
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if wanted.len() < 2 || threads < 2 {
+            return HashMap::new();
+        }
+        let per_thread = wanted.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let loading: Vec<_> = wanted
+                .chunks(per_thread)
+                .map(|some| {
+                    scope.spawn(move || {
+                        some.iter()
+                            .map(|(doc, chunk)| {
+                                let loaded = Automerge::load(chunk).ok();
+                                (
+                                    *doc,
+                                    Preloaded {
+                                        chunk: chunk.to_vec(),
+                                        loaded,
+                                    },
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            loading
+                .into_iter()
+                .filter_map(|handle| handle.join().ok())
+                .flatten()
+                .collect()
+        })
+    }
+
+    fn apply_doc(
+        &mut self,
+        now: Instant,
+        doc: DocumentId,
+        work: DocWork,
+        preloaded: Option<Preloaded>,
+        out: &mut Output,
+    ) {
         let mut received = Vec::with_capacity(work.incoming.len());
         let mut changes_by_conn: Vec<(ConnId, Vec<Change>)> = Vec::new();
         let mut documents: Vec<(ConnId, Vec<u8>)> = Vec::new();
@@ -103,7 +169,7 @@ impl Hub {
         slot.last_active = now;
         let before = automerge.get_heads();
         let mut failed = Vec::new();
-        let whole = load_whole(automerge, &mut documents, &mut failed);
+        let whole = load_whole(automerge, &mut documents, preloaded, &mut failed);
         let loaded = automerge.get_heads();
         for (conn, chunk) in documents {
             match changes::document_changes(&chunk) {
@@ -260,18 +326,30 @@ fn local_changes(chunks: &[Vec<u8>]) -> Vec<Change> {
         .collect()
 }
 
+/// A whole document loaded ahead of its turn, with the bytes it was loaded from.
+#[derive(Debug)]
+struct Preloaded {
+    chunk: Vec<u8>,
+    loaded: Option<Automerge>,
+}
+
 /// A document we have nothing of yet, sent whole: loading the chunk is far cheaper than
 /// applying its changes one by one. Returns the chunk, to store as it is.
 fn load_whole(
     doc: &mut Automerge,
     documents: &mut Vec<(ConnId, Vec<u8>)>,
+    preloaded: Option<Preloaded>,
     failed: &mut Vec<ConnId>,
 ) -> Option<Vec<u8>> {
     if !doc.get_heads().is_empty() || documents.is_empty() {
         return None;
     }
     let (conn, chunk) = documents.remove(0);
-    match Automerge::load(&chunk) {
+    let loaded = match preloaded {
+        Some(pre) if pre.chunk == chunk => pre.loaded.ok_or(()),
+        _ => Automerge::load(&chunk).map_err(drop),
+    };
+    match loaded {
         Ok(mut loaded) => {
             loaded.set_actor(doc.get_actor().clone());
             *doc = loaded;

@@ -295,6 +295,24 @@ impl Net {
         }
     }
 
+    /// Delivers every frame waiting for client `c` in one client turn, as frames that arrived
+    /// together are handled.
+    pub fn deliver_to_client_at_once(&mut self, c: usize) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        while let Some(pos) = self.to_client.iter().position(|(to, _)| *to == c) {
+            frames.push(self.to_client.remove(pos).unwrap().1);
+        }
+        let inputs = frames
+            .iter()
+            .map(|bytes| Input::Frame {
+                conn: CLIENT_CONN,
+                bytes: bytes.clone(),
+            })
+            .collect();
+        self.client_input(c, inputs);
+        frames
+    }
+
     /// Makes a local edit (appends to the body) without carrying any frame.
     pub fn append_quietly(&mut self, c: usize, doc: DocumentId, text: &str) {
         let stored = self.clients[c]
