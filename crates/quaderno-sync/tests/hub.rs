@@ -971,3 +971,56 @@ fn notes_that_arrive_whole_in_one_turn_are_all_loaded_and_stored_whole() {
         assert!(net.text(bruno, doc).unwrap().contains("riga 9"));
     }
 }
+
+#[test]
+fn a_note_idle_everywhere_still_reaches_the_others_when_it_is_edited_again() {
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    let bruno = net.add_client("bruno", true);
+    net.connect(anna);
+    net.connect(bruno);
+    let note = net.create_doc(anna, "prima");
+    net.share(anna, note);
+    net.share(bruno, note);
+
+    // Nobody touches the note for a while: it leaves every hub's memory.
+    net.advance(Duration::from_secs(31));
+    net.relay_input(vec![Input::Tick]);
+    net.client_input(anna, vec![Input::Tick]);
+    net.client_input(bruno, vec![Input::Tick]);
+    net.run();
+
+    net.append(anna, note, " e dopo");
+    assert_eq!(
+        net.relay_text(note).as_deref(),
+        Some("prima e dopo"),
+        "the relay has it"
+    );
+    assert_eq!(net.text(bruno, note).as_deref(), Some("prima e dopo"));
+}
+
+#[test]
+fn a_note_idle_everywhere_reaches_the_others_when_shared_again_after_an_edit() {
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    let bruno = net.add_client("bruno", true);
+    net.connect(anna);
+    net.connect(bruno);
+    let note = net.create_doc(anna, "prima");
+    net.share(anna, note);
+    net.share(bruno, note);
+    net.advance(Duration::from_secs(31));
+    net.relay_input(vec![Input::Tick]);
+    net.client_input(anna, vec![Input::Tick]);
+    net.client_input(bruno, vec![Input::Tick]);
+    net.run();
+
+    net.append_quietly(anna, note, " e dopo");
+    net.share(anna, note);
+    assert_eq!(
+        net.relay_text(note).as_deref(),
+        Some("prima e dopo"),
+        "the relay has it"
+    );
+    assert_eq!(net.text(bruno, note).as_deref(), Some("prima e dopo"));
+}

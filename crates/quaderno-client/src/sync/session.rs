@@ -172,6 +172,10 @@ impl Session {
         changes: Vec<u8>,
     ) -> Result<(), ClientError> {
         if self.hub.doc(&doc).is_none() {
+            // Not in memory: never shared on this connection, or idle and unloaded since.
+            // Sharing it (again) reads it from the store, these changes included.
+            self.progress.remove(&doc);
+            self.unacknowledged.insert(doc);
             return self.share([doc]).await;
         }
         self.progress.insert(doc, Progress::Waiting);

@@ -291,15 +291,28 @@ impl Hub {
         }
     }
 
-    /// Changes already in storage: fold them into the copy in memory, if there is one.
-    pub(super) fn local_changes(&mut self, doc: DocumentId, changes: Vec<u8>, batch: &mut Batch) {
+    /// Changes already in storage: fold them into the copy in memory. A document that went
+    /// idle and left memory is read again (with the changes, already stored), and its peers
+    /// hear of them once it is back.
+    pub(super) fn local_changes(
+        &mut self,
+        doc: DocumentId,
+        changes: Vec<u8>,
+        batch: &mut Batch,
+        out: &mut Output,
+    ) {
         let Some(slot) = self.docs.get_mut(&doc) else {
             return;
         };
         if slot.doc.is_some() {
             batch.local(doc, changes);
-        } else if slot.loading {
-            slot.pending_local.push(changes);
+            return;
+        }
+        slot.pending_local.push(changes);
+        if !slot.loading {
+            slot.announce_after_load = true;
+            slot.loading = true;
+            out.loads.push(doc);
         }
     }
 

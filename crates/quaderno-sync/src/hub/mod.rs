@@ -202,7 +202,7 @@ impl Hub {
                 may_create,
             } => self.loaded(now, doc, found, may_create, batch, out),
             Input::Share { conn, doc } => self.share(now, conn, doc, batch, out),
-            Input::LocalChanges { doc, changes } => self.local_changes(doc, changes, batch),
+            Input::LocalChanges { doc, changes } => self.local_changes(doc, changes, batch, out),
             Input::Forget { doc } => self.forget(doc),
             Input::Reload { doc } => self.reload(doc, out),
             Input::Broadcast { doc, data } => self.broadcast(doc, data, out),
