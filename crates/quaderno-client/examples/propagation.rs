@@ -4,7 +4,7 @@
 //! change and ends when client B has applied and stored it and reports the change. The time A
 //! took to make and store the edit is reported apart (`local_edit_*`). Prints one JSON report.
 //!
-//!   cargo run --release -p quaderno-client --example propagation -- DIR_A DIR_B GROUP [--edits 300] [--every-ms 100]
+//!   cargo run --release -p quaderno-client --example propagation -- DIR_A DIR_B GROUP [--edits 300] [--every-ms 100] [--settle-secs 0]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,9 +30,10 @@ async fn main() -> anyhow::Result<()> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let (edits, every) = (
+    let (edits, every, settle) = (
         flag("--edits", 300),
         Duration::from_millis(flag("--every-ms", 100)),
+        Duration::from_secs(flag("--settle-secs", 0)),
     );
     let (dir_a, dir_b) = (PathBuf::from(dir_a), PathBuf::from(dir_b));
     let stop = CancellationToken::new();
@@ -63,6 +64,9 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
+    // With --settle-secs, the clients first sit idle (documents untouched for a while leave
+    // memory), so that the edits are timed on clients that are idle, not just after a pull.
+    tokio::time::sleep(settle).await;
     let mut latencies = Vec::with_capacity(edits as usize);
     let mut local = Vec::with_capacity(edits as usize);
     for i in 0..edits {
