@@ -1,8 +1,9 @@
 //! Running the real `quaderno` binary against a data folder of its own.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 
 /// One run of `quaderno`: its exit code and what it printed.
 #[derive(Debug)]
@@ -103,4 +104,43 @@ impl Quaderno {
         serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("quaderno {args:?} printed no JSON ({e}): {stdout}"))
     }
+
+    /// Starts `quaderno ARGS` and hands over what it prints, line by line. The channel is
+    /// bounded: when the test stops reading, the pipe fills and the command blocks on its
+    /// output, so it cannot run far ahead of what the test has seen.
+    pub fn spawn_lines(&self, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("quaderno {args:?} does not start: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (lines, received) = mpsc::sync_channel(16);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, received)
+    }
+
+    /// SQLite's own check of this participant's store: `ok` when it is intact.
+    pub fn integrity_check(&self) -> String {
+        let conn =
+            quaderno_store::rusqlite::Connection::open(self.data_dir.join("quaderno.sqlite3"))
+                .expect("the store opens");
+        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("the integrity check runs")
+    }
+}
+
+/// The id of a note `quaderno import` reported as saved (`created ID PATH`).
+pub fn reported_id(line: &str) -> Option<String> {
+    let mut words = line.split_whitespace();
+    (words.next() == Some("created"))
+        .then(|| words.next().map(str::to_owned))
+        .flatten()
 }

@@ -33,16 +33,6 @@ fn import_notes(q: &Quaderno, first: usize, count: usize) {
     q.ok(&["import", "--group", GROUP, folder.path().to_str().unwrap()]);
 }
 
-/// The SQLite file of a participant passes SQLite's own check.
-fn assert_intact(q: &Quaderno) {
-    let conn =
-        quaderno_store::rusqlite::Connection::open(q.data_dir().join("quaderno.sqlite3")).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-}
-
 /// One local edit by Bruno, chosen by the round: a new note, a line added, or a tag.
 fn local_edit(bruno: &Quaderno, editor: &Path, round: usize, own: &mut Vec<String>) -> Expect {
     match (round % 3, own.last()) {
@@ -136,7 +126,7 @@ fn a_sync_killed_at_random_moments_loses_nothing_and_converges() {
             lost.is_empty(),
             "round {round} (seed {seed}, kill after {after:?}): lost {lost:?}"
         );
-        assert_intact(&bruno);
+        assert_eq!(bruno.integrity_check(), "ok");
     }
     eprintln!("{killed_mid_sync} of {ROUNDS} kills landed while the sync was running");
     assert!(

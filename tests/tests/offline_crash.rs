@@ -1,11 +1,8 @@
 //! Killing `quaderno import` half-way loses nothing it reported as saved.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use quaderno_tests::cli::Quaderno;
+use quaderno_tests::cli::{Quaderno, reported_id};
 
 const NOTES: usize = 5_000;
 /// Kill once this many notes are reported: half-way. The pipe holds at most a few hundred
@@ -25,14 +22,6 @@ fn write_notes(dir: &std::path::Path) {
     }
 }
 
-/// The id of a note the import reported as saved (`created ID PATH`).
-fn reported_id(line: &str) -> Option<String> {
-    let mut words = line.split_whitespace();
-    (words.next() == Some("created"))
-        .then(|| words.next().map(str::to_owned))
-        .flatten()
-}
-
 #[test]
 fn a_killed_import_keeps_every_note_it_reported() {
     let quaderno = Quaderno::fresh();
@@ -41,22 +30,7 @@ fn a_killed_import_keeps_every_note_it_reported() {
     write_notes(folder.path());
 
     // Step 1: import the folder, reading what it reports as it goes.
-    let mut child = quaderno
-        .command(&["import", folder.path().to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    // Bounded: when the test stops reading, the pipe fills and the import blocks on its output.
-    let (lines, reported) = mpsc::sync_channel(16);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, reported) = quaderno.spawn_lines(&["import", folder.path().to_str().unwrap()]);
 
     // Step 2: once half the notes are reported saved, SIGKILL it.
     let started = Instant::now();
@@ -108,11 +82,5 @@ fn a_killed_import_keeps_every_note_it_reported() {
             .unwrap()
             .contains("servizi")
     );
-    let conn =
-        quaderno_store::rusqlite::Connection::open(quaderno.data_dir().join("quaderno.sqlite3"))
-            .unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(quaderno.integrity_check(), "ok");
 }

@@ -3,12 +3,10 @@
 //! any import reported as saved.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use quaderno_tests::cli::Quaderno;
+use quaderno_tests::cli::{Quaderno, reported_id};
 
 const ROUNDS: usize = 10;
 const NOTES_PER_ROUND: usize = 300;
@@ -21,13 +19,6 @@ fn write_notes(dir: &std::path::Path, round: usize) {
         );
         std::fs::write(dir.join(format!("nota-{round}-{i:04}.md")), text).unwrap();
     }
-}
-
-fn reported_id(line: &str) -> Option<String> {
-    let mut words = line.split_whitespace();
-    (words.next() == Some("created"))
-        .then(|| words.next().map(str::to_owned))
-        .flatten()
 }
 
 /// A small generator for the kill points, seeded from the clock and printed.
@@ -62,21 +53,8 @@ fn an_import_killed_again_and_again_keeps_everything_it_reported() {
         // Kill after this many notes were reported (0: as soon as the first line, or the
         // process, is there).
         let kill_after = draw.below(NOTES_PER_ROUND as u64) as usize;
-        let mut child = quaderno
-            .command(&["import", folder.path().to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (lines, reported) = mpsc::sync_channel(16);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let (mut child, reported) =
+            quaderno.spawn_lines(&["import", folder.path().to_str().unwrap()]);
         let started = Instant::now();
         let mut this_round = 0;
         while this_round < kill_after {
@@ -113,14 +91,11 @@ fn an_import_killed_again_and_again_keeps_everything_it_reported() {
             missing, 0,
             "round {round} (seed {seed}): {missing} reported notes are missing"
         );
-        let conn = quaderno_store::rusqlite::Connection::open(
-            quaderno.data_dir().join("quaderno.sqlite3"),
-        )
-        .unwrap();
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok", "round {round} (seed {seed})");
+        assert_eq!(
+            quaderno.integrity_check(),
+            "ok",
+            "round {round} (seed {seed})"
+        );
     }
     eprintln!(
         "{killed_mid_import} of {ROUNDS} imports killed before they finished; {} notes reported",

@@ -972,8 +972,9 @@ fn notes_that_arrive_whole_in_one_turn_are_all_loaded_and_stored_whole() {
     }
 }
 
-#[test]
-fn a_note_idle_everywhere_still_reaches_the_others_when_it_is_edited_again() {
+/// Anna and Bruno share a note that nobody then touches for a while: it leaves every hub's
+/// memory (the relay's and both clients').
+fn a_note_idle_everywhere() -> (Net, usize, usize, DocumentId) {
     let mut net = Net::new();
     let anna = net.add_client("anna", true);
     let bruno = net.add_client("bruno", true);
@@ -982,13 +983,17 @@ fn a_note_idle_everywhere_still_reaches_the_others_when_it_is_edited_again() {
     let note = net.create_doc(anna, "prima");
     net.share(anna, note);
     net.share(bruno, note);
-
-    // Nobody touches the note for a while: it leaves every hub's memory.
     net.advance(Duration::from_secs(31));
     net.relay_input(vec![Input::Tick]);
     net.client_input(anna, vec![Input::Tick]);
     net.client_input(bruno, vec![Input::Tick]);
     net.run();
+    (net, anna, bruno, note)
+}
+
+#[test]
+fn a_note_idle_everywhere_still_reaches_the_others_when_it_is_edited_again() {
+    let (mut net, anna, bruno, note) = a_note_idle_everywhere();
 
     net.append(anna, note, " e dopo");
     assert_eq!(
@@ -1001,19 +1006,7 @@ fn a_note_idle_everywhere_still_reaches_the_others_when_it_is_edited_again() {
 
 #[test]
 fn a_note_idle_everywhere_reaches_the_others_when_shared_again_after_an_edit() {
-    let mut net = Net::new();
-    let anna = net.add_client("anna", true);
-    let bruno = net.add_client("bruno", true);
-    net.connect(anna);
-    net.connect(bruno);
-    let note = net.create_doc(anna, "prima");
-    net.share(anna, note);
-    net.share(bruno, note);
-    net.advance(Duration::from_secs(31));
-    net.relay_input(vec![Input::Tick]);
-    net.client_input(anna, vec![Input::Tick]);
-    net.client_input(bruno, vec![Input::Tick]);
-    net.run();
+    let (mut net, anna, bruno, note) = a_note_idle_everywhere();
 
     net.append_quietly(anna, note, " e dopo");
     net.share(anna, note);
