@@ -14,7 +14,10 @@ use chrono::Utc;
 use quaderno_client::notebook::{STORE_FILE, reindex, save_doc_changes, save_new_doc};
 use quaderno_client::sync::{Live, LiveEvent};
 use quaderno_model::{Author, DocumentId, NewNote, NoteEdit, create_note, edit_note, read_note};
+use quaderno_store::rusqlite::TransactionBehavior;
 use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -41,6 +44,10 @@ async fn main() -> anyhow::Result<()> {
     let b = Live::start(&dir_b, stop.clone())?;
     let mut a_events = a.subscribe();
     let mut b_events = b.subscribe();
+    let offline = [
+        count_offline("A", a.subscribe()),
+        count_offline("B", b.subscribe()),
+    ];
     wait_for(
         &mut a_events,
         |e| matches!(e, LiveEvent::Synced { .. }),
@@ -87,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
     stop.cancel();
     a.stopped().await;
     b.stopped().await;
+    drop((a, b));
+    let mut dropped = 0;
+    for counter in offline {
+        dropped += counter.await?;
+    }
     latencies.sort_by(f64::total_cmp);
     local.sort_by(f64::total_cmp);
     let pct = |v: &[f64], p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
@@ -95,9 +107,28 @@ async fn main() -> anyhow::Result<()> {
         "p50_ms": pct(&latencies, 0.50), "p95_ms": pct(&latencies, 0.95),
         "p99_ms": pct(&latencies, 0.99), "max_ms": pct(&latencies, 1.0),
         "local_edit_p50_ms": pct(&local, 0.50), "local_edit_p99_ms": pct(&local, 0.99),
+        "connections_dropped": dropped,
     });
     println!("{report}");
     Ok(())
+}
+
+/// Counts the times a client's live sync went offline (each says why on stderr): a trip
+/// timed across a reconnection is not a propagation time, so the report shows them.
+fn count_offline(who: &'static str, mut events: Receiver<LiveEvent>) -> JoinHandle<u64> {
+    tokio::spawn(async move {
+        let mut count = 0;
+        loop {
+            match events.recv().await {
+                Ok(LiveEvent::Offline { reason, .. }) => {
+                    eprintln!("client {who} went offline: {reason}");
+                    count += 1;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return count,
+            }
+        }
+    })
 }
 
 async fn wait_for(
@@ -144,7 +175,9 @@ impl Writer {
         let mut doc = create_note(&new, &self.author, Utc::now())?;
         doc.set_actor(self.actor.clone());
         let id = DocumentId::random();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         save_new_doc(&tx, &self.group, &id.to_string(), &doc)?;
         reindex(&tx, &self.group, &id.to_string(), &doc)?;
         tx.commit()?;
@@ -153,7 +186,9 @@ impl Writer {
 
     fn append(&mut self, doc: DocumentId, more: &str) -> anyhow::Result<Vec<u8>> {
         let id = doc.to_string();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut automerge =
             quaderno_store::docs::load(&tx, &self.group, &id)?.expect("the note exists");
         automerge.set_actor(self.actor.clone());

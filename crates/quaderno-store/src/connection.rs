@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{StoreError, migrate};
 
@@ -63,6 +63,17 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     configure(&conn).map_err(open_error)?;
     migrate(&conn, COMPONENT, MIGRATIONS)?;
     Ok(conn)
+}
+
+/// Begins a write transaction that takes the file's write lock at once (`BEGIN IMMEDIATE`).
+///
+/// Every transaction that writes must begin this way when another connection may write the same
+/// file (the web UI's notebook and its live sync, `quaderno edit` during `sync --watch`, the
+/// relay's API next to its storage thread). A deferred transaction that reads first and writes
+/// later fails with "database is locked" (`SQLITE_BUSY_SNAPSHOT`) whenever another connection
+/// committed in between, and the busy timeout cannot help it; an immediate one waits its turn.
+pub fn begin_write(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

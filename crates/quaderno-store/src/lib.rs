@@ -19,7 +19,9 @@ mod error;
 mod migrate;
 mod store;
 
-pub use connection::{BUSY_TIMEOUT, COMPONENT as DOCUMENTS_COMPONENT, open_connection};
+pub use connection::{
+    BUSY_TIMEOUT, COMPONENT as DOCUMENTS_COMPONENT, begin_write, open_connection,
+};
 pub use error::StoreError;
 pub use migrate::{migrate, read_version};
 pub use store::{COMPONENT as NOTEBOOK_COMPONENT, Store};

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction};
 
 use crate::index::{self, IndexEntry, ListFilter, ListedNote, SearchHit};
-use crate::{StoreError, migrate, open_connection, settings};
+use crate::{StoreError, begin_write, migrate, open_connection, settings};
 
 /// The component name of the notebook tables in `schema_versions`.
 pub const COMPONENT: &str = "notebook";
@@ -40,10 +40,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+        let tx = begin_write(&mut self.conn).map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(value)

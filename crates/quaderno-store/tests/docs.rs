@@ -106,6 +106,39 @@ fn many_small_changes_are_compacted_into_one_snapshot_without_losing_any() {
 }
 
 #[test]
+fn changes_appended_without_compacting_stay_apart_until_a_later_write_compacts() {
+    let file = File::new();
+    let conn = file.connect();
+    let mut doc = note("Verbale.\n");
+    docs::put_snapshot(&conn, NS, "doc-a", &doc.save()).unwrap();
+    let other = docs::put_snapshot(&conn, NS, "doc-b", &note("Altro.\n").save()).unwrap();
+
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let change = append_line(&mut doc, &format!("riga {i}\n"));
+        ids.push(docs::append_changes_without_compacting(&conn, NS, "doc-a", &change).unwrap());
+    }
+
+    // Every change is still its own chunk, and only this document's chunks are listed.
+    let first = ids[0] - 1;
+    assert_eq!(
+        docs::doc_chunks_since(&conn, NS, "doc-a", first).unwrap(),
+        ids
+    );
+    assert_eq!(
+        docs::doc_chunks_since(&conn, NS, "doc-b", 0).unwrap(),
+        vec![other]
+    );
+    assert_eq!(docs::load_chunks(&conn, NS, "doc-a").unwrap().len(), 51);
+    // The next ordinary append folds them all.
+    let last = append_line(&mut doc, "fine\n");
+    docs::append_changes(&conn, NS, "doc-a", &last).unwrap();
+    assert_eq!(docs::load_chunks(&conn, NS, "doc-a").unwrap().len(), 1);
+    let loaded = docs::load(&conn, NS, "doc-a").unwrap().unwrap();
+    assert_eq!(loaded.get_heads(), doc.get_heads());
+}
+
+#[test]
 fn compaction_keeps_a_change_another_process_appended_after_we_loaded() {
     let file = File::new();
     let ours = file.connect();

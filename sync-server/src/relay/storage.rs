@@ -10,8 +10,9 @@ use std::thread::JoinHandle;
 
 use quaderno_model::DocumentId;
 use quaderno_store::StoreError;
+use quaderno_store::begin_write;
 use quaderno_store::docs;
-use quaderno_store::rusqlite::{Connection, Transaction};
+use quaderno_store::rusqlite::{Connection, Transaction, TransactionBehavior};
 use quaderno_sync::{LoadedDoc, Write};
 use tokio::sync::oneshot;
 
@@ -138,8 +139,7 @@ type PendingWrite = (
 /// Commits every pending write in one transaction; if that fails, each group's on its own, so
 /// one bad write does not take the others down.
 fn commit(conn: &mut Connection, pending: Vec<PendingWrite>) {
-    let all = conn
-        .transaction()
+    let all = begin_write(conn)
         .map_err(StorageError::from)
         .and_then(|tx| {
             for (group, writes, _) in &pending {
@@ -154,8 +154,7 @@ fn commit(conn: &mut Connection, pending: Vec<PendingWrite>) {
         return;
     }
     for (group, writes, reply) in pending {
-        let one = conn
-            .transaction()
+        let one = begin_write(conn)
             .map_err(StorageError::from)
             .and_then(|tx| {
                 apply(&tx, &group, &writes)?;
@@ -223,7 +222,7 @@ fn load_or_set_aside(
         Err(StoreError::CorruptDocument { .. }) => {}
         loaded => return Ok(loaded?),
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let set_aside = match docs::set_aside(&tx, group, &id) {
         Ok(set_aside) => set_aside,
         Err(error @ StoreError::CorruptDocument { .. }) => {

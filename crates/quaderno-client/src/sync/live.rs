@@ -292,6 +292,7 @@ impl GroupTask {
             sink,
             &self.account,
             ActorId::random(),
+            start_chunk,
         );
         session.open().await?;
         session.share(to_sync).await?;
@@ -457,6 +458,7 @@ impl GroupTask {
             session.local_changes(doc, bytes).await?;
         }
         session.forget_chunks_upto(seen);
+        session.polled(newest);
         self.list_new_notes(session).await?;
         Ok(newest)
     }

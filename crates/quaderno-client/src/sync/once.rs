@@ -13,9 +13,9 @@ use automerge::ActorId;
 use chrono::Utc;
 use futures_util::{FutureExt, StreamExt};
 use quaderno_model::{Author, DocumentId, add_to_index, index_entries};
-use quaderno_store::docs;
 use quaderno_store::index::{self, ListFilter};
 use quaderno_store::rusqlite::Connection;
+use quaderno_store::{begin_write, docs};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::connect::connect;
@@ -109,7 +109,14 @@ async fn sync_group(
 
     let socket = connect(account, &group.slug).await?;
     let (sink, mut stream) = socket.split();
-    let mut session = Session::new(group.clone(), conn, sink, account, ActorId::random());
+    let mut session = Session::new(
+        group.clone(),
+        conn,
+        sink,
+        account,
+        ActorId::random(),
+        start_chunk,
+    );
     session.open().await?;
     session.share(to_sync).await?;
     settle(&mut session, &mut stream, report, progress).await?;
@@ -343,7 +350,7 @@ fn write_index_entries(
         return Ok(None);
     }
     let index_id = group.index_doc.to_string();
-    let tx = session.conn.transaction()?;
+    let tx = begin_write(&mut session.conn)?;
     let Some(mut index_doc) = docs::load(&tx, &group.slug, &index_id)? else {
         return Ok(None);
     };

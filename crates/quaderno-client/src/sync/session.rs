@@ -12,9 +12,9 @@ use automerge::{ActorId, Automerge};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries};
-use quaderno_store::docs;
 use quaderno_store::index;
 use quaderno_store::rusqlite::Connection;
+use quaderno_store::{begin_write, docs};
 use quaderno_sync::{
     ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Output, PeerId, PeerMetadata,
     Side, Write,
@@ -64,6 +64,11 @@ pub(super) struct Session {
     recovering: HashSet<DocumentId>,
     /// Chunk ids this session wrote, as (after, up to) ranges: our own writes, not local edits.
     own_chunks: Vec<(i64, i64)>,
+    /// The store was read for local edits up to this chunk id. A chunk after it that this
+    /// session did not write is an edit (the page's, `quaderno edit`'s) still to pick up: its
+    /// document is not compacted here until then, or the edit would end up in a snapshot of
+    /// ours and never be sent.
+    polled_upto: i64,
     relay_key: Option<String>,
     pub moved: Moved,
     /// Documents changed by the relay since the last [`Session::drain_changes`].
@@ -86,6 +91,7 @@ impl Session {
         sink: SplitSink<Socket, WsMessage>,
         account: &RelayAccount,
         actor: ActorId,
+        polled_upto: i64,
     ) -> Session {
         let peer_id = account.peer_id.as_str();
         let storage_id = quaderno_store::settings::get(&conn, "storage_id")
@@ -110,6 +116,7 @@ impl Session {
             unacknowledged: HashSet::new(),
             recovering: HashSet::new(),
             own_chunks: Vec::new(),
+            polled_upto,
             relay_key: None,
             moved: Moved::default(),
             recent_changes: Vec::new(),
@@ -238,9 +245,12 @@ impl Session {
 
     /// True if the chunk was written by this session (a received change), not a local edit.
     pub fn wrote(&self, chunk: i64) -> bool {
-        self.own_chunks
-            .iter()
-            .any(|(after, upto)| chunk > *after && chunk <= *upto)
+        in_ranges(&self.own_chunks, chunk)
+    }
+
+    /// The store was read for local edits up to `chunk`.
+    pub fn polled(&mut self, chunk: i64) {
+        self.polled_upto = chunk;
     }
 
     /// Counts chunk ids after `after` up to `upto` as written by this session.
@@ -365,12 +375,18 @@ impl Session {
         if writes.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let before = docs::latest_chunk_id(&tx)?;
         for write in &writes {
             match write {
                 Write::Changes { doc, bytes } => {
-                    docs::append_changes(&tx, &self.group.slug, &doc.to_string(), bytes)?;
+                    let (ns, id) = (&self.group.slug, doc.to_string());
+                    let waiting = docs::doc_chunks_since(&tx, ns, &id, self.polled_upto)?;
+                    if waiting.iter().all(|c| in_ranges(&self.own_chunks, *c)) {
+                        docs::append_changes(&tx, ns, &id, bytes)?;
+                    } else {
+                        docs::append_changes_without_compacting(&tx, ns, &id, bytes)?;
+                    }
                     if let Some(automerge) = self.hub.doc(doc) {
                         index_note(&tx, &self.group.slug, doc, automerge)?;
                     }
@@ -455,7 +471,7 @@ impl Session {
         if acknowledged.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         for (doc, heads) in acknowledged {
             let mut state = automerge::sync::State::new();
             state.shared_heads = heads;
@@ -475,7 +491,7 @@ impl Session {
             .is_some_and(|d| !d.get_heads().is_empty());
         if held && self.group.can_write() && doc != self.group.index_doc {
             let id = doc.to_string();
-            let tx = self.conn.transaction()?;
+            let tx = begin_write(&mut self.conn)?;
             docs::delete(&tx, &self.group.slug, &id)?;
             index::remove(&tx, &id)?;
             tx.commit()?;
@@ -502,12 +518,23 @@ impl Session {
     }
 
     /// The index after changes folded in from elsewhere: our copy in memory has them all.
-    fn reindex_from_memory(&self, doc: DocumentId) -> Result<(), ClientError> {
+    fn reindex_from_memory(&mut self, doc: DocumentId) -> Result<(), ClientError> {
         if let Some(automerge) = self.hub.doc(&doc) {
-            index_note(&self.conn, &self.group.slug, &doc, automerge)?;
+            // One transaction: the index row is several statements, and another connection
+            // (the page's notebook, `quaderno edit`) may be re-indexing the same note.
+            let tx = begin_write(&mut self.conn)?;
+            index_note(&tx, &self.group.slug, &doc, automerge)?;
+            tx.commit()?;
         }
         Ok(())
     }
+}
+
+/// Whether `chunk` is in one of the (after, up to) ranges.
+fn in_ranges(ranges: &[(i64, i64)], chunk: i64) -> bool {
+    ranges
+        .iter()
+        .any(|(after, upto)| chunk > *after && chunk <= *upto)
 }
 
 /// Updates the index row of a note (other documents, like the group index, have none).

@@ -88,6 +88,20 @@ pub fn append_changes(
     Ok(chunk_id)
 }
 
+/// Appends changes like [`append_changes`] but leaves compaction to a later write.
+///
+/// For a process that watches the file for chunks other processes append (a live sync picking
+/// up edits made in the page or by `quaderno edit`): compacting would fold such a chunk into a
+/// snapshot of its own before it saw it, and the edit would look like its own write.
+pub fn append_changes_without_compacting(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<i64, StoreError> {
+    insert(conn, ns, id, ChunkKind::Incremental, bytes)
+}
+
 /// Adds a whole-document snapshot (the output of `save`). Existing chunks are kept: loading
 /// merges them all, and the next compaction folds them together. Meant for a new document.
 pub fn put_snapshot(
@@ -133,6 +147,20 @@ pub fn changed_since(conn: &Connection, chunk_id: i64) -> Result<Vec<ChangedDoc>
             last_chunk_id: row.get(2)?,
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The ids of the document's chunks written after `chunk_id`, oldest first.
+pub fn doc_chunks_since(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    chunk_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM chunks WHERE ns = ?1 AND doc_id = ?2 AND id > ?3 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![ns, id, chunk_id], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

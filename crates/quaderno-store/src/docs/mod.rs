@@ -17,8 +17,9 @@ mod damage;
 mod sync_states;
 
 pub use chunks::{
-    ChangedDoc, Chunk, ChunkKind, append_changes, changed_since, chunks_since, delete, exists,
-    latest_chunk_id, list_ids, load, load_chunks, move_to, put_snapshot,
+    ChangedDoc, Chunk, ChunkKind, append_changes, append_changes_without_compacting, changed_since,
+    chunks_since, delete, doc_chunks_since, exists, latest_chunk_id, list_ids, load, load_chunks,
+    move_to, put_snapshot,
 };
 pub use compact::{ChunkSizes, compact, should_compact};
 pub use damage::{
