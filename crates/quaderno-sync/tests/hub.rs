@@ -484,6 +484,36 @@ fn work_for_one_document_touches_only_its_peers() {
 }
 
 #[test]
+fn a_member_who_holds_a_note_hears_of_its_edits_without_sharing_it_again() {
+    // Anna and Bruno both hold a note; Bruno goes away and comes back, and shares nothing on
+    // his new connection (nothing changed on his side while he was away).
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    let bruno = net.add_client("bruno", true);
+    let carla = net.add_client("carla", true);
+    net.connect(anna);
+    net.connect(bruno);
+    net.connect(carla);
+    let note = net.create_doc(anna, "prima");
+    net.share(anna, note);
+    net.share(bruno, note);
+    net.disconnect(bruno);
+    net.connect(bruno);
+    // The note leaves the relay's memory too: its holders are known from storage.
+    net.advance(Duration::from_secs(31));
+    net.relay_input(vec![Input::Tick]);
+    assert_eq!(net.relay.docs_in_memory(), 0);
+    net.relay_sent.clear();
+
+    net.append(anna, note, " e dopo");
+
+    assert_eq!(net.text(bruno, note).as_deref(), Some("prima e dopo"));
+    // Carla, in the group but without the note, is not sent it.
+    assert!(net.text(carla, note).is_none());
+    assert!(!net.relay_sent.iter().any(|(c, _)| *c == carla));
+}
+
+#[test]
 fn idle_documents_leave_memory_and_come_back_on_demand() {
     let mut net = Net::new();
     let anna = net.add_client("anna", true);

@@ -213,6 +213,9 @@ impl Hub {
                 out,
             );
         }
+        if changed {
+            self.attach_holders(doc);
+        }
         let mut targets: Vec<ConnId> = match self.docs.get(&doc) {
             Some(slot) if changed => slot.peers.keys().copied().collect(),
             _ => touched.iter().copied().chain(work.announce).collect(),
@@ -255,6 +258,37 @@ impl Hub {
             message,
         };
         Some((received, payload))
+    }
+
+    /// Relay: attaches every connection whose peer holds the document (a sync state is saved
+    /// for it under the peer's storage id) but has not synced it on this connection, so that
+    /// the change reaches it now. A participant's live sync shares only what changed while it
+    /// was away; without this it would never hear of an edit to any other note it holds.
+    /// The saved state's heads let the first message carry the new changes at once.
+    fn attach_holders(&mut self, doc: DocumentId) {
+        if self.config.side != Side::Relay {
+            return;
+        }
+        let Some(slot) = self.docs.get(&doc) else {
+            return;
+        };
+        if slot.saved.is_empty() {
+            return;
+        }
+        let holders: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(conn, state)| {
+                !slot.peers.contains_key(conn)
+                    && state
+                        .storage_key()
+                        .is_some_and(|key| slot.saved.contains_key(key))
+            })
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in holders {
+            self.attach(conn, doc);
+        }
     }
 
     /// Generates and sends what each target needs; reports the senders that are in sync.
