@@ -41,6 +41,14 @@ pub fn index_entries(doc: &Automerge) -> Result<Vec<DocumentId>, ModelError> {
         .collect()
 }
 
+/// Whether the index lists `note` (one lookup, whatever the size of the index).
+pub fn index_lists(doc: &Automerge, note: &DocumentId) -> Result<bool, ModelError> {
+    match notes_map(doc)? {
+        Some(notes) => is_listed(doc, &notes, &note.to_string()),
+        None => Ok(false),
+    }
+}
+
 /// Lists `note` in the index, as added by `author` at `now`. Returns `None`
 /// if it was already listed.
 pub fn add_to_index(

@@ -42,7 +42,9 @@ mod view;
 pub use create::create_note;
 pub use edit::{NoteEdit, edit_note};
 pub use error::ModelError;
-pub use group_index::{add_to_index, create_group_index, index_entries, remove_from_index};
+pub use group_index::{
+    add_to_index, create_group_index, index_entries, index_lists, remove_from_index,
+};
 pub use history::{HistoryEntry, history, note_at, note_at_time, resolve_change};
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};

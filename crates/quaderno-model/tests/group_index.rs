@@ -8,7 +8,7 @@ use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use common::*;
 use quaderno_model::{
     DocKind, DocumentId, ModelError, add_to_index, create_group_index, doc_kind, history,
-    index_entries, remove_from_index,
+    index_entries, index_lists, remove_from_index,
 };
 
 #[test]
@@ -40,6 +40,7 @@ fn notes_added_by_two_members_are_both_listed_after_a_sync() {
 fn adding_twice_or_removing_what_is_not_there_changes_nothing() {
     let mut index = create_group_index("integrazione", at("09:00"));
     let note = DocumentId::random();
+    assert!(!index_lists(&index, &note).unwrap());
     assert!(
         add_to_index(&mut index, &note, &anna(), at("10:00"))
             .unwrap()
@@ -49,6 +50,8 @@ fn adding_twice_or_removing_what_is_not_there_changes_nothing() {
         add_to_index(&mut index, &note, &anna(), at("10:01")).unwrap(),
         None
     );
+    assert!(index_lists(&index, &note).unwrap());
+    assert!(!index_lists(&index, &DocumentId::random()).unwrap());
 
     assert!(
         remove_from_index(&mut index, &note, at("11:00"))

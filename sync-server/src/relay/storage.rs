@@ -4,6 +4,7 @@
 //! busy relay pays for one commit per turn rather than one per message. A write is answered
 //! only once its transaction committed: the actor sends acknowledgements after that answer.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -137,8 +138,41 @@ type PendingWrite = (
 );
 
 /// Commits every pending write in one transaction; if that fails, each group's on its own, so
-/// one bad write does not take the others down.
+/// one bad write does not take the others down. The documents that received changes are
+/// compacted afterwards, once every writer has its answer: compaction rewrites a whole
+/// document, and the changes it would hold up are on their way to the other members.
 fn commit(conn: &mut Connection, pending: Vec<PendingWrite>) {
+    let changed: BTreeSet<(String, DocumentId)> = pending
+        .iter()
+        .flat_map(|(group, writes, _)| {
+            writes.iter().filter_map(move |write| match write {
+                Write::Changes { doc, .. } => Some((group.clone(), *doc)),
+                _ => None,
+            })
+        })
+        .collect();
+    store(conn, pending);
+    if let Err(error) = compact(conn, &changed) {
+        tracing::warn!(%error, "could not compact documents; their changes stay stored as they are");
+    }
+}
+
+fn compact(
+    conn: &mut Connection,
+    changed: &BTreeSet<(String, DocumentId)>,
+) -> Result<(), StorageError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let tx = begin_write(conn)?;
+    for (group, doc) in changed {
+        docs::compact_if_needed(&tx, group, &doc.to_string())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn store(conn: &mut Connection, pending: Vec<PendingWrite>) {
     let all = begin_write(conn)
         .map_err(StorageError::from)
         .and_then(|tx| {
@@ -171,7 +205,7 @@ fn apply(tx: &Transaction<'_>, group: &str, writes: &[Write]) -> Result<(), Stor
     for write in writes {
         match write {
             Write::Changes { doc, bytes } => {
-                docs::append_changes(tx, group, &doc.to_string(), bytes)?;
+                docs::append_changes_without_compacting(tx, group, &doc.to_string(), bytes)?;
                 accounts::record_doc_change(tx, group, doc)?;
             }
             Write::Snapshot { doc, bytes } => {

@@ -296,6 +296,9 @@ impl GroupTask {
         );
         session.open().await?;
         session.share(to_sync).await?;
+        // Notes written while offline (or just before the watch started) that the index does
+        // not list yet; later ones are listed as they are edited.
+        self.list_new_notes(&mut session).await?;
         self.set_status(|s| {
             s.online = true;
             s.last_error = None;
@@ -382,6 +385,8 @@ impl GroupTask {
                 });
             }
             was_settled = settled;
+            // Last, once what arrived is stored, answered and reported.
+            session.compact()?;
         }
     }
 
@@ -391,6 +396,9 @@ impl GroupTask {
         if changed.contains(&self.group.index_doc) {
             let missing = session.listed_but_missing()?;
             session.share(missing).await?;
+            // Notes written here before this machine ever held the index could not be listed
+            // then (a first sync that is still pulling it): they are now.
+            self.list_new_notes(session).await?;
         }
         for doc in changed {
             let _ = self.events.send(LiveEvent::Changed {
@@ -417,7 +425,7 @@ impl GroupTask {
         match command {
             Command::Changed { doc, changes } => {
                 session.local_changes(doc, changes).await?;
-                self.list_new_notes(session).await
+                self.list_if_new(session, vec![doc]).await
             }
             Command::Enter { doc } => {
                 self.here.insert(doc);
@@ -446,10 +454,12 @@ impl GroupTask {
             .filter(|(_, chunk)| !session.wrote(*chunk))
             .map(|(doc, _)| doc)
             .collect();
+        let mut edited = Vec::with_capacity(theirs.len());
         for id in theirs {
             let Ok(doc) = id.parse::<DocumentId>() else {
                 continue;
             };
+            edited.push(doc);
             let bytes: Vec<u8> = docs::load_chunks(&session.conn, &self.group.slug, &id)?
                 .into_iter()
                 .filter(|chunk| chunk.id > seen)
@@ -459,8 +469,28 @@ impl GroupTask {
         }
         session.forget_chunks_upto(seen);
         session.polled(newest);
-        self.list_new_notes(session).await?;
+        self.list_if_new(session, edited).await?;
         Ok(newest)
+    }
+
+    /// Lists the edited notes in the group's index unless the session knows them as listed
+    /// already: listing reads the whole index and every note of the group from the store, far
+    /// too much to do for every keystroke in a group of a thousand notes.
+    async fn list_if_new(
+        &mut self,
+        session: &mut Session,
+        edited: Vec<DocumentId>,
+    ) -> Result<(), ClientError> {
+        let unknown: Vec<DocumentId> = edited
+            .into_iter()
+            .filter(|doc| !session.known_listed(*doc))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        self.list_new_notes(session).await?;
+        session.mark_listed(unknown);
+        Ok(())
     }
 
     /// New notes of the group get into its index, so the others find them.

@@ -139,6 +139,7 @@ async fn sync_group(
             settle(&mut session, &mut stream, report, progress).await?;
         }
     }
+    session.compact()?;
     session.close().await?;
     report.record(&session);
     let end = synced_upto(&session, start_chunk)?;

@@ -5,13 +5,13 @@
 //! note's new index row and the sync state go in one transaction, so a crash never leaves the
 //! relay believing we hold what we do not, nor the index disagreeing with the documents.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use automerge::{ActorId, Automerge};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries};
+use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries, index_lists};
 use quaderno_store::index;
 use quaderno_store::rusqlite::Connection;
 use quaderno_store::{begin_write, docs};
@@ -69,6 +69,8 @@ pub(super) struct Session {
     /// document is not compacted here until then, or the edit would end up in a snapshot of
     /// ours and never be sent.
     polled_upto: i64,
+    /// Documents that received changes since the last [`Session::compact`].
+    to_compact: BTreeSet<DocumentId>,
     relay_key: Option<String>,
     pub moved: Moved,
     /// Documents changed by the relay since the last [`Session::drain_changes`].
@@ -79,6 +81,8 @@ pub(super) struct Session {
     recent_presence: Vec<DocumentId>,
     pub presence: Presence,
     pub joined: bool,
+    /// Documents known to be in the group's index (or never to be listed there).
+    listed: HashSet<DocumentId>,
     /// A plain automerge-repo relay, which may not answer what it already holds.
     pub plain: bool,
     actor: ActorId,
@@ -117,6 +121,7 @@ impl Session {
             recovering: HashSet::new(),
             own_chunks: Vec::new(),
             polled_upto,
+            to_compact: BTreeSet::new(),
             relay_key: None,
             moved: Moved::default(),
             recent_changes: Vec::new(),
@@ -124,6 +129,7 @@ impl Session {
             acknowledged: Vec::new(),
             presence: Presence::default(),
             joined: false,
+            listed: HashSet::new(),
             plain: account.plain,
             actor,
         }
@@ -246,6 +252,34 @@ impl Session {
     /// True if the chunk was written by this session (a received change), not a local edit.
     pub fn wrote(&self, chunk: i64) -> bool {
         in_ranges(&self.own_chunks, chunk)
+    }
+
+    /// Compacts the documents that received changes, where that pays off (see
+    /// [`docs::should_compact`]). Changes are stored without compacting, so that what arrives
+    /// is stored, reported and answered first; the caller compacts when the frame is dealt with.
+    /// A document with an edit from another process still to pick up waits for a later call.
+    pub fn compact(&mut self) -> Result<(), ClientError> {
+        if self.to_compact.is_empty() {
+            return Ok(());
+        }
+        let ns = self.group.slug.clone();
+        let tx = begin_write(&mut self.conn)?;
+        let before = docs::latest_chunk_id(&tx)?;
+        let mut waiting = BTreeSet::new();
+        for doc in std::mem::take(&mut self.to_compact) {
+            let id = doc.to_string();
+            let newer = docs::doc_chunks_since(&tx, &ns, &id, self.polled_upto)?;
+            if newer.iter().all(|c| in_ranges(&self.own_chunks, *c)) {
+                docs::compact_if_needed(&tx, &ns, &id)?;
+            } else {
+                waiting.insert(doc);
+            }
+        }
+        let after = docs::latest_chunk_id(&tx)?;
+        tx.commit()?;
+        self.wrote_chunks(before, after);
+        self.to_compact = waiting;
+        Ok(())
     }
 
     /// The store was read for local edits up to `chunk`.
@@ -380,13 +414,13 @@ impl Session {
         for write in &writes {
             match write {
                 Write::Changes { doc, bytes } => {
-                    let (ns, id) = (&self.group.slug, doc.to_string());
-                    let waiting = docs::doc_chunks_since(&tx, ns, &id, self.polled_upto)?;
-                    if waiting.iter().all(|c| in_ranges(&self.own_chunks, *c)) {
-                        docs::append_changes(&tx, ns, &id, bytes)?;
-                    } else {
-                        docs::append_changes_without_compacting(&tx, ns, &id, bytes)?;
-                    }
+                    docs::append_changes_without_compacting(
+                        &tx,
+                        &self.group.slug,
+                        &doc.to_string(),
+                        bytes,
+                    )?;
+                    self.to_compact.insert(*doc);
                     if let Some(automerge) = self.hub.doc(doc) {
                         index_note(&tx, &self.group.slug, doc, automerge)?;
                     }
@@ -499,6 +533,27 @@ impl Session {
             tracing::info!(group = %self.group.slug, doc = %id, "removed a note the relay purged");
         }
         Ok(())
+    }
+
+    /// Whether the document is known to be listed in the group's index: asked of the index in
+    /// memory when it is loaded, remembered once known.
+    pub fn known_listed(&mut self, doc: DocumentId) -> bool {
+        if self.listed.contains(&doc) {
+            return true;
+        }
+        let in_index = self
+            .hub
+            .doc(&self.group.index_doc)
+            .is_some_and(|index| index_lists(index, &doc).unwrap_or(false));
+        if in_index {
+            self.listed.insert(doc);
+        }
+        in_index
+    }
+
+    /// Documents now listed in the index (or that this session will not list).
+    pub fn mark_listed(&mut self, docs: impl IntoIterator<Item = DocumentId>) {
+        self.listed.extend(docs);
     }
 
     /// Notes the group's index lists that this machine does not hold yet.

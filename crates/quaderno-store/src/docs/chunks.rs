@@ -88,11 +88,11 @@ pub fn append_changes(
     Ok(chunk_id)
 }
 
-/// Appends changes like [`append_changes`] but leaves compaction to a later write.
-///
-/// For a process that watches the file for chunks other processes append (a live sync picking
-/// up edits made in the page or by `quaderno edit`): compacting would fold such a chunk into a
-/// snapshot of its own before it saw it, and the edit would look like its own write.
+/// Appends changes like [`append_changes`] but leaves compaction to the caller
+/// ([`compact_if_needed`](super::compact_if_needed)), for one that has something more urgent
+/// to do first (send the change on) or that must not compact yet (a live sync that has not
+/// read an edit another process appended: compacting would fold it into a snapshot of its own
+/// and the edit would look like its own write).
 pub fn append_changes_without_compacting(
     conn: &Connection,
     ns: &str,

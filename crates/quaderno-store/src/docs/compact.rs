@@ -18,11 +18,13 @@ pub fn should_compact(sizes: ChunkSizes) -> bool {
     sizes.incremental_bytes > sizes.snapshot_bytes
 }
 
-pub(super) fn compact_if_needed(conn: &Connection, ns: &str, id: &str) -> Result<(), StoreError> {
-    if should_compact(sizes(conn, ns, id)?) {
-        compact(conn, ns, id)?;
+/// Compacts the document if [`should_compact`] says so; returns whether it did.
+pub fn compact_if_needed(conn: &Connection, ns: &str, id: &str) -> Result<bool, StoreError> {
+    if !should_compact(sizes(conn, ns, id)?) {
+        return Ok(false);
     }
-    Ok(())
+    compact(conn, ns, id)?;
+    Ok(true)
 }
 
 /// Replaces the document's chunks by one snapshot.
