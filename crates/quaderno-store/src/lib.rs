@@ -2,6 +2,7 @@
 //!
 //! - [`open_connection`]: the file with the pragmas every process relies on (WAL,
 //!   `synchronous = NORMAL`, foreign keys, busy timeout) and the document tables.
+//! - [`Checkpointer`]: the log's checkpoints on a thread of their own, for connections that sync.
 //! - [`migrate`]: versioned schema migrations per component, shared with the relay.
 //! - [`docs`]: documents as a snapshot plus incremental chunks, and per-peer sync states, as free
 //!   functions over a connection so callers compose them in their own transactions.
@@ -14,11 +15,13 @@ pub mod docs;
 pub mod index;
 pub mod settings;
 
+mod checkpoint;
 mod connection;
 mod error;
 mod migrate;
 mod store;
 
+pub use checkpoint::{CHECKPOINT_EVERY, Checkpointer, checkpoint, hand_checkpoints_over};
 pub use connection::{
     BUSY_TIMEOUT, COMPONENT as DOCUMENTS_COMPONENT, begin_write, open_connection,
 };

@@ -11,9 +11,9 @@ use std::thread::JoinHandle;
 
 use quaderno_model::DocumentId;
 use quaderno_store::StoreError;
-use quaderno_store::begin_write;
 use quaderno_store::docs;
 use quaderno_store::rusqlite::{Connection, Transaction, TransactionBehavior};
+use quaderno_store::{Checkpointer, begin_write, hand_checkpoints_over};
 use quaderno_sync::{LoadedDoc, Write};
 use tokio::sync::oneshot;
 
@@ -70,10 +70,16 @@ impl Storage {
     /// Starts the thread on its own connection to the relay's file.
     pub fn start(path: &Path) -> Result<(Storage, JoinHandle<()>), StorageError> {
         let conn = quaderno_store::open_connection(path)?;
+        // Commits never wait for the disk: the log is flushed into the file beside them.
+        hand_checkpoints_over(&conn)?;
+        let checkpoints = Checkpointer::start(path)?;
         let (jobs, rx) = std_mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("quaderno-storage".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || {
+                run(conn, rx);
+                drop(checkpoints);
+            })
             .expect("spawning the storage thread");
         Ok((Storage { jobs }, thread))
     }

@@ -14,7 +14,7 @@ use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use quaderno_model::{Author, DocumentId};
-use quaderno_store::docs;
+use quaderno_store::{Checkpointer, docs, hand_checkpoints_over};
 use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
@@ -125,6 +125,12 @@ impl Live {
         let mut senders = HashMap::new();
         let status = Arc::new(Mutex::new(HashMap::new()));
         let presence = Arc::new(Mutex::new(HashMap::new()));
+        // The sessions' commits never wait for the disk (see `quaderno_store::Checkpointer`).
+        let checkpoints = if joined.is_empty() {
+            None
+        } else {
+            Some(Arc::new(Checkpointer::start(&data_dir.join(STORE_FILE))?))
+        };
         for group in joined {
             let (tx, rx) = mpsc::channel(256);
             senders.insert(group.slug.clone(), tx);
@@ -143,6 +149,7 @@ impl Live {
                 presence: presence.clone(),
                 shutdown: shutdown.clone(),
                 here: HashSet::new(),
+                _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
         }
@@ -235,6 +242,8 @@ struct GroupTask {
     shutdown: CancellationToken,
     /// Notes this participant is in, announced to the others.
     here: HashSet<DocumentId>,
+    /// Kept while any group task runs.
+    _checkpoints: Option<Arc<Checkpointer>>,
 }
 
 impl GroupTask {
@@ -277,6 +286,7 @@ impl GroupTask {
     /// One connection, from connecting to its end (Ok: shut down; Err: why it ended).
     async fn connected(&mut self) -> Result<(), ClientError> {
         let conn = quaderno_store::open_connection(&self.store)?;
+        hand_checkpoints_over(&conn)?;
         if let Some(fresh) = groups::get(&conn, &self.group.slug)? {
             self.group = fresh;
         }

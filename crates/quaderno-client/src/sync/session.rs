@@ -191,10 +191,27 @@ impl Session {
             self.unacknowledged.insert(doc);
             return self.share([doc]).await;
         }
-        self.progress.insert(doc, Progress::Waiting);
-        self.unacknowledged.insert(doc);
+        let heads = |hub: &Hub| hub.doc(&doc).map(Automerge::get_heads);
+        let before = heads(&self.hub);
+        let (was, was_unacknowledged) = (
+            self.progress.insert(doc, Progress::Waiting),
+            !self.unacknowledged.insert(doc),
+        );
         self.input(vec![Input::LocalChanges { doc, changes }])
             .await?;
+        if heads(&self.hub) == before {
+            // Nothing new: changes already passed on (the poll finds the page's edits again
+            // after the page handed them over). No second index update, and no waiting for an
+            // answer that will not come.
+            match was {
+                Some(progress) => self.progress.insert(doc, progress),
+                None => self.progress.remove(&doc),
+            };
+            if !was_unacknowledged {
+                self.unacknowledged.remove(&doc);
+            }
+            return Ok(());
+        }
         self.reindex_from_memory(doc)
     }
 
