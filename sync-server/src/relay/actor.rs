@@ -2,9 +2,15 @@
 //!
 //! Frames from every connection of the group queue up in the actor's channel. Each turn takes
 //! everything waiting, hands it to the hub in one call (so changes for one document are applied
-//! as one batch), stores what the hub says to store, and only then sends.
+//! as one batch), stores what the hub says to store, and sends.
+//!
+//! What goes to the connections that sent this turn's frames (the acknowledgement of their
+//! changes) leaves only once storage has committed: a peer is never told the relay holds what
+//! a crash could still lose. What goes to the others (a change on its way to the rest of a
+//! meeting) leaves before the commit: if the relay crashed before committing, the sender, never
+//! acknowledged, sends it again, and the members who got it offer it back too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -115,6 +121,7 @@ impl GroupActor {
     async fn turn(&mut self, commands: Vec<Command>, mut inputs: Vec<Input>) {
         let mut received = Vec::new();
         let mut allowances = Vec::new();
+        let mut senders = HashSet::new();
         for command in commands {
             match command {
                 Command::Open { handle, policy } => {
@@ -130,6 +137,7 @@ impl GroupActor {
                 } => {
                     received.push(at);
                     allowances.push(allowance);
+                    senders.insert(conn);
                     inputs.push(Input::Frame { conn, bytes });
                 }
                 Command::Text { conn } => inputs.push(Input::TextFrame { conn }),
@@ -145,7 +153,7 @@ impl GroupActor {
             return;
         }
         let out = self.handle(inputs);
-        self.carry_out(out).await;
+        self.carry_out(out, &senders).await;
         drop(allowances);
         for at in received {
             self.metrics
@@ -162,10 +170,18 @@ impl GroupActor {
         self.hub.handle(Instant::now(), inputs)
     }
 
-    /// Writes, then sends, then closes; loads what the hub asked for and goes round again.
-    async fn carry_out(&mut self, mut out: Output) {
+    /// Sends to the other connections, writes, sends to `senders` (the connections whose frames
+    /// this turn took), then closes; loads what the hub asked for and goes round again.
+    async fn carry_out(&mut self, mut out: Output, senders: &HashSet<ConnId>) {
         loop {
             let writes = std::mem::take(&mut out.writes);
+            if !writes.is_empty() {
+                let (to_senders, to_others) = std::mem::take(&mut out.sends)
+                    .into_iter()
+                    .partition(|(conn, _)| senders.contains(conn));
+                out.sends = to_senders;
+                self.send(to_others);
+            }
             if !writes.is_empty()
                 && let Err(error) = self.storage.write(&self.group, writes).await
             {
@@ -256,7 +272,7 @@ impl GroupActor {
         }
         let inputs = conns.iter().map(|&conn| Input::Closed { conn }).collect();
         let out = self.handle(inputs);
-        self.carry_out(out).await;
+        self.carry_out(out, &conns.iter().copied().collect()).await;
         for handle in self.conns.values() {
             handle.close();
         }
