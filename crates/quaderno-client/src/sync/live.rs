@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::connect::{Socket, connect};
-use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes, synced_upto};
+use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::presence::{PRESENCE_EVERY, Present, encode};
 use super::session::Session;
 use crate::ClientError;
@@ -387,7 +387,13 @@ impl GroupTask {
             }
             let settled = session.settled() && session.joined;
             if settled && !was_settled {
-                let end = synced_upto(session, start_chunk)?;
+                // Every chunk up to the last poll was passed on, and all of it is now in sync:
+                // the next one-shot sync need not look at them.
+                let end = if session.all_in_sync() {
+                    seen_chunk
+                } else {
+                    start_chunk
+                };
                 groups::set_synced(&session.conn, &self.group.slug, latest_seq, end, Utc::now())?;
                 self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
                 let _ = self.events.send(LiveEvent::Synced {

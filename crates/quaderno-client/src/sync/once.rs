@@ -378,8 +378,7 @@ pub(super) fn synced_upto(session: &Session, start_chunk: i64) -> Result<i64, Cl
     let written = docs::chunks_since(&session.conn, &session.group.slug, start_chunk)?;
     let latest = docs::latest_chunk_id(&session.conn)?;
     let all_ours = written.iter().all(|(_, chunk)| session.wrote(*chunk));
-    let settled_in_sync = session.progress.values().all(|p| *p == Progress::InSync);
-    Ok(if all_ours && settled_in_sync {
+    Ok(if all_ours && session.all_in_sync() {
         latest
     } else {
         start_chunk

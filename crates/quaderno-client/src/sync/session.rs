@@ -261,6 +261,11 @@ impl Session {
         }
     }
 
+    /// Every shared document is in sync (none waiting, none unavailable).
+    pub fn all_in_sync(&self) -> bool {
+        self.progress.values().all(|p| *p == Progress::InSync)
+    }
+
     /// Every shared document is in sync or unavailable.
     pub fn settled(&self) -> bool {
         self.progress.values().all(|p| *p != Progress::Waiting)
