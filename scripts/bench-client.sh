@@ -3,7 +3,9 @@
 #   1. a new member pulls a group of NOTES notes (about 5 KB of text and 50 changes each) with
 #      `quaderno sync`, timed as a whole command;
 #   2. `quaderno sync` of that group again when nothing changed: time and messages;
-#   3. propagation of one edit between two live clients through the relay (examples/propagation).
+#   3. propagation of one edit between two live clients through the relay (examples/propagation),
+#      members who go live at once (their live sync first pulls the whole group);
+#   4. the same with members who synced once before going live, so that they start idle.
 # Prints a summary and writes JSON to bench-results/client-*.json.
 #
 # Usage: scripts/bench-client.sh [NOTES]      (default 1000; needs hyperfine: apt-get install hyperfine)
@@ -73,8 +75,17 @@ member "$work/live-b" Bruno
 "$bin/examples/propagation" "$work/live-a" "$work/live-b" bench --edits 300 --every-ms 100 \
   | tee "$out/client-propagation.json"
 
+echo "4. propagation between two live clients that synced before" >&2
+member "$work/idle-a" Carla
+member "$work/idle-b" Dario
+"$quaderno" --data-dir "$work/idle-a" sync >/dev/null
+"$quaderno" --data-dir "$work/idle-b" sync >/dev/null
+"$bin/examples/propagation" "$work/idle-a" "$work/idle-b" bench --edits 300 --every-ms 100 \
+  | tee "$out/client-propagation-idle.json"
+
 mean() { sed -n 's/.*"mean": *\([0-9.e+-]*\).*/\1/p' "$1" | head -1; }
 printf '\nsummary (load before: %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  pull %s notes:        mean %.2f s\n' "$notes" "$(mean "$out/client-pull.json")"
 printf '  sync, nothing changed: mean %.1f ms, report %s\n' "$(echo "$(mean "$out/client-nochange.json") * 1000" | bc -l)" "$(cat "$out/client-nochange-report.json")"
 printf '  propagation:           %s\n' "$(cat "$out/client-propagation.json")"
+printf '  propagation, idle:     %s\n' "$(cat "$out/client-propagation-idle.json")"
