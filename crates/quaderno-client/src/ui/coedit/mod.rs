@@ -185,7 +185,8 @@ impl CoEditing {
         let mut effects = Effects::default();
         if note.doc.get_heads() != before {
             let changes = note.doc.save_after(&before);
-            match store_page_changes(&mut self.conn, &doc, &note.doc, &changes) {
+            let folded = (note.seen, &self.own);
+            match store_page_changes(&mut self.conn, &doc, &note.doc, &changes, folded) {
                 Ok(stored) => {
                     self.own.add(stored.chunks);
                     if stored.group != note.group {

@@ -47,11 +47,17 @@ pub(super) struct Stored {
 
 /// Stores `changes` (already applied to `automerge`) and the note's new index row in one
 /// transaction, in the group the index says the note is in at that moment.
+///
+/// `folded` says which chunks this engine has in memory: those up to the note's `seen`, and its
+/// own. While the note has another chunk (a change the live sync just stored) it is not
+/// compacted: the snapshot would be counted as this engine's own write, and the change in it
+/// would never reach the pages.
 pub(super) fn store_page_changes(
     conn: &mut Connection,
     doc: &DocumentId,
     automerge: &Automerge,
     changes: &[u8],
+    (seen, own): (i64, &OwnChunks),
 ) -> Result<Stored, Refusal> {
     let id = doc.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -68,7 +74,12 @@ pub(super) fn store_page_changes(
         )));
     }
     let before = docs::latest_chunk_id(&tx)?;
-    docs::append_changes(&tx, &listed.group, &id, changes)?;
+    let unread = docs::doc_chunks_since(&tx, &listed.group, &id, seen)?;
+    if unread.iter().all(|chunk| own.contains(*chunk)) {
+        docs::append_changes(&tx, &listed.group, &id, changes)?;
+    } else {
+        docs::append_changes_without_compacting(&tx, &listed.group, &id, changes)?;
+    }
     match reindex(&tx, &listed.group, &id, automerge) {
         Ok(_) => {}
         Err(NotebookError::Model(error)) => return Err(Refusal::Invalid(error.to_string())),
