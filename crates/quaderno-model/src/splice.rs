@@ -383,12 +383,19 @@ mod tests {
             }
             let new: String = new.into_iter().collect();
             let diff = text_diff(&base, &new, CODE_POINTS).unwrap();
-            proptest::prop_assert_eq!(apply(&base, &diff), new);
+            proptest::prop_assert_eq!(apply(&base, &diff), new.clone());
             // Each splice holds changed characters, plus gaps shorter than
-            // JOIN_GAP on both sides of the join: never the whole text.
+            // JOIN_GAP on both sides of the join: never the whole text. The diff
+            // aligns lines first, and where lines repeat it can take an edit that
+            // breaks a line for the rewrite of that line (found at random in CI:
+            // a 1-character edit inserting "\nz" became a 76-character line deleted
+            // and written again), so each edit may also cost its line, out and in.
             let edited: usize = edits.iter().map(|(_, insert, del)| insert.chars().count() + del).sum();
+            let longest_line = base.split_inclusive('\n').chain(new.split_inclusive('\n'))
+                .map(|line| line.chars().count()).max().unwrap_or(0);
+            let lines = 2 * edits.len() * (longest_line + 1);
             let touched: usize = diff.splices.iter().map(|s| s.del + s.insert.chars().count()).sum();
-            proptest::prop_assert!(touched <= edited * (1 + 2 * JOIN_GAP), "{:?}", diff.splices);
+            proptest::prop_assert!(touched <= edited * (1 + 2 * JOIN_GAP) + lines, "{:?}", diff.splices);
         }
     }
 
