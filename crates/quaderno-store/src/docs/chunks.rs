@@ -172,8 +172,11 @@ pub fn chunks_since(
     ns: &str,
     chunk_id: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT doc_id, id FROM chunks WHERE ns = ?1 AND id > ?2 ORDER BY id")?;
+    // `+ns` keeps SQLite off the (ns, doc_id, id) index, which would read and sort every chunk
+    // of the namespace: this is a poll, run every few milliseconds, and usually finds nothing
+    // past the last id, which the primary key reaches at once.
+    let mut stmt = conn
+        .prepare_cached("SELECT doc_id, id FROM chunks WHERE id > ?2 AND +ns = ?1 ORDER BY id")?;
     let rows = stmt.query_map(params![ns, chunk_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

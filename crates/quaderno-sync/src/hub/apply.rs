@@ -8,6 +8,7 @@
 //! must not mark our heads as already sent, or the sender would never get its acknowledgement.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use automerge::sync::{self, ChunkList, SyncDoc};
@@ -106,8 +107,11 @@ impl Hub {
                 Some((*doc, chunk))
             })
             .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if wanted.len() < 2 || threads < 2 {
+        if wanted.len() < 2 {
+            return HashMap::new();
+        }
+        let threads = cores();
+        if threads < 2 {
             return HashMap::new();
         }
         let per_thread = wanted.len().div_ceil(threads);
@@ -358,6 +362,13 @@ fn local_changes(chunks: &[Vec<u8>]) -> Vec<Change> {
         .filter_map(|bytes| changes::decode_concatenated(bytes).ok())
         .flatten()
         .collect()
+}
+
+/// The cores this process may use, asked once: the answer comes from reading cgroup files,
+/// which costs more than applying a small change, and the hub applies one per keystroke.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// A whole document loaded ahead of its turn, with the bytes it was loaded from.
