@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use chrono::Utc;
-use quaderno_client::notebook::{STORE_FILE, reindex, save_doc_changes, save_new_doc};
+use quaderno_client::notebook::{STORE_FILE, reindex, save_new_doc};
 use quaderno_client::sync::{Live, LiveEvent};
 use quaderno_model::{Author, DocumentId, NewNote, NoteEdit, create_note, edit_note, read_note};
+use quaderno_store::docs::{self, QuietDocs};
 use quaderno_store::rusqlite::TransactionBehavior;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
@@ -153,12 +154,15 @@ async fn wait_for(
     }
 }
 
-/// Client A's edits, stored as the notebook stores them.
+/// Client A's edits, stored as the web UI's page engine stores a page's typing: each change
+/// with the note's index row, and the note compacted once quiet (the benchmark types without
+/// a pause, so only after `docs::WRITES_BEFORE_COMPACTING` edits).
 struct Writer {
     conn: quaderno_store::rusqlite::Connection,
     group: String,
     actor: ActorId,
     author: Author,
+    to_compact: QuietDocs<DocumentId>,
 }
 
 impl Writer {
@@ -171,6 +175,7 @@ impl Writer {
                 name: "Anna".into(),
                 city: "Palermo".into(),
             },
+            to_compact: QuietDocs::default(),
         })
     }
 
@@ -197,8 +202,7 @@ impl Writer {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut automerge =
-            quaderno_store::docs::load(&tx, &self.group, &id)?.expect("the note exists");
+        let mut automerge = docs::load(&tx, &self.group, &id)?.expect("the note exists");
         automerge.set_actor(self.actor.clone());
         let before = automerge.get_heads();
         let body = read_note(&automerge)?.body + more;
@@ -207,9 +211,14 @@ impl Writer {
             ..NoteEdit::default()
         };
         edit_note(&mut automerge, &edit, &self.author, Utc::now())?;
-        save_doc_changes(&tx, &self.group, &id, &automerge, &before)?;
+        let changes = automerge.save_after(&before);
+        docs::append_changes_without_compacting(&tx, &self.group, &id, &changes)?;
         reindex(&tx, &self.group, &id, &automerge)?;
+        self.to_compact.wrote(doc, Instant::now());
+        for due in self.to_compact.take_due(Instant::now()) {
+            docs::compact_if_needed(&tx, &self.group, &due.to_string())?;
+        }
         tx.commit()?;
-        Ok(automerge.save_after(&before))
+        Ok(changes)
     }
 }

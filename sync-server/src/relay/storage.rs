@@ -4,14 +4,14 @@
 //! busy relay pays for one commit per turn rather than one per message. A write is answered
 //! only once its transaction committed: the actor sends acknowledgements after that answer.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use quaderno_model::DocumentId;
 use quaderno_store::StoreError;
-use quaderno_store::docs;
+use quaderno_store::docs::{self, QuietDocs};
 use quaderno_store::rusqlite::{Connection, Transaction, TransactionBehavior};
 use quaderno_store::{Checkpointer, begin_write, hand_checkpoints_over};
 use quaderno_sync::{LoadedDoc, Write};
@@ -69,6 +69,15 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     /// Starts the thread on its own connection to the relay's file.
     pub fn start(path: &Path) -> Result<(Storage, JoinHandle<()>), StorageError> {
+        Storage::start_compacting_after(path, docs::QUIET)
+    }
+
+    /// As [`Storage::start`], compacting a document once it went `quiet` without a write.
+    fn start_compacting_after(
+        path: &Path,
+        quiet: Duration,
+    ) -> Result<(Storage, JoinHandle<()>), StorageError> {
+        let quiet = QuietDocs::new(quiet);
         let conn = quaderno_store::open_connection(path)?;
         // Commits never wait for the disk: the log is flushed into the file beside them.
         hand_checkpoints_over(&conn)?;
@@ -77,7 +86,7 @@ impl Storage {
         let thread = std::thread::Builder::new()
             .name("quaderno-storage".into())
             .spawn(move || {
-                run(conn, rx);
+                run(conn, rx, quiet);
                 drop(checkpoints);
             })
             .expect("spawning the storage thread");
@@ -113,8 +122,20 @@ impl Storage {
     }
 }
 
-fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>, mut quiet: QuietDocs<GroupDoc>) {
+    loop {
+        let next = match quiet.next_due() {
+            None => jobs.recv().map_err(|_| ()),
+            Some(due) => match jobs.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(job) => Ok(job),
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    compact(&mut conn, quiet.take_due(Instant::now()));
+                    continue;
+                }
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => Err(()),
+            },
+        };
+        let Ok(first) = next else { break };
         let mut writes = Vec::new();
         for job in std::iter::once(first).chain(jobs.try_iter()) {
             match job {
@@ -129,13 +150,19 @@ fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>) {
             }
         }
         if !writes.is_empty() {
-            commit(&mut conn, writes);
+            commit(&mut conn, writes, &mut quiet);
         }
+        // A busy relay may never wait long enough for a timeout.
+        compact(&mut conn, quiet.take_due(Instant::now()));
     }
+    compact(&mut conn, quiet.take_all());
     if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
         tracing::warn!(%error, "could not checkpoint the relay's database on the way out");
     }
 }
+
+/// A document of a group, as storage keeps track of it.
+type GroupDoc = (String, DocumentId);
 
 type PendingWrite = (
     String,
@@ -145,37 +172,37 @@ type PendingWrite = (
 
 /// Commits every pending write in one transaction; if that fails, each group's on its own, so
 /// one bad write does not take the others down. The documents that received changes are
-/// compacted afterwards, once every writer has its answer: compaction rewrites a whole
-/// document, and the changes it would hold up are on their way to the other members.
-fn commit(conn: &mut Connection, pending: Vec<PendingWrite>) {
-    let changed: BTreeSet<(String, DocumentId)> = pending
-        .iter()
-        .flat_map(|(group, writes, _)| {
-            writes.iter().filter_map(move |write| match write {
-                Write::Changes { doc, .. } => Some((group.clone(), *doc)),
-                _ => None,
-            })
-        })
-        .collect();
-    store(conn, pending);
-    if let Err(error) = compact(conn, &changed) {
-        tracing::warn!(%error, "could not compact documents; their changes stay stored as they are");
+/// compacted later, once quiet (see [`QuietDocs`]): compaction rewrites a whole document, and
+/// while members type in a note it would take a core from the changes on their way to the
+/// others.
+fn commit(conn: &mut Connection, pending: Vec<PendingWrite>, quiet: &mut QuietDocs<GroupDoc>) {
+    let now = Instant::now();
+    for (group, writes, _) in &pending {
+        for write in writes {
+            if let Write::Changes { doc, .. } = write {
+                quiet.wrote((group.clone(), *doc), now);
+            }
+        }
     }
+    store(conn, pending);
 }
 
-fn compact(
-    conn: &mut Connection,
-    changed: &BTreeSet<(String, DocumentId)>,
-) -> Result<(), StorageError> {
-    if changed.is_empty() {
-        return Ok(());
+/// Compacts the documents where that pays off; a failure only leaves them as they are.
+fn compact(conn: &mut Connection, due: Vec<GroupDoc>) {
+    if due.is_empty() {
+        return;
     }
-    let tx = begin_write(conn)?;
-    for (group, doc) in changed {
-        docs::compact_if_needed(&tx, group, &doc.to_string())?;
+    let compacted = begin_write(conn)
+        .map_err(StorageError::from)
+        .and_then(|tx| {
+            for (group, doc) in &due {
+                docs::compact_if_needed(&tx, group, &doc.to_string())?;
+            }
+            tx.commit().map_err(StorageError::from)
+        });
+    if let Err(error) = compacted {
+        tracing::warn!(%error, "could not compact documents; their changes stay stored as they are");
     }
-    tx.commit()?;
-    Ok(())
 }
 
 fn store(conn: &mut Connection, pending: Vec<PendingWrite>) {
@@ -283,4 +310,102 @@ fn load_or_set_aside(
         );
     }
     Ok(docs::load(conn, group, &id)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use automerge::{ROOT, transaction::Transactable};
+    use chrono::Utc;
+    use quaderno_store::docs::{self, ChunkKind};
+    use quaderno_sync::Write;
+
+    use super::Storage;
+    use crate::accounts::{GroupSlug, create_group};
+    use crate::db::Db;
+
+    /// A relay database with one group; returns the group's index document to write to.
+    fn relay_with_a_group(dir: &std::path::Path) -> (Db, quaderno_model::DocumentId) {
+        let db = Db::open(dir).unwrap();
+        let slug = GroupSlug::parse("palermo").unwrap();
+        let group = db
+            .with_conn(|conn| Ok(create_group(conn, &slug, None, Utc::now()).unwrap()))
+            .unwrap();
+        (db, group.index_doc)
+    }
+
+    /// Keystroke-sized changes, each as the hub hands it to storage, enough of them that
+    /// compacting pays off many times over.
+    fn keystrokes(db: &Db, doc: &quaderno_model::DocumentId) -> Vec<Write> {
+        let mut automerge = db
+            .with_conn(|conn| Ok(docs::load(conn, "palermo", &doc.to_string()).unwrap()))
+            .unwrap()
+            .unwrap();
+        (0..60)
+            .map(|i| {
+                let before = automerge.get_heads();
+                let mut tx = automerge.transaction();
+                tx.put(ROOT, "typed", format!("parola {i}")).unwrap();
+                tx.commit();
+                Write::Changes {
+                    doc: *doc,
+                    bytes: automerge.save_after(&before),
+                }
+            })
+            .collect()
+    }
+
+    fn kinds(db: &Db, doc: &quaderno_model::DocumentId) -> Vec<ChunkKind> {
+        db.with_conn(|conn| Ok(docs::load_chunks(conn, "palermo", &doc.to_string()).unwrap()))
+            .unwrap()
+            .into_iter()
+            .map(|chunk| chunk.kind)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_document_is_compacted_once_it_goes_quiet_not_while_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, doc) = relay_with_a_group(dir.path());
+        let (storage, thread) =
+            Storage::start_compacting_after(db.path(), Duration::from_millis(300)).unwrap();
+
+        for write in keystrokes(&db, &doc) {
+            storage.write("palermo", vec![write]).await.unwrap();
+        }
+        let stored = kinds(&db, &doc);
+        assert_eq!(
+            stored.len(),
+            61,
+            "every keystroke stored as it came: {stored:?}"
+        );
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while kinds(&db, &doc).len() > 1 {
+            assert!(std::time::Instant::now() < deadline, "never compacted");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(kinds(&db, &doc), vec![ChunkKind::Snapshot]);
+        drop(storage);
+        thread.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_stops_compacts_what_is_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, doc) = relay_with_a_group(dir.path());
+        let (storage, thread) =
+            Storage::start_compacting_after(db.path(), Duration::from_secs(3600)).unwrap();
+        storage
+            .write("palermo", keystrokes(&db, &doc))
+            .await
+            .unwrap();
+        assert_eq!(kinds(&db, &doc).len(), 61);
+
+        drop(storage);
+        thread.join().unwrap();
+
+        assert_eq!(kinds(&db, &doc), vec![ChunkKind::Snapshot]);
+    }
 }

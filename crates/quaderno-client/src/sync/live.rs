@@ -322,6 +322,10 @@ impl GroupTask {
         let result = self
             .live(&mut session, stream, changed.latest, start_chunk)
             .await;
+        // What never went quiet while connected: the next connection starts a new list.
+        if let Err(error) = session.compact() {
+            tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
+        }
         let _ = session.close().await;
         result
     }
@@ -402,7 +406,7 @@ impl GroupTask {
             }
             was_settled = settled;
             // Last, once what arrived is stored, answered and reported.
-            session.compact()?;
+            session.compact_quiet()?;
         }
     }
 

@@ -5,16 +5,17 @@
 //! note's new index row and the sync state go in one transaction, so a crash never leaves the
 //! relay believing we hold what we do not, nor the index disagreeing with the documents.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use automerge::{ActorId, Automerge};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries, index_lists};
+use quaderno_store::begin_write;
+use quaderno_store::docs::{self, OwnChunks, QuietDocs};
 use quaderno_store::index;
 use quaderno_store::rusqlite::Connection;
-use quaderno_store::{begin_write, docs};
 use quaderno_sync::{
     ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Output, PeerId, PeerMetadata,
     Side, Write,
@@ -63,14 +64,14 @@ pub(super) struct Session {
     /// Documents loaded with damaged chunks set aside: whole again once in sync with the relay.
     recovering: HashSet<DocumentId>,
     /// Chunk ids this session wrote, as (after, up to) ranges: our own writes, not local edits.
-    own_chunks: Vec<(i64, i64)>,
+    own_chunks: OwnChunks,
     /// The store was read for local edits up to this chunk id. A chunk after it that this
     /// session did not write is an edit (the page's, `quaderno edit`'s) still to pick up: its
     /// document is not compacted here until then, or the edit would end up in a snapshot of
     /// ours and never be sent.
     polled_upto: i64,
-    /// Documents that received changes since the last [`Session::compact`].
-    to_compact: BTreeSet<DocumentId>,
+    /// Documents that received changes and were not considered for compaction since.
+    to_compact: QuietDocs<DocumentId>,
     relay_key: Option<String>,
     pub moved: Moved,
     /// Documents changed by the relay since the last [`Session::drain_changes`].
@@ -119,9 +120,9 @@ impl Session {
             progress: HashMap::new(),
             unacknowledged: HashSet::new(),
             recovering: HashSet::new(),
-            own_chunks: Vec::new(),
+            own_chunks: OwnChunks::default(),
             polled_upto,
-            to_compact: BTreeSet::new(),
+            to_compact: QuietDocs::default(),
             relay_key: None,
             moved: Moved::default(),
             recent_changes: Vec::new(),
@@ -273,34 +274,49 @@ impl Session {
 
     /// True if the chunk was written by this session (a received change), not a local edit.
     pub fn wrote(&self, chunk: i64) -> bool {
-        in_ranges(&self.own_chunks, chunk)
+        self.own_chunks.contains(chunk)
     }
 
-    /// Compacts the documents that received changes, where that pays off (see
-    /// [`docs::should_compact`]). Changes are stored without compacting, so that what arrives
-    /// is stored, reported and answered first; the caller compacts when the frame is dealt with.
-    /// A document with an edit from another process still to pick up waits for a later call.
+    /// Compacts every document that received changes, where that pays off (see
+    /// [`docs::should_compact`]), as a one-shot sync ends. Changes are stored without
+    /// compacting, so that what arrives is stored, reported and answered first.
     pub fn compact(&mut self) -> Result<(), ClientError> {
-        if self.to_compact.is_empty() {
+        let all = self.to_compact.take_all();
+        self.compact_docs(all)
+    }
+
+    /// Compacts the documents that went quiet (see [`QuietDocs`]), as a live sync goes: while
+    /// a note is edited live, compacting it every few dozen keystrokes would hold up the next.
+    pub fn compact_quiet(&mut self) -> Result<(), ClientError> {
+        let due = self.to_compact.take_due(Instant::now());
+        self.compact_docs(due)
+    }
+
+    /// A document with an edit from another process still to pick up waits for a later call.
+    fn compact_docs(&mut self, due: Vec<DocumentId>) -> Result<(), ClientError> {
+        if due.is_empty() {
             return Ok(());
         }
         let ns = self.group.slug.clone();
         let tx = begin_write(&mut self.conn)?;
         let before = docs::latest_chunk_id(&tx)?;
-        let mut waiting = BTreeSet::new();
-        for doc in std::mem::take(&mut self.to_compact) {
+        let mut waiting = Vec::new();
+        for doc in due {
             let id = doc.to_string();
             let newer = docs::doc_chunks_since(&tx, &ns, &id, self.polled_upto)?;
-            if newer.iter().all(|c| in_ranges(&self.own_chunks, *c)) {
+            if newer.iter().all(|c| self.own_chunks.contains(*c)) {
                 docs::compact_if_needed(&tx, &ns, &id)?;
             } else {
-                waiting.insert(doc);
+                waiting.push(doc);
             }
         }
         let after = docs::latest_chunk_id(&tx)?;
         tx.commit()?;
         self.wrote_chunks(before, after);
-        self.to_compact = waiting;
+        let now = Instant::now();
+        for doc in waiting {
+            self.to_compact.wrote(doc, now);
+        }
         Ok(())
     }
 
@@ -311,14 +327,12 @@ impl Session {
 
     /// Counts chunk ids after `after` up to `upto` as written by this session.
     pub fn wrote_chunks(&mut self, after: i64, upto: i64) {
-        if upto > after {
-            self.own_chunks.push((after, upto));
-        }
+        self.own_chunks.add((after, upto));
     }
 
     /// Forgets ranges at or below `chunk`: the caller will not ask about them again.
     pub fn forget_chunks_upto(&mut self, chunk: i64) {
-        self.own_chunks.retain(|(_, upto)| *upto > chunk);
+        self.own_chunks.forget_upto(chunk);
     }
 
     /// The relay's connection ended: saves every sync state.
@@ -433,6 +447,7 @@ impl Session {
         }
         let tx = begin_write(&mut self.conn)?;
         let before = docs::latest_chunk_id(&tx)?;
+        let now = Instant::now();
         for write in &writes {
             match write {
                 Write::Changes { doc, bytes } => {
@@ -442,7 +457,7 @@ impl Session {
                         &doc.to_string(),
                         bytes,
                     )?;
-                    self.to_compact.insert(*doc);
+                    self.to_compact.wrote(*doc, now);
                     if let Some(automerge) = self.hub.doc(doc) {
                         index_note(&tx, &self.group.slug, doc, automerge)?;
                     }
@@ -605,13 +620,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// Whether `chunk` is in one of the (after, up to) ranges.
-fn in_ranges(ranges: &[(i64, i64)], chunk: i64) -> bool {
-    ranges
-        .iter()
-        .any(|(after, upto)| chunk > *after && chunk <= *upto)
 }
 
 /// Updates the index row of a note (other documents, like the group index, have none).

@@ -14,6 +14,8 @@
 mod chunks;
 mod compact;
 mod damage;
+mod own;
+mod quiet;
 mod sync_states;
 
 pub use chunks::{
@@ -26,4 +28,6 @@ pub use damage::{
     Salvaged, SetAside, awaiting_recovery, is_awaiting_recovery, load_salvaging, mark_recovered,
     set_aside,
 };
+pub use own::OwnChunks;
+pub use quiet::{QUIET, QuietDocs, WRITES_BEFORE_COMPACTING};
 pub use sync_states::{put_sync_state, sync_state, sync_states};

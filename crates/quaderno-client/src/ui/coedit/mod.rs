@@ -15,17 +15,18 @@ mod stored;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::Instant;
 
 use automerge::sync;
 use quaderno_model::DocumentId;
-use quaderno_store::docs;
+use quaderno_store::docs::{self, OwnChunks, QuietDocs};
 use quaderno_store::index;
-use quaderno_store::rusqlite::Connection;
+use quaderno_store::rusqlite::{Connection, TransactionBehavior};
 
 use super::UiError;
 use crate::notebook::STORE_FILE;
 use note::OpenNote;
-use stored::{OwnChunks, Refusal, store_page_changes};
+use stored::{Refusal, store_page_changes};
 
 /// One page (a browser tab), as the server numbers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,6 +85,8 @@ pub struct CoEditing {
     own: OwnChunks,
     /// Every chunk up to this id has been looked at by [`CoEditing::refresh`].
     seen: i64,
+    /// Notes pages wrote to: compacted once quiet, not between one keystroke and the next.
+    to_compact: QuietDocs<DocumentId>,
 }
 
 impl CoEditing {
@@ -96,7 +99,16 @@ impl CoEditing {
             notes: BTreeMap::new(),
             own: OwnChunks::default(),
             seen,
+            to_compact: QuietDocs::default(),
         })
+    }
+
+    /// Compacts a note once it went `quiet` without a page writing to it (tests use a short
+    /// wait; the default is [`docs::QUIET`]).
+    #[cfg(test)]
+    fn compacting_after(mut self, quiet: std::time::Duration) -> CoEditing {
+        self.to_compact = QuietDocs::new(quiet);
+        self
     }
 
     /// A page opens a note: it gets the whole note, then syncs. Opening again (after the page
@@ -185,10 +197,10 @@ impl CoEditing {
         let mut effects = Effects::default();
         if note.doc.get_heads() != before {
             let changes = note.doc.save_after(&before);
-            let folded = (note.seen, &self.own);
-            match store_page_changes(&mut self.conn, &doc, &note.doc, &changes, folded) {
+            match store_page_changes(&mut self.conn, &doc, &note.doc, &changes) {
                 Ok(stored) => {
                     self.own.add(stored.chunks);
+                    self.to_compact.wrote(doc, Instant::now());
                     if stored.group != note.group {
                         // Moved meanwhile: the chunks read so far are under the old group.
                         note.moved(stored.group, &mut effects);
@@ -216,7 +228,8 @@ impl CoEditing {
     }
 
     /// Picks up what others wrote to the store since the last call (the relay's changes, an
-    /// edit made through the notebook, another process) and syncs it to the pages.
+    /// edit made through the notebook, another process) and syncs it to the pages; then
+    /// compacts the notes pages wrote to that went quiet.
     pub fn refresh(&mut self) -> Result<Effects, UiError> {
         let changed = docs::changed_since(&self.conn, self.seen)?;
         let mut effects = Effects::default();
@@ -240,7 +253,51 @@ impl CoEditing {
             .min()
             .unwrap_or(self.seen);
         self.own.forget_upto(low);
+        self.compact_quiet()?;
         Ok(effects)
+    }
+
+    /// Compacts the notes that pages wrote to and that went quiet. An open note with a chunk
+    /// this engine has not read yet (a change the live sync just stored) waits: the snapshot
+    /// would count as this engine's own write, and the change in it would never reach the
+    /// pages.
+    fn compact_quiet(&mut self) -> Result<(), UiError> {
+        let due = self.to_compact.take_due(Instant::now());
+        if due.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = docs::latest_chunk_id(&tx)?;
+        let mut waiting = Vec::new();
+        for doc in due {
+            let id = doc.to_string();
+            let group = match self.notes.get(&doc) {
+                Some(note) => {
+                    let unread = docs::doc_chunks_since(&tx, &note.group, &id, note.seen)?;
+                    if !unread.iter().all(|chunk| self.own.contains(*chunk)) {
+                        waiting.push(doc);
+                        continue;
+                    }
+                    note.group.clone()
+                }
+                // Closed since: no copy here to keep in line; compacted where it is now.
+                None => match index::by_id(&tx, &id)? {
+                    Some(listed) => listed.group,
+                    None => continue,
+                },
+            };
+            docs::compact_if_needed(&tx, &group, &id)?;
+        }
+        let after = docs::latest_chunk_id(&tx)?;
+        tx.commit()?;
+        self.own.add((before, after));
+        let now = Instant::now();
+        for doc in waiting {
+            self.to_compact.wrote(doc, now);
+        }
+        Ok(())
     }
 
     /// Brings one open note in line with the store: moved, removed, or changed.

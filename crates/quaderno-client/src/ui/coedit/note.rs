@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use automerge::Automerge;
 use automerge::sync::{self, SyncDoc};
 use quaderno_model::{DocumentId, ModelError};
-use quaderno_store::docs;
+use quaderno_store::docs::{self, OwnChunks};
 use quaderno_store::rusqlite::Connection;
 
-use super::stored::OwnChunks;
 use super::{Effects, PageId, PresenceChange, ToPage};
 use crate::ui::UiError;
 

@@ -201,6 +201,73 @@ fn an_edit_made_elsewhere_reaches_the_page_and_merges_with_its_typing() {
     );
 }
 
+fn chunk_kinds(notebook_dir: &std::path::Path, note: &DocumentId) -> Vec<docs::ChunkKind> {
+    let conn = quaderno_store::open_connection(&notebook_dir.join(STORE_FILE)).unwrap();
+    docs::load_chunks(&conn, "personal", &note.to_string())
+        .unwrap()
+        .into_iter()
+        .map(|chunk| chunk.kind)
+        .collect()
+}
+
+#[test]
+fn typing_is_stored_keystroke_by_keystroke_and_compacted_once_quiet() {
+    let Setup {
+        _dir: dir,
+        mut notebook,
+        engine,
+        note,
+    } = setup();
+    let mut engine = engine.compacting_after(std::time::Duration::ZERO);
+    let mut anna = Page::new(1);
+    anna.take(&engine.open(anna.id, note).unwrap());
+    settle(&mut engine, note, &mut [&mut anna]);
+
+    // Far more than compaction pays for, with no pause (no refresh) in between.
+    let typed = " con Bruno, Carla e Dario, e gli operatori del centro diurno".repeat(4);
+    for (i, letter) in typed.chars().enumerate() {
+        anna.type_at(12 + i, &letter.to_string());
+        settle(&mut engine, note, &mut [&mut anna]);
+    }
+    let stored = chunk_kinds(dir.path(), &note);
+    let incremental = stored
+        .iter()
+        .filter(|kind| **kind == docs::ChunkKind::Incremental)
+        .count();
+    assert_eq!(incremental, typed.chars().count(), "{stored:?}");
+
+    // A pause: the note is folded into one snapshot, and nothing of it is lost or sent again.
+    let refreshed = engine.refresh().unwrap();
+    assert!(
+        refreshed.to_pages.is_empty() && !refreshed.notes_changed,
+        "{refreshed:?}"
+    );
+    assert_eq!(
+        chunk_kinds(dir.path(), &note),
+        vec![docs::ChunkKind::Snapshot]
+    );
+    let expected = format!("Presenti: 12{typed}");
+    assert_eq!(
+        notebook.show(&note.to_string()).unwrap().note.body,
+        expected
+    );
+
+    // Edits go on both ways after it.
+    let edit = NoteEdit {
+        body: Some(format!("{expected}.")),
+        ..NoteEdit::default()
+    };
+    notebook.edit(&note.to_string(), &edit).unwrap();
+    anna.take(&engine.refresh().unwrap());
+    anna.type_at(0, "Oggi. ");
+    settle(&mut engine, note, &mut [&mut anna]);
+    assert_eq!(anna.body(), format!("Oggi. {expected}."));
+    assert_eq!(
+        notebook.show(&note.to_string()).unwrap().note.body,
+        format!("Oggi. {expected}.")
+    );
+}
+
 #[test]
 fn a_change_that_breaks_the_note_is_refused_and_the_page_reset() {
     let Setup {
