@@ -83,14 +83,15 @@ pub fn append_changes(
     id: &str,
     bytes: &[u8],
 ) -> Result<i64, StoreError> {
-    let chunk_id = insert(conn, ns, id, ChunkKind::Incremental, bytes)?;
+    let chunk_id = append_changes_without_compacting(conn, ns, id, bytes)?;
     compact::compact_if_needed(conn, ns, id)?;
     Ok(chunk_id)
 }
 
 /// Appends changes like [`append_changes`] but leaves compaction to the caller
 /// ([`compact_if_needed`](super::compact_if_needed)), for one that has something more urgent
-/// to do first (send the change on) or that must not compact yet (a live sync that has not
+/// to do first (send the change on), that waits for the document to go quiet
+/// ([`QuietDocs`](super::QuietDocs)), or that must not compact yet (a live sync that has not
 /// read an edit another process appended: compacting would fold it into a snapshot of its own
 /// and the edit would look like its own write).
 pub fn append_changes_without_compacting(
