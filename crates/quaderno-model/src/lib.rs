@@ -1,7 +1,8 @@
 //! Quaderno's documents over Automerge: notes and group indexes, read as
 //! plain Rust values, edited as small operations (text as splices, so
-//! concurrent edits merge), with a history that names people, and Markdown
-//! export and import. Pure: no I/O.
+//! concurrent edits merge), with a history that names people (change by
+//! change, or in steps as people read it), and Markdown export and import.
+//! Pure: no I/O.
 //!
 //! ```
 //! use chrono::Utc;
@@ -45,7 +46,10 @@ pub use error::ModelError;
 pub use group_index::{
     add_to_index, create_group_index, index_entries, index_lists, remove_from_index,
 };
-pub use history::{HistoryEntry, history, note_at, note_at_time, resolve_change};
+pub use history::{
+    HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history,
+    history_steps, note_at, note_at_time, resolve_change, version_at,
+};
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};
 pub use note::{Author, Meeting, NOTE_SCHEMA_VERSION, NewNote, Note};

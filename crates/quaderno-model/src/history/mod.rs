@@ -1,4 +1,7 @@
-//! A note's history: who changed it, when, and what it looked like then.
+//! A note's history: who changed it, when, and what it looked like then; and the same history
+//! in [`steps`](history_steps) as people read it.
+
+mod steps;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -10,6 +13,10 @@ use crate::authors::{author_names, unknown_author};
 use crate::read::read_note_in;
 use crate::view::View;
 use crate::{ModelError, Note};
+
+pub use steps::{
+    HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history_steps, version_at,
+};
 
 /// One change in a note's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
