@@ -1,11 +1,14 @@
 //! Quaderno's participant engine.
 //!
 //! - [`notebook`]: the participant's notes on this machine, kept as Automerge documents in the
-//!   local store with an index for listing and search. Everything in it works offline.
+//!   local store with an index for listing and search, and the changes made to them (by a
+//!   person who names a note, or by a program that names it by id and pushes the change at
+//!   once). Everything in it works offline.
 //! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token.
 //! - [`sync`]: syncing the joined groups with their relays, once or live, with presence.
-//! - [`status`](status()): what is synced and what is waiting.
-//! - [`ui`]: what the local web page needs: co-editing open notes, lists, history.
+//! - [`status`](status()): what is synced and what is waiting; the [`overview`] adds who is
+//!   here and what the live sync knows.
+//! - [`ui`]: co-editing the notes open in the local web page, each page an Automerge peer.
 //!
 //! This crate never prints to the terminal: it returns values and errors, and the `quaderno`
 //! command decides how to show them.
@@ -22,7 +25,7 @@ pub mod ui;
 pub use error::ClientError;
 pub use join::{JoinOutcome, join, join_plain};
 pub use notebook::{Notebook, NotebookError};
-pub use status::{GroupStatus, Status, status};
+pub use status::{GroupStatus, GroupView, Identity, Overview, Status, overview, status};
 
 /// Installs the TLS crypto provider once (the HTTP and WebSocket clients are built without one).
 pub fn init_tls() {

@@ -62,8 +62,6 @@ impl From<UiError> for AppError {
             UiError::Notebook(e) => return notebook(e, message),
             UiError::Model(e) => model(e),
             UiError::UnknownNote { .. } => (StatusCode::NOT_FOUND, "unknown_note"),
-            UiError::UnknownChange { .. } => (StatusCode::NOT_FOUND, "unknown_change"),
-            UiError::InvalidDate { .. } => (StatusCode::BAD_REQUEST, "invalid_date"),
             UiError::NotOpen { .. } | UiError::BadMessage { .. } | UiError::Rejected { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_message")
             }
@@ -113,6 +111,7 @@ fn notebook(error: &NotebookError, message: String) -> AppError {
             (StatusCode::NOT_FOUND, "unknown_note")
         }
         NotebookError::Untitled => (StatusCode::BAD_REQUEST, "untitled"),
+        NotebookError::InvalidDate { .. } => (StatusCode::BAD_REQUEST, "invalid_date"),
         NotebookError::UnknownGroup { .. } => (StatusCode::BAD_REQUEST, "unknown_group"),
         NotebookError::NotPersonal { .. } => (StatusCode::CONFLICT, "not_personal"),
         NotebookError::AlreadyInGroup { .. } => (StatusCode::CONFLICT, "already_in_group"),
@@ -127,6 +126,7 @@ fn notebook(error: &NotebookError, message: String) -> AppError {
 fn model(error: &ModelError) -> (StatusCode, &'static str) {
     match error {
         ModelError::InvalidTag { .. } => (StatusCode::BAD_REQUEST, "invalid_tag"),
+        ModelError::UnknownChange { .. } => (StatusCode::NOT_FOUND, "unknown_change"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "unreadable_note"),
     }
 }

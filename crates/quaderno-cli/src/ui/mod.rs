@@ -6,7 +6,8 @@
 //! - [`guard`]: Host, Origin and the per-run [`secret`], checked before anything else.
 //! - [`live`]: the live sync of the groups, and keeping open notes in line with the store.
 //!
-//! Everything about notes is decided in `quaderno_client::ui`; this module moves bytes.
+//! Everything about notes is decided in `quaderno_client` (its notebook, its co-editing engine
+//! in `quaderno_client::ui`, its status); this module moves bytes.
 
 mod assets;
 mod browser;

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use quaderno_client::Notebook;
+use quaderno_client::notebook::Pushed;
 use quaderno_client::sync::Live;
-use quaderno_client::ui::actions::Pushed;
 use quaderno_client::ui::{CoEditing, Effects, PresenceChange};
 use tokio::sync::{Notify, RwLock};
 use tokio_util::sync::CancellationToken;

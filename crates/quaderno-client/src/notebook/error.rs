@@ -104,6 +104,9 @@ pub enum NotebookError {
     )]
     InvalidAt { input: String },
 
+    #[error("`{input}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-12")]
+    InvalidDate { input: String },
+
     #[error("{}:{line}: {message}", path.display())]
     Markdown {
         path: PathBuf,

@@ -48,6 +48,13 @@ impl Notebook {
             .collect()
     }
 
+    /// The note as a Markdown file, without writing it: its file name and text.
+    pub fn markdown(&self, doc: &DocumentId) -> Result<(String, String), NotebookError> {
+        let (listed, note) = self.by_id(doc)?;
+        let name = export_file_name(&note.title, &listed.id);
+        Ok((name, to_markdown(doc, &note, Some(&listed.group))))
+    }
+
     fn selected(&self, selection: ExportSelection<'_>) -> Result<Vec<ListedNote>, NotebookError> {
         let filter = match selection {
             ExportSelection::Note(reference) => return Ok(vec![self.resolve(reference)?]),

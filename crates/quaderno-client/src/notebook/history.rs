@@ -1,12 +1,19 @@
-//! A note's history and its past versions.
+//! A note's history and its past versions: change by change for a person who names the note
+//! and the point in its past, in steps for a page that names the note by its id.
 
 use std::str::FromStr;
 
+use automerge::Automerge;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use quaderno_model::{HistoryEntry, history, note_at, note_at_time, resolve_change};
+use quaderno_model::{
+    DocumentId, HistoryEntry, HistoryStep, Note, NoteEdit, history, history_steps, note_at,
+    note_at_time, resolve_change, version_at,
+};
 
 use super::documents::load_existing_doc;
 use super::notes::{ShownNote, shown};
+use super::pushed::Pushed;
+use super::reference::unknown;
 use super::{Notebook, NotebookError};
 
 /// A point in a note's past: one of its changes (a hash prefix, as `log` shows it) or a time.
@@ -78,6 +85,42 @@ impl Notebook {
             At::Time(time) => note_at_time(&doc, *time)?,
         };
         Ok(shown(listed, note))
+    }
+}
+
+impl Notebook {
+    /// The history of the note, newest step first.
+    pub fn history_steps(&self, doc: &DocumentId) -> Result<Vec<HistoryStep>, NotebookError> {
+        Ok(history_steps(&history(&self.doc_by_id(doc)?)))
+    }
+
+    /// The note as it was at a step of its history (`change`, the step's last change).
+    pub fn version_at(&self, doc: &DocumentId, change: &str) -> Result<Note, NotebookError> {
+        Ok(version_at(&self.doc_by_id(doc)?, change)?)
+    }
+
+    /// Gives the note back the title and text it had at a step of its history. Only what differs
+    /// changes, so whatever others write meanwhile merges with it.
+    pub fn restore_text(
+        &mut self,
+        doc: &DocumentId,
+        change: &str,
+    ) -> Result<Option<Pushed>, NotebookError> {
+        let then = self.version_at(doc, change)?;
+        let (listed, _) = self.by_id(doc)?;
+        let edit = NoteEdit {
+            title: Some(then.title),
+            body: Some(then.body),
+            ..NoteEdit::default()
+        };
+        let change = self.edit(&listed.id, &edit)?;
+        self.pushed(&listed, change)
+    }
+
+    fn doc_by_id(&self, doc: &DocumentId) -> Result<Automerge, NotebookError> {
+        let (listed, _) = self.by_id(doc)?;
+        self.load_doc(&listed.group, &listed.id)?
+            .ok_or_else(|| unknown(doc))
     }
 }
 

@@ -3,16 +3,24 @@
 //!
 //! Every write loads the document, changes it through the model and stores the change and the
 //! new index row in one transaction: when a call returns `Ok`, the note is on disk.
+//!
+//! A person names a note by title, id or id prefix ([`Notebook::resolve`]); a program such as
+//! the web page names it by its [`DocumentId`](quaderno_model::DocumentId) and gets back the
+//! changes to push to the group's relay at once ([`Pushed`]). Lists with filters and search as
+//! you type are [`NoteQuery`]; a form's tags and meeting data, [`FieldsEdit`].
 
 mod create;
 mod documents;
 mod draft;
 mod error;
 mod export;
+mod fields;
 mod history;
 mod identity;
 mod import;
+mod listing;
 mod notes;
+mod pushed;
 mod reference;
 
 use std::path::{Path, PathBuf};
@@ -27,9 +35,12 @@ pub use documents::{index_entry, load_doc, reindex, save_doc_changes, save_new_d
 pub use draft::Draft;
 pub use error::{Candidate, NotebookError};
 pub use export::{ExportSelection, ExportedFile, export_file_name};
+pub use fields::FieldsEdit;
 pub use history::At;
 pub use import::{ImportOutcome, ImportedNote, markdown_files};
+pub use listing::{MAX_LISTED, NoteList, NoteQuery, NoteSummary, search_terms};
 pub use notes::ShownNote;
+pub use pushed::Pushed;
 pub use quaderno_store::index::{ListFilter, ListedNote, SearchHit};
 pub use reference::MIN_PREFIX;
 

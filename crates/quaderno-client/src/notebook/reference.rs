@@ -1,8 +1,11 @@
-//! Finding the note a person means: by id, by a unique id prefix, or by exact title.
+//! Finding the note a person means: by id, by a unique id prefix, or by exact title; or, where
+//! a program names it (the web page), by its full document id only.
 
+use quaderno_model::{DocumentId, Note};
 use quaderno_store::index::{self, ListedNote};
 use quaderno_store::rusqlite::Connection;
 
+use super::Notebook;
 use super::error::{Candidate, NotebookError};
 
 /// The shortest id prefix accepted, so that a short word is not mistaken for an id.
@@ -35,6 +38,33 @@ pub fn resolve(conn: &Connection, reference: &str) -> Result<ListedNote, Noteboo
             reference: wanted.to_owned(),
             candidates: suggest(conn, wanted)?,
         }),
+    }
+}
+
+impl Notebook {
+    /// The note whose full id is `doc`, with its content; never one found by title or prefix.
+    pub(super) fn by_id(&self, doc: &DocumentId) -> Result<(ListedNote, Note), NotebookError> {
+        let id = doc.to_string();
+        let listed = match self.resolve(&id) {
+            Ok(listed) if listed.id == id => listed,
+            Ok(_) | Err(NotebookError::UnknownNote { .. }) => return Err(unknown(doc)),
+            Err(error) => return Err(error),
+        };
+        let shown = self.show(&listed.id)?;
+        Ok((listed, shown.note))
+    }
+}
+
+/// The note named by `doc` is not here.
+pub(super) fn unknown(doc: &DocumentId) -> NotebookError {
+    unknown_id(&doc.to_string())
+}
+
+/// The note with this id is not here (no suggestions: a program named it, not a person).
+pub(super) fn unknown_id(id: &str) -> NotebookError {
+    NotebookError::UnknownNote {
+        reference: id.to_owned(),
+        candidates: Vec::new(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! What can go wrong serving the page, each error saying what to do next.
+//! What can go wrong co-editing a note in a page, each error saying what to do next.
 
 use quaderno_model::ModelError;
 use quaderno_store::StoreError;
@@ -31,12 +31,6 @@ pub enum UiError {
 
     #[error("the page's change would break the note ({reason}); the note was reloaded in the page")]
     Rejected { reason: String },
-
-    #[error("`{input}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-12")]
-    InvalidDate { input: String },
-
-    #[error("change {change} is not in this note's history: reload the history")]
-    UnknownChange { change: String },
 }
 
 impl From<NotebookError> for UiError {

@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use quaderno_client::NotebookError;
-use quaderno_client::ui::{Identity, Overview, overview as compose};
+use quaderno_client::{Identity, NotebookError, Overview, overview as compose};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use quaderno_client::ui::{HistoryStep, actions};
-use quaderno_model::Note;
+use quaderno_model::{HistoryStep, Note};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -16,7 +15,7 @@ pub async fn steps(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryStep>>, AppError> {
     let doc = note_id(&id)?;
-    let steps = state.notebook(move |nb| actions::steps(nb, &doc)).await?;
+    let steps = state.notebook(move |nb| nb.history_steps(&doc)).await?;
     Ok(Json(steps))
 }
 
@@ -26,7 +25,7 @@ pub async fn version(
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
     let note = state
-        .notebook(move |nb| actions::version(nb, &doc, &change))
+        .notebook(move |nb| nb.version_at(&doc, &change))
         .await?;
     Ok(Json(note_json(&note)))
 }
@@ -44,7 +43,7 @@ pub async fn restore(
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
     let pushed = state
-        .notebook(move |nb| actions::restore_text(nb, &doc, &restore.change))
+        .notebook(move |nb| nb.restore_text(&doc, &restore.change))
         .await?;
     let changed = pushed.is_some();
     state.written(pushed).await;

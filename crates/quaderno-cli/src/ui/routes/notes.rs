@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use quaderno_client::ui::{FieldsEdit, NoteList, NoteQuery, actions, list_notes};
+use quaderno_client::notebook::{FieldsEdit, NoteList, NoteQuery};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,7 +17,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<NoteQuery>,
 ) -> Result<Json<NoteList>, AppError> {
-    let list = state.notebook(move |nb| list_notes(nb, &query)).await?;
+    let list = state.notebook(move |nb| nb.list_notes(&query)).await?;
     Ok(Json(list))
 }
 
@@ -32,7 +32,7 @@ pub async fn create(
     Json(new): Json<NewNote>,
 ) -> Result<Json<Value>, AppError> {
     let (shown, pushed) = state
-        .notebook(move |nb| actions::create_note(nb, new.group.as_deref(), &new.title))
+        .notebook(move |nb| nb.create_note(new.group.as_deref(), &new.title))
         .await?;
     state.written(pushed).await;
     Ok(Json(json!({ "id": shown.id, "group": shown.group })))
@@ -45,7 +45,7 @@ pub async fn fields(
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
     let pushed = state
-        .notebook(move |nb| actions::edit_fields(nb, &doc, &form))
+        .notebook(move |nb| nb.edit_fields(&doc, &form))
         .await?;
     let changed = pushed.is_some();
     state.written(pushed).await;
@@ -64,7 +64,7 @@ pub async fn bin(
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
     let pushed = state
-        .notebook(move |nb| actions::set_deleted(nb, &doc, bin.deleted))
+        .notebook(move |nb| nb.bin_note(&doc, bin.deleted))
         .await?;
     state.written(pushed).await;
     Ok(Json(json!({ "deleted": bin.deleted })))
@@ -82,7 +82,7 @@ pub async fn move_to(
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
     let pushed = state
-        .notebook(move |nb| actions::move_note(nb, &doc, &to.group))
+        .notebook(move |nb| nb.move_note(&doc, &to.group))
         .await?;
     let group = pushed.group.clone();
     state.written(Some(pushed)).await;
@@ -95,9 +95,7 @@ pub async fn markdown(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let doc = note_id(&id)?;
-    let (name, text) = state
-        .notebook(move |nb| actions::markdown(nb, &doc))
-        .await?;
+    let (name, text) = state.notebook(move |nb| nb.markdown(&doc)).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         ascii_name(&name),

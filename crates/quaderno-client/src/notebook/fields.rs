@@ -1,13 +1,14 @@
 //! The note's tags and meeting data as a form sets them: whole values, turned into the edit
-//! that changes only what differs.
+//! that changes only what differs, and made as one change.
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use quaderno_model::{Note, NoteEdit};
+use quaderno_model::{DocumentId, Note, NoteEdit};
 use serde::Deserialize;
 
-use super::UiError;
+use super::pushed::Pushed;
+use super::{Notebook, NotebookError};
 
 /// The fields a form sends; those left out stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -23,7 +24,7 @@ pub struct FieldsEdit {
 
 impl FieldsEdit {
     /// The edit that gives `current` these fields.
-    pub fn to_edit(&self, current: &Note) -> Result<NoteEdit, UiError> {
+    pub fn to_edit(&self, current: &Note) -> Result<NoteEdit, NotebookError> {
         let mut edit = NoteEdit::default();
         if let Some(tags) = &self.tags {
             let wanted: BTreeSet<String> = tags
@@ -46,14 +47,28 @@ impl FieldsEdit {
     }
 }
 
-fn parse_date(input: &str) -> Result<Option<NaiveDate>, UiError> {
+impl Notebook {
+    /// Sets the note's tags and meeting data as the form gives them.
+    pub fn edit_fields(
+        &mut self,
+        doc: &DocumentId,
+        form: &FieldsEdit,
+    ) -> Result<Option<Pushed>, NotebookError> {
+        let (listed, note) = self.by_id(doc)?;
+        let edit = form.to_edit(&note)?;
+        let change = self.edit(&listed.id, &edit)?;
+        self.pushed(&listed, change)
+    }
+}
+
+fn parse_date(input: &str) -> Result<Option<NaiveDate>, NotebookError> {
     let input = input.trim();
     if input.is_empty() {
         return Ok(None);
     }
     NaiveDate::parse_from_str(input, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| UiError::InvalidDate {
+        .map_err(|_| NotebookError::InvalidDate {
             input: input.to_owned(),
         })
 }

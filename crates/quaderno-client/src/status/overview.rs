@@ -1,10 +1,11 @@
-//! The page's overview: who is here, and each group with its sync status.
+//! The overview: who is here, and each group with its sync status as `status` and the live
+//! sync know it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::{Status, WaitingNote};
 use crate::notebook::PERSONAL_GROUP;
-use crate::status::{Status, WaitingNote};
 use crate::sync::LiveGroupStatus;
 
 /// Who signs the changes made here.

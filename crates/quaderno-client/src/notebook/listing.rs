@@ -1,17 +1,16 @@
-//! Listing notes for the page: filters, the bin, and search as you type.
+//! Listing notes: filters, the bin, and search as you type.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use quaderno_store::index::{ListFilter, ListedNote, SearchHit};
 
-use super::UiError;
-use crate::Notebook;
+use super::{Notebook, NotebookError};
 
 /// The most notes one list holds; narrow the filters to see others.
 pub const MAX_LISTED: usize = 500;
 
-/// Which notes the page shows.
+/// Which notes to list, as a form or a query string gives them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct NoteQuery {
@@ -58,40 +57,42 @@ pub struct NoteList {
     pub places: Vec<String>,
 }
 
-/// The notes `query` asks for: most recent day first, or best match first when searching.
-pub fn list_notes(notebook: &Notebook, query: &NoteQuery) -> Result<NoteList, UiError> {
-    let filter = ListFilter {
-        group: blank_none(&query.group),
-        tag: blank_none(&query.tag),
-        since: query.from,
-        place: blank_none(&query.place),
-        include_deleted: query.bin,
-    };
-    let listed: Vec<ListedNote> = notebook
-        .list(&filter)?
-        .into_iter()
-        .filter(|note| note.deleted == query.bin)
-        .filter(|note| query.to.is_none_or(|to| day(note) <= to))
-        .collect();
-    let terms = query.text.as_deref().and_then(search_terms);
-    let mut notes = match terms {
-        None => listed.into_iter().map(|n| summary(n, None)).collect(),
-        Some(_) if query.bin => titles_containing(listed, query.text.as_deref().unwrap_or("")),
-        Some(terms) => ranked(listed, notebook.search(&terms, 4 * MAX_LISTED)?),
-    };
-    let truncated = notes.len() > MAX_LISTED;
-    notes.truncate(MAX_LISTED);
-    let (tags, places) = choices(&notebook.list(&ListFilter {
-        group: filter.group.clone(),
-        include_deleted: query.bin,
-        ..ListFilter::default()
-    })?);
-    Ok(NoteList {
-        notes,
-        truncated,
-        tags,
-        places,
-    })
+impl Notebook {
+    /// The notes `query` asks for: most recent day first, or best match first when searching.
+    pub fn list_notes(&self, query: &NoteQuery) -> Result<NoteList, NotebookError> {
+        let filter = ListFilter {
+            group: blank_none(&query.group),
+            tag: blank_none(&query.tag),
+            since: query.from,
+            place: blank_none(&query.place),
+            include_deleted: query.bin,
+        };
+        let listed: Vec<ListedNote> = self
+            .list(&filter)?
+            .into_iter()
+            .filter(|note| note.deleted == query.bin)
+            .filter(|note| query.to.is_none_or(|to| day(note) <= to))
+            .collect();
+        let terms = query.text.as_deref().and_then(search_terms);
+        let mut notes = match terms {
+            None => listed.into_iter().map(|n| summary(n, None)).collect(),
+            Some(_) if query.bin => titles_containing(listed, query.text.as_deref().unwrap_or("")),
+            Some(terms) => ranked(listed, self.search(&terms, 4 * MAX_LISTED)?),
+        };
+        let truncated = notes.len() > MAX_LISTED;
+        notes.truncate(MAX_LISTED);
+        let (tags, places) = choices(&self.list(&ListFilter {
+            group: filter.group.clone(),
+            include_deleted: query.bin,
+            ..ListFilter::default()
+        })?);
+        Ok(NoteList {
+            notes,
+            truncated,
+            tags,
+            places,
+        })
+    }
 }
 
 /// What the search box holds, as the index searches it: every word must match, and the last
@@ -181,7 +182,9 @@ fn blank_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::E
         None | Some("") => Ok(None),
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| serde::de::Error::custom(UiError::InvalidDate { input: text.into() })),
+            .map_err(|_| {
+                serde::de::Error::custom(NotebookError::InvalidDate { input: text.into() })
+            }),
     }
 }
 

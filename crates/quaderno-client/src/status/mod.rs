@@ -1,5 +1,8 @@
 //! `quaderno status`: the joined groups, whether their relays answer, when they were last fully
-//! synced, and which notes hold changes the relay has not acknowledged yet.
+//! synced, and which notes hold changes the relay has not acknowledged yet; and the
+//! [`overview`](overview()) that adds who is here and what the live sync knows right now.
+
+mod overview;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,6 +18,8 @@ use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::STORE_FILE;
 use crate::relays::{RelayApi, Relays};
+
+pub use overview::{GroupView, Identity, Overview, overview};
 
 /// How long `status` waits for a relay before calling it unreachable.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
