@@ -6,7 +6,9 @@ mod faults_common;
 
 use std::time::Duration;
 
-use faults_common::{Community, GROUP, new_note, wait_until, watch};
+use faults_common::{
+    Community, GROUP, two_members_with_a_note, wait_until, watch, watch_until_synced,
+};
 use quaderno_store::docs::{self, ChunkKind};
 use quaderno_tests::cli::Quaderno;
 
@@ -22,18 +24,8 @@ fn chunk_kinds(q: &Quaderno, note: &str) -> Vec<ChunkKind> {
 #[test]
 fn a_watch_compacts_a_note_once_the_changes_stop_coming() {
     let c = Community::new();
-    let anna = c.participant("anna", &c.relay.url);
-    let bruno = c.participant("bruno", &c.relay.url);
-    let note = new_note(&anna, "Verbale", "Presenti: 12");
-    anna.ok(&["sync"]);
-    bruno.ok(&["sync"]);
-    let (mut bruno_watching, lines) = bruno.spawn_lines(&["--json", "sync", "--watch"]);
-    let in_sync = lines
-        .iter()
-        .take(10)
-        .any(|line| line.contains("\"synced\""));
-    assert!(in_sync, "Bruno's watch never reported being in sync");
-    let _drain = std::thread::spawn(move || lines.iter().count());
+    let (anna, bruno, note) = two_members_with_a_note(&c);
+    let (mut bruno_watching, _printed) = watch_until_synced(&bruno);
     let _anna_watching = watch(&anna);
 
     // Edits arrive one by one, far more of them than compacting pays for.

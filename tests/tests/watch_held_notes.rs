@@ -6,24 +6,16 @@ mod faults_common;
 
 use std::time::Duration;
 
-use faults_common::{Community, new_note, wait_until, watch};
+use faults_common::{
+    Community, new_note, two_members_with_a_note, wait_until, watch, watch_until_synced,
+};
 
 #[test]
 fn a_watch_with_nothing_to_share_still_receives_edits_to_the_notes_it_holds() {
     let c = Community::new();
-    let anna = c.participant("anna", &c.relay.url);
-    let bruno = c.participant("bruno", &c.relay.url);
-    let note = new_note(&anna, "Verbale", "Presenti: 12");
+    let (anna, bruno, note) = two_members_with_a_note(&c);
     anna.ok(&["sync"]);
-    bruno.ok(&["sync"]);
-    anna.ok(&["sync"]);
-    let (mut bruno_watching, lines) = bruno.spawn_lines(&["--json", "sync", "--watch"]);
-    let in_sync = lines
-        .iter()
-        .take(10)
-        .any(|line| line.contains("\"synced\""));
-    assert!(in_sync, "Bruno's watch never reported being in sync");
-    let _drain = std::thread::spawn(move || lines.iter().count());
+    let (mut bruno_watching, _printed) = watch_until_synced(&bruno);
 
     // Anna edits the note they both hold, syncs once, and goes away.
     anna.ok(&["tag", &note, "+ripreso"]);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use faults_common::{Community, new_note, wait_until, watch};
+use faults_common::{Community, two_members_with_a_note, wait_until, watch};
 use quaderno_store::{begin_write, settings};
 
 const EDITS: usize = 25;
@@ -22,11 +22,7 @@ const EDITS: usize = 25;
 #[test]
 fn a_watch_stores_changes_while_another_connection_writes_the_same_store() {
     let c = Community::new();
-    let anna = c.participant("anna", &c.relay.url);
-    let bruno = c.participant("bruno", &c.relay.url);
-    let note = new_note(&anna, "Verbale", "Presenti: 12");
-    anna.ok(&["sync"]);
-    bruno.ok(&["sync"]);
+    let (anna, bruno, note) = two_members_with_a_note(&c);
     let _anna_watching = watch(&anna);
     let (mut bruno_watching, lines) = bruno.spawn_lines(&["--json", "sync", "--watch"]);
     // Everything the watch prints, read as it comes so that it never blocks on its output.

@@ -85,6 +85,30 @@ pub fn new_note(q: &Quaderno, title: &str, body: &str) -> String {
         .to_string()
 }
 
+/// Anna and Bruno in the group, and a note of Anna's that both hold (each synced once).
+/// Returns them and the note's id.
+pub fn two_members_with_a_note(c: &Community) -> (Quaderno, Quaderno, String) {
+    let anna = c.participant("anna", &c.relay.url);
+    let bruno = c.participant("bruno", &c.relay.url);
+    let note = new_note(&anna, "Verbale", "Presenti: 12");
+    anna.ok(&["sync"]);
+    bruno.ok(&["sync"]);
+    (anna, bruno, note)
+}
+
+/// `quaderno --json sync --watch`, returned once it reports being in sync. What it prints
+/// afterwards is read on a thread, so that it never blocks on its output.
+pub fn watch_until_synced(q: &Quaderno) -> (Child, std::thread::JoinHandle<Vec<String>>) {
+    let (watching, lines) = q.spawn_lines(&["--json", "sync", "--watch"]);
+    let in_sync = lines
+        .iter()
+        .take(10)
+        .any(|line| line.contains("\"synced\""));
+    assert!(in_sync, "the watch never reported being in sync");
+    let rest = std::thread::spawn(move || lines.iter().collect());
+    (watching, rest)
+}
+
 /// An `EDITOR` that appends the line in `$QUADERNO_TEST_LINE` to the note's body.
 pub fn appending_editor(dir: &Path) -> PathBuf {
     let script = dir.join("append-line.sh");

@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::chunks::{assemble, load_chunks, put_snapshot};
+use super::OwnChunks;
+use super::chunks::{assemble, doc_chunks_since, load_chunks, put_snapshot};
 use crate::StoreError;
 
 /// Bytes stored for one document, by kind.
@@ -24,6 +25,26 @@ pub fn compact_if_needed(conn: &Connection, ns: &str, id: &str) -> Result<bool, 
         return Ok(false);
     }
     compact(conn, ns, id)?;
+    Ok(true)
+}
+
+/// [`compact_if_needed`] for a writer that holds the document in memory and also reads what
+/// others append to it (the live sync, the web UI's page engine), unless the document has a
+/// chunk after `read_upto` that is not one of `own`: a change the writer has not read yet.
+/// Folded into a snapshot the writer counts as its own write, that change would never reach
+/// it. Returns false when the document has to wait until the writer has read it.
+pub fn compact_if_all_read(
+    conn: &Connection,
+    ns: &str,
+    id: &str,
+    read_upto: i64,
+    own: &OwnChunks,
+) -> Result<bool, StoreError> {
+    let newer = doc_chunks_since(conn, ns, id, read_upto)?;
+    if !newer.iter().all(|chunk| own.contains(*chunk)) {
+        return Ok(false);
+    }
+    compact_if_needed(conn, ns, id)?;
     Ok(true)
 }
 

@@ -23,7 +23,7 @@ pub use chunks::{
     chunks_since, delete, doc_chunks_since, exists, latest_chunk_id, list_ids, load, load_chunks,
     move_to, put_snapshot,
 };
-pub use compact::{ChunkSizes, compact, compact_if_needed, should_compact};
+pub use compact::{ChunkSizes, compact, compact_if_all_read, compact_if_needed, should_compact};
 pub use damage::{
     Salvaged, SetAside, awaiting_recovery, is_awaiting_recovery, load_salvaging, mark_recovered,
     set_aside,

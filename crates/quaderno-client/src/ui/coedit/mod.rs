@@ -258,9 +258,8 @@ impl CoEditing {
     }
 
     /// Compacts the notes that pages wrote to and that went quiet. An open note with a chunk
-    /// this engine has not read yet (a change the live sync just stored) waits: the snapshot
-    /// would count as this engine's own write, and the change in it would never reach the
-    /// pages.
+    /// this engine has not read yet (a change the live sync just stored) waits (see
+    /// [`docs::compact_if_all_read`]).
     fn compact_quiet(&mut self) -> Result<(), UiError> {
         let due = self.to_compact.take_due(Instant::now());
         if due.is_empty() {
@@ -273,22 +272,19 @@ impl CoEditing {
         let mut waiting = Vec::new();
         for doc in due {
             let id = doc.to_string();
-            let group = match self.notes.get(&doc) {
+            match self.notes.get(&doc) {
                 Some(note) => {
-                    let unread = docs::doc_chunks_since(&tx, &note.group, &id, note.seen)?;
-                    if !unread.iter().all(|chunk| self.own.contains(*chunk)) {
+                    if !docs::compact_if_all_read(&tx, &note.group, &id, note.seen, &self.own)? {
                         waiting.push(doc);
-                        continue;
                     }
-                    note.group.clone()
                 }
                 // Closed since: no copy here to keep in line; compacted where it is now.
-                None => match index::by_id(&tx, &id)? {
-                    Some(listed) => listed.group,
-                    None => continue,
-                },
-            };
-            docs::compact_if_needed(&tx, &group, &id)?;
+                None => {
+                    if let Some(listed) = index::by_id(&tx, &id)? {
+                        docs::compact_if_needed(&tx, &listed.group, &id)?;
+                    }
+                }
+            }
         }
         let after = docs::latest_chunk_id(&tx)?;
         tx.commit()?;
