@@ -303,10 +303,7 @@ impl Session {
         let mut waiting = Vec::new();
         for doc in due {
             let id = doc.to_string();
-            let newer = docs::doc_chunks_since(&tx, &ns, &id, self.polled_upto)?;
-            if newer.iter().all(|c| self.own_chunks.contains(*c)) {
-                docs::compact_if_needed(&tx, &ns, &id)?;
-            } else {
+            if !docs::compact_if_all_read(&tx, &ns, &id, self.polled_upto, &self.own_chunks)? {
                 waiting.push(doc);
             }
         }
@@ -516,6 +513,8 @@ impl Session {
                     .heard(doc, sender.as_str(), &data, Instant::now());
                 self.recent_presence.push(doc);
             }
+            // Only local peers are refused, and this session has none.
+            Event::Refused { .. } => {}
             Event::RemoteError { message, .. } => {
                 return Err(ClientError::Protocol {
                     url: self.group.relay_url.clone(),

@@ -164,6 +164,12 @@ impl Hub {
             }
         }
         let local = local_changes(&work.local);
+        let locals: Vec<ConnId> = received
+            .iter()
+            .map(|r| r.conn)
+            .filter(|conn| self.is_local(*conn))
+            .collect();
+        let checked = self.config.check.filter(|_| !locals.is_empty());
         let Some(slot) = self.docs.get_mut(&doc) else {
             return;
         };
@@ -181,13 +187,23 @@ impl Hub {
                 Err(_) => failed.push(conn),
             }
         }
-        failed.extend(apply_changes(automerge, local, changes_by_conn));
+        let mut refused = Vec::new();
+        let applying = !local.is_empty() || !changes_by_conn.is_empty();
+        for (conn, reason) in apply_changes(automerge, local, changes_by_conn, checked, &locals) {
+            match reason {
+                Some(reason) => refused.push((conn, reason)),
+                None => failed.push(conn),
+            }
+        }
         let after = automerge.get_heads();
         let changed = before != after;
         let remote = received.iter().any(|r| r.had_changes);
         let mut touched = Vec::with_capacity(received.len());
+        if applying && after != loaded {
+            self.applies += 1;
+        }
         for r in received {
-            if failed.contains(&r.conn) {
+            if failed.contains(&r.conn) || refused.iter().any(|(c, _)| *c == r.conn) {
                 continue;
             }
             if let Some(state) = slot.peers.get_mut(&r.conn) {
@@ -217,6 +233,9 @@ impl Hub {
                 out,
             );
         }
+        for (conn, reason) in refused {
+            self.refuse(conn, doc, &reason, out);
+        }
         if changed {
             self.attach_holders(doc);
         }
@@ -244,6 +263,17 @@ impl Hub {
         }
         let read_only = self.conns.get(&conn).is_none_or(|c| c.policy.read_only);
         let chunks = std::mem::replace(&mut message.changes, ChunkList::empty());
+        if read_only && !chunks.is_empty() && self.is_local(conn) {
+            // A remote reader's changes are dropped in silence, as the protocol has no word
+            // for it; a local peer is told, so that it does not keep what is not shared.
+            self.refuse(
+                conn,
+                doc,
+                "this participant may only read this group's notes",
+                out,
+            );
+            return None;
+        }
         let had_changes = !chunks.is_empty() && !read_only;
         let payload = if had_changes {
             match changes::split(&chunks) {
@@ -322,6 +352,10 @@ impl Hub {
             let Some(message) = automerge.generate_sync_message(state) else {
                 continue;
             };
+            if self.conns.get(conn).is_some_and(|c| c.local) {
+                out.local.push((*conn, doc, message.encode()));
+                continue;
+            }
             let (sender, target, document, data) =
                 (sender.clone(), target.clone(), doc, message.encode());
             let frame = if side == Side::Client && heads.is_empty() && state.their_heads.is_none() {
@@ -352,6 +386,21 @@ impl Hub {
                 });
             }
         }
+    }
+}
+
+impl Hub {
+    /// Refuses a local peer's changes to a document: its sync state starts over, and the
+    /// caller gives it the document as the hub holds it.
+    pub(super) fn refuse(&mut self, conn: ConnId, doc: DocumentId, reason: &str, out: &mut Output) {
+        if let Some(state) = self.docs.get_mut(&doc).and_then(|s| s.peers.get_mut(&conn)) {
+            *state = sync::State::new();
+        }
+        out.events.push(Event::Refused {
+            conn,
+            doc,
+            reason: reason.to_string(),
+        });
     }
 }
 
@@ -407,30 +456,40 @@ fn load_whole(
     }
 }
 
-/// Applies every change in one batch. If the batch is refused, applies each sender's changes
-/// on its own and returns the senders whose changes were refused.
+/// Applies every change in one batch (checked with `check` when local peers sent some). If
+/// the batch is refused, applies each sender's changes on its own and returns the senders
+/// whose changes were refused: `None` for changes that do not apply, the check's reason for
+/// a local peer's changes that failed it.
 fn apply_changes(
     doc: &mut Automerge,
     local: Vec<Change>,
     by_conn: Vec<(ConnId, Vec<Change>)>,
-) -> Vec<ConnId> {
+    check: Option<super::Check>,
+    locals: &[ConnId],
+) -> Vec<(ConnId, Option<String>)> {
     let all: Vec<Change> = local
         .iter()
         .cloned()
         .chain(by_conn.iter().flat_map(|(_, c)| c.iter().cloned()))
         .collect();
-    if all.is_empty() || apply_or_leave(doc, all) {
+    if all.is_empty() || apply_or_leave(doc, all, check).is_ok() {
         return Vec::new();
     }
-    apply_or_leave(doc, local);
+    let _ = apply_or_leave(doc, local, None);
     by_conn
         .into_iter()
-        .filter_map(|(conn, changes)| (!apply_or_leave(doc, changes)).then_some(conn))
+        .filter_map(|(conn, changes)| {
+            let check = check.filter(|_| locals.contains(&conn));
+            apply_or_leave(doc, changes, check)
+                .err()
+                .map(|reason| (conn, reason))
+        })
         .collect()
 }
 
-/// Applies changes to a copy of the document, which replaces it only if it took them all;
-/// false leaves the document as it was. automerge 0.12 panics on some malformed changes (found
+/// Applies changes to a copy of the document, which replaces it only if it took them all and
+/// passes `check`; an error leaves the document as it was, with the check's reason if it was
+/// the check that failed. automerge 0.12 panics on some malformed changes (found
 /// by fuzzing: `fuzz/regressions/relay_frame`) after it started changing the document, which
 /// would take the whole group's hub down with a half-changed document. The copy costs about
 /// 1% of applying a change to a 50 KB note.
@@ -438,7 +497,11 @@ fn apply_changes(
 /// Some mutated changes are taken in without a panic but leave a change graph on which reading
 /// the new changes back panics (`save_after`, as storing them does; also found by fuzzing), so
 /// the new changes are read back on the copy before it is kept.
-fn apply_or_leave(doc: &mut Automerge, changes: Vec<Change>) -> bool {
+fn apply_or_leave(
+    doc: &mut Automerge,
+    changes: Vec<Change>,
+    check: Option<super::Check>,
+) -> Result<(), Option<String>> {
     let mut copy = doc.clone();
     let heads = doc.get_heads();
     let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -446,11 +509,16 @@ fn apply_or_leave(doc: &mut Automerge, changes: Vec<Change>) -> bool {
         copy.save_after(&heads);
         Ok::<(), automerge::AutomergeError>(())
     }));
-    if matches!(applied, Ok(Ok(()))) {
-        *doc = copy;
-        return true;
+    if !matches!(applied, Ok(Ok(()))) {
+        return Err(None);
     }
-    false
+    if let Some(check) = check
+        && copy.get_heads() != heads
+    {
+        check(&copy).map_err(Some)?;
+    }
+    *doc = copy;
+    Ok(())
 }
 
 /// `receive_sync_message` for a message whose changes were already applied; see the module

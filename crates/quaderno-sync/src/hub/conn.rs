@@ -18,6 +18,8 @@ pub(super) struct Conn {
     pub(super) waiting: VecDeque<DocumentId>,
     /// Client: documents to share once the handshake is done.
     pub(super) queued_shares: Vec<DocumentId>,
+    /// A peer in the caller's process: plain sync messages, no protocol envelope.
+    pub(super) local: bool,
 }
 
 #[derive(Debug)]
@@ -40,6 +42,7 @@ impl Conn {
             docs: HashSet::new(),
             waiting: VecDeque::new(),
             queued_shares: Vec::new(),
+            local: false,
         }
     }
 
@@ -73,6 +76,32 @@ impl Hub {
             };
             out.sends.push((conn, join.encode()));
         }
+    }
+
+    /// A local peer: ready at once, as `peer`. It never takes the place of a remote peer.
+    pub(super) fn open_local(&mut self, conn: ConnId, peer: PeerId, policy: ConnPolicy) {
+        let mut state = Conn::new(policy);
+        state.local = true;
+        state.stage = Stage::Ready {
+            peer,
+            metadata: None,
+        };
+        self.conns.insert(conn, state);
+    }
+
+    /// A local peer closed one document; its other documents stay open.
+    pub(super) fn close_local(&mut self, conn: ConnId, doc: DocumentId, out: &mut Output) {
+        let Some(state) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if state.local && state.docs.remove(&doc) {
+            self.detach(conn, doc, None, out);
+        }
+    }
+
+    /// Whether the connection is a local peer.
+    pub(super) fn is_local(&self, conn: ConnId) -> bool {
+        self.conns.get(&conn).is_some_and(|c| c.local)
     }
 
     /// Relay: answers `join` with `peer`, or with `error` and a close.
@@ -171,12 +200,14 @@ impl Hub {
         }
         let target = state.peer().cloned();
         state.stage = Stage::Closing;
-        let error = Message::Error {
-            sender: self.config.peer_id.clone(),
-            target,
-            message: reason.to_string(),
-        };
-        out.sends.push((conn, error.encode()));
+        if !state.local {
+            let error = Message::Error {
+                sender: self.config.peer_id.clone(),
+                target,
+                message: reason.to_string(),
+            };
+            out.sends.push((conn, error.encode()));
+        }
         out.closes.push(conn);
         out.events.push(Event::Rejected {
             conn,
@@ -189,6 +220,7 @@ impl Hub {
     pub(super) fn close(&mut self, conn: ConnId, out: &mut Output) {
         self.detach_all(conn, out);
         if let Some(state) = self.conns.remove(&conn)
+            && !state.local
             && let Some(peer) = state.peer()
             && self.peers.get(peer) == Some(&conn)
         {

@@ -209,7 +209,8 @@ impl Hub {
         if state.peer().is_none() {
             return false;
         }
-        let read_only = state.policy.read_only;
+        // A local reader's changes are asked for, so that they are refused out loud.
+        let read_only = state.policy.read_only && !state.local;
         let key = state.storage_key().map(str::to_string);
         state.docs.insert(doc);
         if let Some(pos) = state.waiting.iter().position(|d| *d == doc) {

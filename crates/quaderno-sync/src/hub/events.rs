@@ -13,6 +13,8 @@ use crate::wire::{PeerId, PeerMetadata};
 pub struct Output {
     pub writes: Vec<Write>,
     pub sends: Vec<(ConnId, Vec<u8>)>,
+    /// Plain Automerge sync messages for local peers: (connection, document, message).
+    pub local: Vec<(ConnId, DocumentId, Vec<u8>)>,
     /// Connections to close after their last frame (an `error`, usually) is sent.
     pub closes: Vec<ConnId>,
     /// Documents to read from storage; answer each with [`super::Input::Loaded`].
@@ -25,6 +27,7 @@ impl Output {
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
             && self.sends.is_empty()
+            && self.local.is_empty()
             && self.closes.is_empty()
             && self.loads.is_empty()
             && self.events.is_empty()
@@ -34,6 +37,7 @@ impl Output {
     pub fn extend(&mut self, other: Output) {
         self.writes.extend(other.writes);
         self.sends.extend(other.sends);
+        self.local.extend(other.local);
         self.closes.extend(other.closes);
         self.loads.extend(other.loads);
         self.events.extend(other.events);
@@ -67,6 +71,14 @@ pub enum Event {
     },
     /// The connection broke the protocol and is being closed with this reason.
     Rejected { conn: ConnId, reason: String },
+    /// A local peer's changes to a document were refused (it may not write, or they would
+    /// leave the document unreadable). Its sync state starts over: the caller gives it the
+    /// document as the hub holds it.
+    Refused {
+        conn: ConnId,
+        doc: DocumentId,
+        reason: String,
+    },
     /// The remote peer sent an `error` message.
     RemoteError { conn: ConnId, message: String },
     /// A document changed because of what a peer sent.

@@ -21,7 +21,7 @@ impl Hub {
         let Some(state) = self.conns.get(&conn) else {
             return;
         };
-        if matches!(state.stage, Stage::Closing) {
+        if matches!(state.stage, Stage::Closing) || state.local {
             return;
         }
         let message = match Message::decode_with(bytes, &mut self.ids) {
@@ -94,7 +94,7 @@ impl Hub {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sync_message(
+    pub(super) fn sync_message(
         &mut self,
         now: Instant,
         conn: ConnId,
@@ -153,7 +153,12 @@ impl Hub {
             return;
         };
         for other in slot.peers.keys().filter(|c| **c != conn) {
-            let Some(target) = self.conns.get(other).and_then(|c| c.peer()) else {
+            let Some(target) = self
+                .conns
+                .get(other)
+                .filter(|c| !c.local)
+                .and_then(|c| c.peer())
+            else {
                 continue;
             };
             let message = Message::Ephemeral {
@@ -180,7 +185,12 @@ impl Hub {
         };
         self.ephemeral_count += 1;
         for conn in slot.peers.keys() {
-            let Some(target) = self.conns.get(conn).and_then(|c| c.peer()) else {
+            let Some(target) = self
+                .conns
+                .get(conn)
+                .filter(|c| !c.local)
+                .and_then(|c| c.peer())
+            else {
                 continue;
             };
             let message = Message::Ephemeral {

@@ -10,6 +10,12 @@
 //! the members of that document, never every connection or every document. All sync messages
 //! for one document in one [`Hub::handle`] call are applied as a single batch, which is what
 //! lets a relay keep up with a meeting of typists (DESIGN.md, "Sync").
+//!
+//! Besides the automerge-repo connections, a hub takes *local* connections: peers inside the
+//! caller's process (a page of the client's web UI) that exchange plain Automerge sync
+//! messages, one document at a time, with no handshake and no CBOR envelope. A local peer is
+//! one more member of each document it opens, so what it types is applied once, stored once,
+//! and sent to the relay and to the document's other local peers in the same turn.
 
 mod apply;
 mod bloom;
@@ -45,6 +51,10 @@ pub enum Side {
     Client,
 }
 
+/// Checks a document after a local peer's changes were applied to a copy of it: `Err` says
+/// why the changes would leave it unreadable, and they are refused.
+pub type Check = fn(&Automerge) -> Result<(), String>;
+
 /// Settings of a hub.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
@@ -59,6 +69,8 @@ pub struct HubConfig {
     pub max_waiting_per_conn: usize,
     /// Random per hub: tells peers our ephemeral counter started afresh.
     pub session_id: String,
+    /// What a local peer's changes must leave readable; `None` takes anything that applies.
+    pub check: Option<Check>,
 }
 
 impl HubConfig {
@@ -70,6 +82,7 @@ impl HubConfig {
             doc_idle: Duration::from_secs(30),
             max_waiting_per_conn: 64,
             session_id,
+            check: None,
         }
     }
 }
@@ -97,6 +110,20 @@ pub enum Input {
     Opened { conn: ConnId, policy: ConnPolicy },
     /// A binary frame arrived.
     Frame { conn: ConnId, bytes: Vec<u8> },
+    /// A local peer (in the caller's process) is there, as `peer`: ready at once, no handshake.
+    OpenedLocal {
+        conn: ConnId,
+        peer: PeerId,
+        policy: ConnPolicy,
+    },
+    /// A plain Automerge sync message from a local peer about one document.
+    LocalSync {
+        conn: ConnId,
+        doc: DocumentId,
+        data: Vec<u8>,
+    },
+    /// A local peer no longer shows the document: its sync state is dropped.
+    LocalClose { conn: ConnId, doc: DocumentId },
     /// A text frame arrived; the protocol has none, so the connection is closed.
     TextFrame { conn: ConnId },
     /// The connection is gone.
@@ -128,6 +155,8 @@ pub enum Input {
 pub struct Hub {
     config: HubConfig,
     conns: HashMap<ConnId, Conn>,
+    /// Batches that applied changes to a document (each costs time that grows with the text).
+    applies: u64,
     /// Which connection each joined peer is on.
     peers: HashMap<PeerId, ConnId>,
     docs: HashMap<DocumentId, DocSlot>,
@@ -144,6 +173,7 @@ impl Hub {
             conns: HashMap::new(),
             peers: HashMap::new(),
             docs: HashMap::new(),
+            applies: 0,
             seen: Seen::default(),
             ephemeral_count: 0,
             ids: IdTexts::default(),
@@ -164,6 +194,12 @@ impl Hub {
     /// The document, if it is in memory.
     pub fn doc(&self, id: &DocumentId) -> Option<&Automerge> {
         self.docs.get(id).and_then(|slot| slot.doc.as_ref())
+    }
+
+    /// How many times changes were applied to a document since the hub started: one per
+    /// document per turn that changed it, however many changes the turn brought.
+    pub fn applies(&self) -> u64 {
+        self.applies
     }
 
     /// Number of open connections.
@@ -189,6 +225,11 @@ impl Hub {
     fn dispatch(&mut self, now: Instant, input: Input, batch: &mut apply::Batch, out: &mut Output) {
         match input {
             Input::Opened { conn, policy } => self.open(conn, policy, out),
+            Input::OpenedLocal { conn, peer, policy } => self.open_local(conn, peer, policy),
+            Input::LocalSync { conn, doc, data } => {
+                self.sync_message(now, conn, doc, &data, false, batch, out)
+            }
+            Input::LocalClose { conn, doc } => self.close_local(conn, doc, out),
             Input::Frame { conn, bytes } => self.frame(now, conn, &bytes, batch, out),
             Input::TextFrame { conn } => self.reject(
                 conn,

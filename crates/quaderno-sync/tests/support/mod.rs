@@ -71,6 +71,8 @@ pub struct Client {
     pub policy: ConnPolicy,
     /// Frames received from the relay, by kind.
     pub received: Vec<String>,
+    /// Plain sync messages the hub has for local peers, not yet taken.
+    pub local: Vec<(ConnId, DocumentId, Vec<u8>)>,
 }
 
 /// The client's own id for its one connection to the relay.
@@ -144,6 +146,7 @@ impl Net {
                 read_only: !writer,
             },
             received: Vec::new(),
+            local: Vec::new(),
         });
         self.clients.len() - 1
     }
@@ -391,6 +394,7 @@ impl Net {
             closes,
             loads,
             events,
+            ..
         } = out;
         for write in writes {
             self.relay_storage.write(write);
@@ -434,6 +438,7 @@ impl Net {
         let Output {
             writes,
             sends,
+            local,
             loads,
             events,
             ..
@@ -441,6 +446,7 @@ impl Net {
         for write in writes {
             self.clients[c].storage.write(write);
         }
+        self.clients[c].local.extend(local);
         if let Some(conn) = self.clients[c].relay_conn {
             for (_, bytes) in sends {
                 self.to_relay.push_back((conn, bytes));
