@@ -1,12 +1,14 @@
-//! Presence through a real relay: while a client is live in a note, the other clients in it see
-//! who is there (name and city), and stop seeing them once they leave.
+//! Presence through a real relay: while a page has a note open, the pages of the other clients
+//! in it are told who is there (name and city), and told again once they leave.
 
 use std::time::{Duration, Instant};
 
-use quaderno_client::sync::{Live, Present};
+use quaderno_client::sync::presence::PRESENCE_TTL;
+use quaderno_client::sync::{Live, PageId, Present, ToPage};
 use quaderno_model::DocumentId;
 use quaderno_tests::cli::Quaderno;
 use quaderno_tests::relay::Relay;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 async fn wait_for(
@@ -23,6 +25,27 @@ async fn wait_for(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Reads what the hub sends a page until it says who is in the note and `done` holds, or
+/// `limit` passes; returns the last presence heard (`None`: none at all).
+async fn page_hears(
+    page: &mut mpsc::UnboundedReceiver<ToPage>,
+    limit: Duration,
+    done: impl Fn(&[Present]) -> bool,
+) -> Option<Vec<Present>> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut last = None;
+    while let Ok(Some(message)) = tokio::time::timeout_at(deadline, page.recv()).await {
+        if let ToPage::Presence { present, .. } = message {
+            let finished = done(&present);
+            last = Some(present);
+            if finished {
+                break;
+            }
+        }
+    }
+    last
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -50,12 +73,27 @@ async fn each_participant_in_a_note_sees_who_else_is_there() {
     anna.ok(&["sync"]);
     bruno.ok(&["sync"]);
 
-    // Step 1: both are live, and both open the note.
+    // Step 1: both are live, and both open the note in a page.
     let stop = CancellationToken::new();
-    let anna_live = Live::start(anna.data_dir(), stop.clone()).unwrap();
-    let bruno_live = Live::start(bruno.data_dir(), stop.clone()).unwrap();
-    anna_live.enter("trieste", note).await;
-    bruno_live.enter("trieste", note).await;
+    let anna_live = Live::start_serving_pages(anna.data_dir(), stop.clone()).unwrap();
+    let bruno_live = Live::start_serving_pages(bruno.data_dir(), stop.clone()).unwrap();
+    let (anna_tx, mut anna_page) = mpsc::unbounded_channel();
+    let (bruno_tx, mut bruno_page) = mpsc::unbounded_channel();
+    assert!(anna_live.open_page(PageId(1), note, anna_tx).await.unwrap());
+    assert!(
+        bruno_live
+            .open_page(PageId(1), note, bruno_tx)
+            .await
+            .unwrap()
+    );
+    let anna_page_saw = page_hears(&mut anna_page, Duration::from_secs(10), |p| {
+        p.iter().any(|x| x.name == "Bruno")
+    })
+    .await;
+    assert!(
+        anna_page_saw.is_some_and(|p| p.iter().any(|p| p.name == "Bruno")),
+        "Anna's page was never told Bruno is there"
+    );
 
     // Step 2: each sees the other, with name and city.
     let seen_by_anna = wait_for(&anna_live, &note, Duration::from_secs(10), |p| {
@@ -83,10 +121,20 @@ async fn each_participant_in_a_note_sees_who_else_is_there() {
         "one does not see oneself"
     );
 
-    // Step 3: Bruno leaves the note; Anna sees him go.
-    bruno_live.leave("trieste", note).await;
-    let after = wait_for(&anna_live, &note, Duration::from_secs(10), |p| p.is_empty()).await;
-    assert!(after.is_empty(), "{after:?}");
+    // Step 3: Bruno closes the note; Anna's page is told he is gone (by his goodbye, or at
+    // worst once his presence expires).
+    let _ = bruno_page.try_recv();
+    bruno_live.close_page(PageId(1), note).await;
+    let after = page_hears(&mut anna_page, PRESENCE_TTL + Duration::from_secs(5), |p| {
+        p.is_empty()
+    })
+    .await;
+    assert_eq!(
+        after,
+        Some(Vec::new()),
+        "Anna's page was not told Bruno left"
+    );
+    assert!(anna_live.present(&note).is_empty());
 
     stop.cancel();
     anna_live.stopped().await;

@@ -154,7 +154,7 @@ async fn wait_for(
     }
 }
 
-/// Client A's edits, stored as the web UI's page engine stores a page's typing: each change
+/// Client A's edits, stored as a write beside the live sync and handed to it: each change
 /// with the note's index row, and the note compacted once quiet (the benchmark types without
 /// a pause, so only after `docs::WRITES_BEFORE_COMPACTING` edits).
 struct Writer {

@@ -5,10 +5,10 @@
 //!   person who names a note, or by a program that names it by id and pushes the change at
 //!   once). Everything in it works offline.
 //! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token.
-//! - [`sync`]: syncing the joined groups with their relays, once or live, with presence.
+//! - [`sync`]: syncing the joined groups with their relays, once or live, with presence; the
+//!   pages of the local web UI are peers of each group's hub, beside its relay.
 //! - [`status`](status()): what is synced and what is waiting; the [`overview`] adds who is
 //!   here and what the live sync knows.
-//! - [`ui`]: co-editing the notes open in the local web page, each page an Automerge peer.
 //!
 //! This crate never prints to the terminal: it returns values and errors, and the `quaderno`
 //! command decides how to show them.
@@ -20,7 +20,6 @@ pub mod notebook;
 pub mod relays;
 mod status;
 pub mod sync;
-pub mod ui;
 
 pub use error::ClientError;
 pub use join::{JoinOutcome, join, join_plain};

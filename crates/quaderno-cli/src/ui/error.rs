@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use quaderno_client::ui::UiError;
 use quaderno_client::{ClientError, NotebookError};
 use quaderno_model::ModelError;
 use serde_json::json;
@@ -52,24 +51,6 @@ impl IntoResponse for AppError {
         }
         let body = json!({ "error": { "code": self.code, "message": self.message } });
         (self.status, Json(body)).into_response()
-    }
-}
-
-impl From<UiError> for AppError {
-    fn from(error: UiError) -> Self {
-        let message = error.to_string();
-        let (status, code) = match &error {
-            UiError::Notebook(e) => return notebook(e, message),
-            UiError::Model(e) => model(e),
-            UiError::UnknownNote { .. } => (StatusCode::NOT_FOUND, "unknown_note"),
-            UiError::NotOpen { .. } | UiError::BadMessage { .. } | UiError::Rejected { .. } => {
-                (StatusCode::BAD_REQUEST, "bad_message")
-            }
-            UiError::Store(_) | UiError::Sqlite(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "store_failed")
-            }
-        };
-        AppError::new(status, code, message)
     }
 }
 

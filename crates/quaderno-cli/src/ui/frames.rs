@@ -6,7 +6,7 @@
 
 use axum::extract::ws::Message;
 use quaderno_client::sync::Present;
-use quaderno_client::ui::ToPage;
+use quaderno_client::sync::ToPage;
 use quaderno_model::DocumentId;
 use serde::{Deserialize, Serialize};
 
@@ -94,10 +94,6 @@ pub enum ToPageText {
     Gone {
         doc: DocumentId,
     },
-    /// Start the note's sync over: what the page sent last was not stored.
-    Resync {
-        doc: DocumentId,
-    },
     /// The page's copy is replaced (its last change was refused): the snapshot follows.
     Reset {
         doc: DocumentId,
@@ -161,7 +157,13 @@ pub fn messages(out: ToPage) -> Vec<Message> {
         ToPage::Sync { doc, message } => vec![binary(SYNC, doc, message)],
         ToPage::Moved { doc, group } => vec![ToPageText::Moved { doc, group }.message()],
         ToPage::Gone { doc } => vec![ToPageText::Gone { doc }.message()],
-        ToPage::Resync { doc } => vec![ToPageText::Resync { doc }.message()],
+        ToPage::Presence { doc, present } => vec![
+            ToPageText::Presence {
+                doc,
+                present: present.iter().map(Person::from).collect(),
+            }
+            .message(),
+        ],
     }
 }
 

@@ -66,7 +66,6 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let state = AppState::open(&config.data_dir, guard, shutdown.clone())?;
     live::restart(&state).await?;
-    state.tasks().spawn(live::refresher(state.clone()));
     announce(config.format(), &url, port)?;
     let opener = (!args.no_open)
         .then(|| browser::open(&config.data_dir, &url))

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::Message;
-use quaderno_client::ui::PageId;
+use quaderno_client::sync::PageId;
 use tokio::sync::mpsc;
 
 /// How many frames may wait for a page; a page that falls this far behind is disconnected (it

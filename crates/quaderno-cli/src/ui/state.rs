@@ -1,5 +1,5 @@
-//! What every request shares: the notebook, the co-editing engine, the pages, the live sync.
-//! Store work runs on the blocking pool, one lock per part, never two at once.
+//! What every request shares: the notebook, the pages, the live sync (whose hubs hold the
+//! notes open in pages). Notebook work runs on the blocking pool.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,13 +7,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use quaderno_client::Notebook;
 use quaderno_client::notebook::Pushed;
 use quaderno_client::sync::Live;
-use quaderno_client::ui::{CoEditing, Effects, PresenceChange};
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::error::AppError;
-use super::frames::{ToPageText, messages};
+use super::frames::ToPageText;
 use super::guard::Guard;
 use super::pages::Pages;
 
@@ -25,12 +24,9 @@ struct Inner {
     data_dir: PathBuf,
     guard: Guard,
     notebook: Mutex<Notebook>,
-    coedit: Mutex<CoEditing>,
     pages: Pages,
     /// The live sync, replaced when the groups change (after joining one).
     live: RwLock<Option<Running>>,
-    /// Something was written to the store: open notes should catch up now.
-    refresh: Notify,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -48,15 +44,12 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> anyhow::Result<AppState> {
         let notebook = Notebook::open(data_dir)?;
-        let coedit = CoEditing::open_store(data_dir)?;
         Ok(AppState(Arc::new(Inner {
             data_dir: data_dir.to_owned(),
             guard,
             notebook: Mutex::new(notebook),
-            coedit: Mutex::new(coedit),
             pages: Pages::default(),
             live: RwLock::new(None),
-            refresh: Notify::new(),
             shutdown,
             tasks: TaskTracker::new(),
         })))
@@ -80,10 +73,6 @@ impl AppState {
 
     pub fn tasks(&self) -> &TaskTracker {
         &self.0.tasks
-    }
-
-    pub fn refresh_signal(&self) -> &Notify {
-        &self.0.refresh
     }
 
     /// The live sync, if it runs.
@@ -114,54 +103,13 @@ impl AppState {
             .await?
     }
 
-    /// Runs `f` with the co-editing engine, on the blocking pool.
-    pub async fn coedit<T, E>(
-        &self,
-        f: impl FnOnce(&mut CoEditing) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        E: Into<AppError> + Send + 'static,
-    {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&state.0.coedit)).map_err(Into::into))
-            .await?
-    }
-
-    /// Carries out what the engine decided: frames to pages, changes to the relay, presence.
-    pub async fn deliver(&self, effects: Effects) {
-        let Effects {
-            to_pages,
-            to_relay,
-            presence,
-            notes_changed,
-        } = effects;
-        for (page, out) in to_pages {
-            self.pages().send(page, messages(out));
-        }
-        if let Some(live) = self.live().await {
-            for (group, doc, changes) in to_relay {
-                live.changed(&group, doc, changes).await;
-            }
-            for change in presence {
-                match change {
-                    PresenceChange::Enter { group, doc } => live.enter(&group, doc).await,
-                    PresenceChange::Leave { group, doc } => live.leave(&group, doc).await,
-                }
-            }
-        }
-        if notes_changed {
-            self.notes_changed();
-        }
-    }
-
     /// A change made through the notebook: to the relay now, to the open pages now.
+    /// (A change to a personal note reaches its pages through the store, within a poll.)
     pub async fn written(&self, pushed: Option<Pushed>) {
         if let (Some(pushed), Some(live)) = (pushed, self.live().await) {
             live.changed(&pushed.group, pushed.doc, pushed.changes)
                 .await;
         }
-        self.0.refresh.notify_one();
         self.notes_changed();
     }
 

@@ -1,33 +1,43 @@
 //! Live sync (`quaderno sync --watch`, the web UI): every joined group stays connected.
 //!
-//! Each group has its own task: it connects, syncs what changed while it was away, then applies
-//! what the relay sends as it comes and pushes local edits within [`POLL`] (edits made in this
-//! process are pushed at once). When the connection drops it reconnects with backoff; when the
-//! relay refuses the device it stops that group and says why, and the others go on.
+//! Each group has its own task, which owns the group's hub for as long as it runs: the only
+//! copy in this process of the group's notes in use. The relay's connection comes and goes
+//! (it reconnects with backoff, and when the relay refuses the device that group stops
+//! syncing and says why, while the others go on); the pages of the web UI are local peers of
+//! the same hub, online or not, so what a page types is applied, stored and sent once. The
+//! personal notebook has a task of its own with no relay, for its pages.
+//!
+//! Only edits made by other processes (`quaderno edit` while the page is open) are found by
+//! polling the store, every [`POLL`].
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use quaderno_model::{Author, DocumentId};
-use quaderno_store::{Checkpointer, docs, hand_checkpoints_over};
-use tokio::sync::{broadcast, mpsc};
+use quaderno_store::{Checkpointer, docs, hand_checkpoints_over, index};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Counts;
 use super::connect::{Socket, connect};
 use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
+use super::pages::{PageId, PageSender};
 use super::presence::{PRESENCE_EVERY, Present, encode};
 use super::session::Session;
 use crate::ClientError;
 use crate::groups::{self, Group};
-use crate::notebook::{Notebook, STORE_FILE};
-use crate::relays::{RelayAccount, Relays};
+use crate::notebook::{Notebook, PERSONAL_GROUP, STORE_FILE};
+use crate::relays::{ChangesSince, RelayAccount, Relays};
 
 /// How often the store is checked for edits made by other processes.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -55,7 +65,8 @@ pub enum LiveEvent {
         group: String,
         reason: String,
     },
-    /// A document changed because of what the relay sent (the index is already updated).
+    /// A document changed because of what the relay or a page sent (the index is already
+    /// updated).
     Changed {
         group: String,
         doc: DocumentId,
@@ -83,27 +94,37 @@ pub struct LiveGroupStatus {
 }
 
 enum Command {
-    /// Changes this process already stored.
+    /// Changes this process already stored (through the notebook).
     Changed {
         doc: DocumentId,
         changes: Vec<u8>,
     },
-    Enter {
+    OpenPage {
+        page: PageId,
+        doc: DocumentId,
+        to_page: PageSender,
+    },
+    PageSync {
+        page: PageId,
+        doc: DocumentId,
+        data: Vec<u8>,
+    },
+    ClosePage {
+        page: PageId,
         doc: DocumentId,
     },
-    Leave {
-        doc: DocumentId,
+    PageGone {
+        page: PageId,
     },
-}
-
-/// Every joined group, live.
-#[derive(Debug, Clone)]
-pub struct Live {
-    groups: Arc<HashMap<String, mpsc::Sender<Command>>>,
-    status: Arc<Mutex<HashMap<String, LiveGroupStatus>>>,
-    presence: Arc<Mutex<HashMap<DocumentId, Vec<Present>>>>,
-    events: broadcast::Sender<LiveEvent>,
-    tasks: TaskTracker,
+    /// The note moved to `group`: its pages leave it here and are returned.
+    Moved {
+        doc: DocumentId,
+        group: String,
+        reply: oneshot::Sender<Vec<(PageId, PageSender)>>,
+    },
+    Counts {
+        reply: oneshot::Sender<Counts>,
+    },
 }
 
 impl std::fmt::Debug for Command {
@@ -112,11 +133,51 @@ impl std::fmt::Debug for Command {
     }
 }
 
+/// Which hub each page's open note is in, and where the page's messages go.
+type Routes = HashMap<(PageId, DocumentId), (String, PageSender)>;
+
+/// Every joined group, live.
+#[derive(Debug, Clone)]
+pub struct Live {
+    store: PathBuf,
+    groups: Arc<HashMap<String, mpsc::Sender<Command>>>,
+    status: Arc<Mutex<HashMap<String, LiveGroupStatus>>>,
+    presence: Arc<Mutex<HashMap<DocumentId, Vec<Present>>>>,
+    routes: Arc<Mutex<Routes>>,
+    events: broadcast::Sender<LiveEvent>,
+    tasks: TaskTracker,
+}
+
+/// Whether the personal notebook gets a task too (for the pages of the web UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Personal {
+    Served,
+    Not,
+}
+
 impl Live {
     /// Starts a task per joined group (none if this machine joined nothing yet).
     pub fn start(data_dir: &Path, shutdown: CancellationToken) -> Result<Live, ClientError> {
+        Self::start_with(data_dir, shutdown, Personal::Not)
+    }
+
+    /// [`Live::start`], and a task for the personal notebook, so that pages can open every
+    /// note (the web UI).
+    pub fn start_serving_pages(
+        data_dir: &Path,
+        shutdown: CancellationToken,
+    ) -> Result<Live, ClientError> {
+        Self::start_with(data_dir, shutdown, Personal::Served)
+    }
+
+    fn start_with(
+        data_dir: &Path,
+        shutdown: CancellationToken,
+        personal: Personal,
+    ) -> Result<Live, ClientError> {
         let author = Notebook::open(data_dir)?.identity().cloned();
-        let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
+        let store = data_dir.join(STORE_FILE);
+        let conn = quaderno_store::open_connection(&store)?;
         groups::ensure_schema(&conn)?;
         let joined = groups::all(&conn)?;
         let accounts = Relays::load(data_dir)?;
@@ -126,20 +187,25 @@ impl Live {
         let status = Arc::new(Mutex::new(HashMap::new()));
         let presence = Arc::new(Mutex::new(HashMap::new()));
         // The sessions' commits never wait for the disk (see `quaderno_store::Checkpointer`).
-        let checkpoints = if joined.is_empty() {
-            None
-        } else {
-            Some(Arc::new(Checkpointer::start(&data_dir.join(STORE_FILE))?))
-        };
-        for group in joined {
+        let checkpoints = Some(Arc::new(Checkpointer::start(&store)?));
+        let mut namespaces: Vec<(Group, Option<RelayAccount>)> = joined
+            .into_iter()
+            .map(|group| {
+                let account = accounts.get(&group.relay_url).cloned();
+                (group, account)
+            })
+            .collect();
+        for (group, _) in &namespaces {
+            lock(&status).insert(group.slug.clone(), initial_status(group));
+        }
+        if personal == Personal::Served {
+            namespaces.push((personal_notebook(), None));
+        }
+        for (group, account) in namespaces {
             let (tx, rx) = mpsc::channel(256);
             senders.insert(group.slug.clone(), tx);
-            lock(&status).insert(group.slug.clone(), initial_status(&group));
-            let Some(account) = accounts.get(&group.relay_url).cloned() else {
-                continue;
-            };
             let task = GroupTask {
-                store: data_dir.join(STORE_FILE),
+                store: store.clone(),
                 account,
                 group,
                 author: author.clone(),
@@ -148,16 +214,18 @@ impl Live {
                 status: status.clone(),
                 presence: presence.clone(),
                 shutdown: shutdown.clone(),
-                here: HashSet::new(),
+                published: HashMap::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
         }
         tasks.close();
         Ok(Live {
+            store,
             groups: Arc::new(senders),
             status,
             presence,
+            routes: Arc::new(Mutex::new(HashMap::new())),
             events,
             tasks,
         })
@@ -180,18 +248,122 @@ impl Live {
         lock(&self.presence).get(doc).cloned().unwrap_or_default()
     }
 
-    /// Pushes changes this process already stored (a UI edit) without waiting for the poll.
+    /// Pushes changes this process already stored (an edit through the notebook) to the
+    /// relay and to the note's pages, without waiting for the poll.
     pub async fn changed(&self, group: &str, doc: DocumentId, changes: Vec<u8>) {
         self.send(group, Command::Changed { doc, changes }).await;
     }
 
-    /// Announces this participant in a note until [`Live::leave`].
-    pub async fn enter(&self, group: &str, doc: DocumentId) {
-        self.send(group, Command::Enter { doc }).await;
+    /// A page opens a note: it is sent the whole note, then its sync messages, through
+    /// `to_page`. False when this computer has no such note.
+    pub async fn open_page(
+        &self,
+        page: PageId,
+        doc: DocumentId,
+        to_page: PageSender,
+    ) -> Result<bool, ClientError> {
+        // One read by primary key: short enough not to leave the runtime's thread.
+        let conn = quaderno_store::open_connection(&self.store)?;
+        let listed = index::by_id(&conn, &doc.to_string())?;
+        drop(conn);
+        let Some(listed) = listed else {
+            return Ok(false);
+        };
+        if !self.groups.contains_key(&listed.group) {
+            return Ok(false);
+        }
+        self.open_in(listed.group, page, doc, to_page).await;
+        Ok(true)
     }
 
-    pub async fn leave(&self, group: &str, doc: DocumentId) {
-        self.send(group, Command::Leave { doc }).await;
+    async fn open_in(&self, group: String, page: PageId, doc: DocumentId, to_page: PageSender) {
+        lock(&self.routes).insert((page, doc), (group.clone(), to_page.clone()));
+        let command = Command::OpenPage { page, doc, to_page };
+        self.send(&group, command).await;
+    }
+
+    /// A sync message from a page about a note it opened. False, and nothing done, when it
+    /// is not an Automerge sync message.
+    pub async fn page_sync(&self, page: PageId, doc: DocumentId, data: Vec<u8>) -> bool {
+        if automerge::sync::Message::decode(&data).is_err() {
+            return false;
+        }
+        if let Some(group) = self.group_of(page, doc) {
+            self.send(&group, Command::PageSync { page, doc, data })
+                .await;
+        }
+        true
+    }
+
+    pub async fn close_page(&self, page: PageId, doc: DocumentId) {
+        let Some((group, _)) = lock(&self.routes).remove(&(page, doc)) else {
+            return;
+        };
+        self.send(&group, Command::ClosePage { page, doc }).await;
+    }
+
+    /// A page went away: every note it had open is closed for it.
+    pub async fn page_gone(&self, page: PageId) {
+        let mut groups: Vec<String> = {
+            let mut routes = lock(&self.routes);
+            let groups = routes
+                .iter()
+                .filter(|((p, _), _)| *p == page)
+                .map(|(_, (group, _))| group.clone())
+                .collect();
+            routes.retain(|(p, _), _| *p != page);
+            groups
+        };
+        groups.sort();
+        groups.dedup();
+        for group in groups {
+            self.send(&group, Command::PageGone { page }).await;
+        }
+    }
+
+    /// The note was moved into `group` (through the notebook): its pages follow it there.
+    pub async fn moved(&self, doc: DocumentId, group: &str) {
+        let from: Vec<String> = lock(&self.routes)
+            .iter()
+            .filter(|((_, d), (g, _))| *d == doc && g != group)
+            .map(|(_, (g, _))| g.clone())
+            .collect();
+        for old in from {
+            let (reply, pages) = oneshot::channel();
+            let command = Command::Moved {
+                doc,
+                group: group.to_owned(),
+                reply,
+            };
+            self.send(&old, command).await;
+            for (page, to_page) in pages.await.unwrap_or_default() {
+                self.open_in(group.to_owned(), page, doc, to_page).await;
+            }
+        }
+    }
+
+    /// Every page and the note it has open, to open them in another live sync.
+    pub fn open_pages(&self) -> Vec<(PageId, DocumentId, PageSender)> {
+        lock(&self.routes)
+            .iter()
+            .map(|((page, doc), (_, to_page))| (*page, *doc, to_page.clone()))
+            .collect()
+    }
+
+    /// Opens in this live sync the pages another one served (after a restart).
+    pub async fn adopt(&self, pages: Vec<(PageId, DocumentId, PageSender)>) {
+        for (page, doc, to_page) in pages {
+            if let Err(error) = self.open_page(page, doc, to_page).await {
+                tracing::warn!(%error, "could not open a note again for its page");
+            }
+        }
+    }
+
+    /// What the group's sync did since it started (`None` for a group not synced here).
+    pub async fn counts(&self, group: &str) -> Option<Counts> {
+        let (reply, counts) = oneshot::channel();
+        self.send(group, Command::Counts { reply }).await;
+        counts.await.ok()
     }
 
     /// Waits until every group task stopped (after the shutdown token was cancelled).
@@ -199,10 +371,31 @@ impl Live {
         self.tasks.wait().await;
     }
 
+    fn group_of(&self, page: PageId, doc: DocumentId) -> Option<String> {
+        lock(&self.routes)
+            .get(&(page, doc))
+            .map(|(group, _)| group.clone())
+    }
+
     async fn send(&self, group: &str, command: Command) {
         if let Some(tx) = self.groups.get(group) {
             let _ = tx.send(command).await;
         }
+    }
+}
+
+/// The personal notebook as a namespace with a hub and no relay.
+fn personal_notebook() -> Group {
+    Group {
+        slug: PERSONAL_GROUP.to_owned(),
+        relay_url: String::new(),
+        title: String::new(),
+        role: "editor".to_owned(),
+        index_doc: DocumentId::random(),
+        last_seq: 0,
+        synced_chunk: 0,
+        last_complete_sync: None,
+        refused: None,
     }
 }
 
@@ -230,9 +423,50 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Opening a connection: the relay's change feed, then the WebSocket.
+type Connecting = Pin<Box<dyn Future<Output = Result<(Socket, ChangesSince), ClientError>> + Send>>;
+
+/// Where the group's connection to the relay stands.
+enum Link {
+    /// Nothing to connect to (the personal notebook, a group with no token) or refused.
+    Never,
+    Offline {
+        retry_at: tokio::time::Instant,
+    },
+    Connecting(Connecting),
+    Online(Online),
+}
+
+struct Online {
+    stream: SplitStream<Socket>,
+    heard: Instant,
+    latest_seq: u64,
+    start_chunk: i64,
+    was_settled: bool,
+}
+
+enum LinkEvent {
+    Retry,
+    Connected(Result<(Socket, ChangesSince), ClientError>),
+    Frame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
+}
+
+/// The next thing that happens on the link; never, when there is nothing to wait for.
+async fn link_event(link: &mut Link) -> LinkEvent {
+    match link {
+        Link::Never => std::future::pending().await,
+        Link::Offline { retry_at } => {
+            tokio::time::sleep_until(*retry_at).await;
+            LinkEvent::Retry
+        }
+        Link::Connecting(connecting) => LinkEvent::Connected(connecting.await),
+        Link::Online(online) => LinkEvent::Frame(online.stream.next().await),
+    }
+}
+
 struct GroupTask {
     store: PathBuf,
-    account: RelayAccount,
+    account: Option<RelayAccount>,
     group: Group,
     author: Option<Author>,
     commands: mpsc::Receiver<Command>,
@@ -240,75 +474,138 @@ struct GroupTask {
     status: Arc<Mutex<HashMap<String, LiveGroupStatus>>>,
     presence: Arc<Mutex<HashMap<DocumentId, Vec<Present>>>>,
     shutdown: CancellationToken,
-    /// Notes this participant is in, announced to the others.
-    here: HashSet<DocumentId>,
+    /// Who this task last said is in each of its notes (the shared table holds every group's).
+    published: HashMap<DocumentId, Vec<Present>>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
 
 impl GroupTask {
     async fn run(mut self) {
-        let mut backoff = FIRST_BACKOFF;
-        while !self.shutdown.is_cancelled() {
-            if self.group.refused.is_some() {
+        let (mut session, mut seen) = match self.open_session() {
+            Ok(opened) => opened,
+            Err(error) => {
+                tracing::warn!(group = %self.group.slug, %error, "could not open the store for this group's sync");
                 return;
             }
-            let result = self.connected().await;
-            // A connection that got online ends a run of failures: wait briefly again.
-            if self.is_online() {
-                backoff = FIRST_BACKOFF;
-            }
-            let reason = match result {
-                Ok(()) => return,
-                Err(ClientError::Refused { reason, .. }) => {
-                    self.refused(&reason);
-                    return;
+        };
+        let mut link = match &self.account {
+            Some(_) if self.group.refused.is_none() => Link::Offline {
+                retry_at: tokio::time::Instant::now(),
+            },
+            _ => Link::Never,
+        };
+        let mut backoff = FIRST_BACKOFF;
+        let mut poll = tokio::time::interval(POLL);
+        let mut announce = tokio::time::interval(PRESENCE_EVERY);
+        let keepalive_every = keepalive();
+        let mut keepalive = tokio::time::interval(keepalive_every);
+        loop {
+            let turn: Result<(), ClientError> = tokio::select! {
+                event = link_event(&mut link) => match event {
+                    LinkEvent::Retry => self.start_connecting(&mut session).map(|c| link = Link::Connecting(c)),
+                    LinkEvent::Connected(Ok((socket, changed))) => {
+                        match self.went_online(&mut session, socket, changed).await {
+                            Ok(online) => {
+                                backoff = FIRST_BACKOFF;
+                                link = Link::Online(online);
+                                Ok(())
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
+                    LinkEvent::Connected(Err(e)) => Err(e),
+                    LinkEvent::Frame(frame) => self.frame(&mut session, &mut link, frame).await,
+                },
+                command = self.commands.recv() => match command {
+                    Some(command) => self.command(&mut session, command).await,
+                    None => break,
+                },
+                _ = poll.tick() => self.pick_up_local_edits(&mut session, &mut seen).await,
+                _ = announce.tick() => self.announce_all(&mut session, false).await,
+                _ = keepalive.tick(), if matches!(link, Link::Online(_)) => {
+                    let heard = match &link {
+                        Link::Online(online) => online.heard,
+                        _ => Instant::now(),
+                    };
+                    self.keepalive(&mut session, heard, keepalive_every).await
                 }
-                Err(e) => e.to_string(),
+                _ = self.shutdown.cancelled() => break,
             };
-            self.set_status(|s| {
-                s.online = false;
-                s.last_error = Some(reason.clone());
-            });
-            let _ = self.events.send(LiveEvent::Offline {
-                group: self.group.slug.clone(),
-                reason,
-            });
-            let jitter = Duration::from_millis(rand::random::<u64>() % 250);
-            tokio::select! {
-                _ = tokio::time::sleep(backoff + jitter) => {}
-                _ = self.shutdown.cancelled() => return,
+            if let Err(error) = turn
+                && self.offline(&mut session, &mut link, error, backoff).await
+            {
+                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            if let Link::Online(online) = &mut link
+                && let Err(error) = self.check_settled(&mut session, online, seen)
+            {
+                tracing::warn!(group = %self.group.slug, %error, "could not record the sync");
+            }
+            // Last, once what arrived is stored, answered and reported.
+            if let Err(error) = session.compact_quiet() {
+                tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
+            }
         }
+        if matches!(link, Link::Online(_)) {
+            let _ = self.announce_all(&mut session, true).await;
+        }
+        if let Err(error) = session.compact() {
+            tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
+        }
+        let _ = session.close().await;
     }
 
-    /// One connection, from connecting to its end (Ok: shut down; Err: why it ended).
-    async fn connected(&mut self) -> Result<(), ClientError> {
+    /// The group's session over its own connection to the store, and the newest chunk id
+    /// from which other processes' edits are looked for.
+    fn open_session(&mut self) -> Result<(Session, i64), ClientError> {
         let conn = quaderno_store::open_connection(&self.store)?;
         hand_checkpoints_over(&conn)?;
-        if let Some(fresh) = groups::get(&conn, &self.group.slug)? {
-            self.group = fresh;
-        }
-        let plain = plain_relay_changes(&conn, &self.account, &self.group)?;
-        let changed = remote_changes(plain, &self.account, &self.group).await?;
-        let start_chunk = docs::latest_chunk_id(&conn)?;
-        let to_sync = initial_docs(&conn, &self.group, &changed.docs)?;
-        let socket = connect(&self.account, &self.group.slug).await?;
-        let (sink, stream) = socket.split();
-        let mut session = Session::new(
+        let seen = docs::latest_chunk_id(&conn)?;
+        let session = Session::new(
             self.group.clone(),
             conn,
-            sink,
-            &self.account,
+            self.account.as_ref(),
             ActorId::random(),
-            start_chunk,
+            seen,
         );
-        session.open().await?;
+        Ok((session, seen))
+    }
+
+    fn start_connecting(&mut self, session: &mut Session) -> Result<Connecting, ClientError> {
+        let account = self
+            .account
+            .clone()
+            .expect("only groups with a relay connect");
+        if let Some(fresh) = groups::get(&session.conn, &self.group.slug)? {
+            self.group = fresh.clone();
+            session.group = fresh;
+        }
+        let group = self.group.clone();
+        let plain = plain_relay_changes(&session.conn, &account, &group)?;
+        Ok(Box::pin(async move {
+            let changed = remote_changes(plain, &account, &group).await?;
+            let socket = connect(&account, &group.slug).await?;
+            Ok((socket, changed))
+        }))
+    }
+
+    /// The connection is open: syncs what changed while it was away, and what pages show.
+    async fn went_online(
+        &mut self,
+        session: &mut Session,
+        socket: Socket,
+        changed: ChangesSince,
+    ) -> Result<Online, ClientError> {
+        let start_chunk = docs::latest_chunk_id(&session.conn)?;
+        let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
+        to_sync.extend(session.pages.open_notes());
+        let (sink, stream) = socket.split();
+        session.connected(sink).await?;
         session.share(to_sync).await?;
         // Notes written while offline (or just before the watch started) that the index does
         // not list yet; later ones are listed as they are edited.
-        self.list_new_notes(&mut session).await?;
+        self.list_new_notes(session).await?;
         self.set_status(|s| {
             s.online = true;
             s.last_error = None;
@@ -316,98 +613,134 @@ impl GroupTask {
         let _ = self.events.send(LiveEvent::Online {
             group: self.group.slug.clone(),
         });
-        for doc in self.here.clone() {
-            self.announce(&mut session, doc, false).await?;
-        }
-        let result = self
-            .live(&mut session, stream, changed.latest, start_chunk)
-            .await;
-        // What never went quiet while connected: the next connection starts a new list.
-        if let Err(error) = session.compact() {
-            tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
-        }
-        let _ = session.close().await;
-        result
+        self.announce_all(session, false).await?;
+        Ok(Online {
+            stream,
+            heard: Instant::now(),
+            latest_seq: changed.latest,
+            start_chunk,
+            was_settled: false,
+        })
     }
 
-    async fn live(
+    /// The connection ended (or could not be opened): the hub and the pages stay, and the
+    /// relay is tried again after `backoff`. Returns whether the next wait should be longer.
+    async fn offline(
         &mut self,
         session: &mut Session,
-        mut stream: futures_util::stream::SplitStream<Socket>,
-        latest_seq: u64,
-        start_chunk: i64,
-    ) -> Result<(), ClientError> {
-        let mut poll = tokio::time::interval(POLL);
-        let mut announce = tokio::time::interval(PRESENCE_EVERY);
-        let keepalive_every = keepalive();
-        let mut keepalive = tokio::time::interval(keepalive_every);
-        let mut heard = Instant::now();
-        let mut seen_chunk = start_chunk;
-        let mut was_settled = false;
-        loop {
-            tokio::select! {
-                frame = stream.next() => match frame {
-                    Some(Ok(WsMessage::Binary(bytes))) => {
-                        heard = Instant::now();
-                        session.frame(bytes.to_vec()).await?;
-                        self.after_frame(session).await?;
-                    }
-                    Some(Ok(WsMessage::Close(_))) | None => {
-                        return Err(ClientError::Unreachable { url: self.account.url.clone(), reason: "the relay closed the connection".into() });
-                    }
-                    Some(Ok(_)) => heard = Instant::now(),
-                    Some(Err(e)) => return Err(ClientError::Unreachable { url: self.account.url.clone(), reason: e.to_string() }),
-                },
-                _ = keepalive.tick() => {
-                    let silent = heard.elapsed();
-                    if silent > keepalive_every * 3 {
-                        return Err(ClientError::Unreachable {
-                            url: self.account.url.clone(),
-                            reason: format!("nothing heard from the relay for {} s", silent.as_secs()),
-                        });
-                    }
-                    session.ping().await?;
-                }
-                command = self.commands.recv() => match command {
-                    Some(command) => self.command(session, command).await?,
-                    None => return Ok(()),
-                },
-                _ = poll.tick() => {
-                    seen_chunk = self.pick_up_local_edits(session, seen_chunk).await?;
-                }
-                _ = announce.tick() => {
-                    for doc in self.here.clone() {
-                        self.announce(session, doc, false).await?;
-                    }
-                    session.tick().await?;
-                    self.publish_presence(session, None);
-                }
-                _ = self.shutdown.cancelled() => {
-                    for doc in self.here.clone() {
-                        let _ = self.announce(session, doc, true).await;
-                    }
-                    return Ok(());
-                }
+        link: &mut Link,
+        error: ClientError,
+        backoff: Duration,
+    ) -> bool {
+        if session.is_connected() {
+            if let Err(error) = session.compact() {
+                tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
             }
-            let settled = session.settled() && session.joined;
-            if settled && !was_settled {
-                // Every chunk up to the last poll was passed on, and all of it is now in sync:
-                // the next one-shot sync need not look at them.
-                let end = if session.all_in_sync() {
-                    seen_chunk
-                } else {
-                    start_chunk
-                };
-                groups::set_synced(&session.conn, &self.group.slug, latest_seq, end, Utc::now())?;
-                self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
-                let _ = self.events.send(LiveEvent::Synced {
-                    group: self.group.slug.clone(),
-                });
-            }
-            was_settled = settled;
-            // Last, once what arrived is stored, answered and reported.
-            session.compact_quiet()?;
+            let _ = session.close().await;
         }
+        if let ClientError::Refused { reason, .. } = &error {
+            self.refused(reason);
+            *link = Link::Never;
+            return false;
+        }
+        if matches!(link, Link::Never) {
+            // No relay: an error here is about the store or a page, not a connection.
+            tracing::warn!(group = %self.group.slug, %error, "could not handle a page's request");
+            return false;
+        }
+        let reason = error.to_string();
+        self.set_status(|s| {
+            s.online = false;
+            s.last_error = Some(reason.clone());
+        });
+        let _ = self.events.send(LiveEvent::Offline {
+            group: self.group.slug.clone(),
+            reason,
+        });
+        let jitter = Duration::from_millis(rand::random::<u64>() % 250);
+        *link = Link::Offline {
+            retry_at: tokio::time::Instant::now() + backoff + jitter,
+        };
+        true
+    }
+
+    async fn frame(
+        &mut self,
+        session: &mut Session,
+        link: &mut Link,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<(), ClientError> {
+        let url = self.group.relay_url.clone();
+        let Link::Online(online) = link else {
+            return Ok(());
+        };
+        match frame {
+            Some(Ok(WsMessage::Binary(bytes))) => {
+                online.heard = Instant::now();
+                session.frame(bytes.to_vec()).await?;
+                self.after_frame(session).await
+            }
+            Some(Ok(WsMessage::Close(_))) | None => Err(ClientError::Unreachable {
+                url,
+                reason: "the relay closed the connection".into(),
+            }),
+            Some(Ok(_)) => {
+                online.heard = Instant::now();
+                Ok(())
+            }
+            Some(Err(e)) => Err(ClientError::Unreachable {
+                url,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    async fn keepalive(
+        &mut self,
+        session: &mut Session,
+        heard: Instant,
+        every: Duration,
+    ) -> Result<(), ClientError> {
+        let silent = heard.elapsed();
+        if silent > every * 3 {
+            return Err(ClientError::Unreachable {
+                url: self.group.relay_url.clone(),
+                reason: format!("nothing heard from the relay for {} s", silent.as_secs()),
+            });
+        }
+        session.ping().await
+    }
+
+    /// Once everything shared is in sync, records how far the group is synced.
+    fn check_settled(
+        &mut self,
+        session: &mut Session,
+        online: &mut Online,
+        seen: i64,
+    ) -> Result<(), ClientError> {
+        let settled = session.settled() && session.joined;
+        if settled && !online.was_settled {
+            // Every chunk up to the last poll was passed on, and all of it is now in sync:
+            // the next one-shot sync need not look at them.
+            let end = if session.all_in_sync() {
+                seen
+            } else {
+                online.start_chunk
+            };
+            groups::set_synced(
+                &session.conn,
+                &self.group.slug,
+                online.latest_seq,
+                end,
+                Utc::now(),
+            )?;
+            self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
+            let _ = self.events.send(LiveEvent::Synced {
+                group: self.group.slug.clone(),
+            });
+        }
+        online.was_settled = settled;
+        Ok(())
     }
 
     /// After a frame: report what changed, fetch notes the index lists that we lack.
@@ -420,21 +753,25 @@ impl GroupTask {
             // then (a first sync that is still pulling it): they are now.
             self.list_new_notes(session).await?;
         }
+        self.report_changes(changed);
+        let heard = session.drain_presence();
+        for doc in heard {
+            let newcomers = self.publish_presence(session, Some(doc));
+            // Someone new arrived: tell them at once who is already here.
+            if newcomers && session.pages.is_open(&doc) {
+                self.announce(session, doc, false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn report_changes(&self, changed: Vec<DocumentId>) {
         for doc in changed {
             let _ = self.events.send(LiveEvent::Changed {
                 group: self.group.slug.clone(),
                 doc,
             });
         }
-        let heard = session.drain_presence();
-        for doc in heard {
-            let newcomers = self.publish_presence(session, Some(doc));
-            // Someone new arrived: tell them at once who is already here.
-            if newcomers && self.here.contains(&doc) {
-                self.announce(session, doc, false).await?;
-            }
-        }
-        Ok(())
     }
 
     async fn command(
@@ -447,29 +784,72 @@ impl GroupTask {
                 session.local_changes(doc, changes).await?;
                 self.list_if_new(session, vec![doc]).await
             }
-            Command::Enter { doc } => {
-                self.here.insert(doc);
+            Command::OpenPage { page, doc, to_page } => {
+                let arriving = !session.pages.is_open(&doc);
+                session.open_page(page, doc, to_page).await?;
                 session.share([doc]).await?;
-                self.announce(session, doc, false).await
+                let present = session.presence.in_doc(&doc, Instant::now());
+                session.pages.presence(doc, &present);
+                if arriving {
+                    self.announce(session, doc, false).await?;
+                }
+                Ok(())
             }
-            Command::Leave { doc } => {
-                self.here.remove(&doc);
+            Command::PageSync { page, doc, data } => {
+                session.page_sync(page, doc, data).await?;
+                let changed = session.drain_changes();
+                if !changed.is_empty() {
+                    self.list_if_new(session, changed.clone()).await?;
+                }
+                self.report_changes(changed);
+                Ok(())
+            }
+            Command::ClosePage { page, doc } => {
+                session.close_page(page, doc).await?;
+                self.left_if_closed(session, [doc]).await
+            }
+            Command::PageGone { page } => {
+                let open = session.pages.open_notes();
+                session.page_gone(page).await?;
+                self.left_if_closed(session, open).await
+            }
+            Command::Moved { doc, group, reply } => {
+                let pages = session.note_moved(doc, &group);
+                let _ = reply.send(pages);
                 self.announce(session, doc, true).await
             }
+            Command::Counts { reply } => {
+                let _ = reply.send(session.counts());
+                Ok(())
+            }
         }
+    }
+
+    /// Says goodbye in the notes that no page has open any more.
+    async fn left_if_closed(
+        &mut self,
+        session: &mut Session,
+        docs: impl IntoIterator<Item = DocumentId>,
+    ) -> Result<(), ClientError> {
+        for doc in docs {
+            if !session.pages.is_open(&doc) {
+                self.announce(session, doc, true).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Chunks other processes wrote since `seen`: folded into the session, then pushed.
     async fn pick_up_local_edits(
         &mut self,
         session: &mut Session,
-        seen: i64,
-    ) -> Result<i64, ClientError> {
-        let written = docs::chunks_since(&session.conn, &self.group.slug, seen)?;
+        seen: &mut i64,
+    ) -> Result<(), ClientError> {
+        let written = docs::chunks_since(&session.conn, &self.group.slug, *seen)?;
         let Some(&(_, newest)) = written.last() else {
-            return Ok(seen);
+            return Ok(());
         };
-        let theirs: BTreeSet<String> = written
+        let theirs: std::collections::BTreeSet<String> = written
             .into_iter()
             .filter(|(_, chunk)| !session.wrote(*chunk))
             .map(|(doc, _)| doc)
@@ -482,15 +862,15 @@ impl GroupTask {
             edited.push(doc);
             let bytes: Vec<u8> = docs::load_chunks(&session.conn, &self.group.slug, &id)?
                 .into_iter()
-                .filter(|chunk| chunk.id > seen)
+                .filter(|chunk| chunk.id > *seen)
                 .flat_map(|chunk| chunk.bytes)
                 .collect();
             session.local_changes(doc, bytes).await?;
         }
-        session.forget_chunks_upto(seen);
+        session.forget_chunks_upto(*seen);
         session.polled(newest);
-        self.list_if_new(session, edited).await?;
-        Ok(newest)
+        *seen = newest;
+        self.list_if_new(session, edited).await
     }
 
     /// Lists the edited notes in the group's index unless the session knows them as listed
@@ -501,6 +881,9 @@ impl GroupTask {
         session: &mut Session,
         edited: Vec<DocumentId>,
     ) -> Result<(), ClientError> {
+        if !session.is_connected() {
+            return Ok(());
+        }
         let unknown: Vec<DocumentId> = edited
             .into_iter()
             .filter(|doc| !session.known_listed(*doc))
@@ -518,11 +901,22 @@ impl GroupTask {
         let Some(author) = self.author.clone() else {
             return Ok(());
         };
-        if !self.group.can_write() {
+        if !self.group.can_write() || !session.is_connected() {
             return Ok(());
         }
         let listed = list_in_index(session, &author).await?;
         session.share(listed).await
+    }
+
+    /// Repeats this participant's presence in every note a page has open (or says goodbye),
+    /// and forgets the presences that expired.
+    async fn announce_all(&mut self, session: &mut Session, left: bool) -> Result<(), ClientError> {
+        for doc in session.pages.open_notes() {
+            self.announce(session, doc, left).await?;
+        }
+        session.tick().await?;
+        self.publish_presence(session, None);
+        Ok(())
     }
 
     async fn announce(
@@ -534,30 +928,43 @@ impl GroupTask {
         let Some(author) = &self.author else {
             return Ok(());
         };
+        if !session.is_connected() {
+            return Ok(());
+        }
         session.broadcast(doc, encode(author, left)).await
     }
 
-    /// Publishes who is in a note (or, with `None`, refreshes every note after expiry).
-    /// Returns whether someone appeared who was not there before.
-    fn publish_presence(&self, session: &mut Session, doc: Option<DocumentId>) -> bool {
+    /// Publishes who is in a note (or, with `None`, refreshes every note after expiry), to
+    /// the note's pages and as an event. Returns whether someone appeared who was not there.
+    /// Only this group's notes: another group's task knows nothing of who is in those.
+    fn publish_presence(&mut self, session: &mut Session, doc: Option<DocumentId>) -> bool {
         let now = Instant::now();
         session.presence.expire(now);
-        let mut table = lock(&self.presence);
         let docs: Vec<DocumentId> = match doc {
             Some(doc) => vec![doc],
-            None => table.keys().copied().collect(),
+            None => self.published.keys().copied().collect(),
         };
         let mut newcomers = false;
         for doc in docs {
             let present = session.presence.in_doc(&doc, now);
-            let before = table.get(&doc).cloned().unwrap_or_default();
+            let before = self.published.get(&doc).cloned().unwrap_or_default();
             newcomers |= present
                 .iter()
                 .any(|p| !before.iter().any(|b| b.peer == p.peer));
-            if before != present {
-                table.insert(doc, present.clone());
-                let _ = self.events.send(LiveEvent::Presence { doc, present });
+            if before == present {
+                continue;
             }
+            session.pages.presence(doc, &present);
+            let mut table = lock(&self.presence);
+            if present.is_empty() {
+                self.published.remove(&doc);
+                table.remove(&doc);
+            } else {
+                self.published.insert(doc, present.clone());
+                table.insert(doc, present.clone());
+            }
+            drop(table);
+            let _ = self.events.send(LiveEvent::Presence { doc, present });
         }
         newcomers
     }
@@ -575,12 +982,6 @@ impl GroupTask {
             group: self.group.slug.clone(),
             reason: reason.to_string(),
         });
-    }
-
-    fn is_online(&self) -> bool {
-        lock(&self.status)
-            .get(&self.group.slug)
-            .is_some_and(|s| s.online)
     }
 
     fn set_status(&self, change: impl FnOnce(&mut LiveGroupStatus)) {

@@ -4,6 +4,7 @@
 mod connect;
 mod live;
 mod once;
+mod pages;
 pub mod presence;
 mod session;
 
@@ -14,7 +15,18 @@ use crate::groups::Group;
 
 pub use live::{Live, LiveEvent, LiveGroupStatus};
 pub use once::sync_once;
+pub use pages::{PageId, PageSender, ToPage};
 pub use presence::Present;
+
+/// Work a group's sync did since it started, for the tests and benchmarks that hold it to
+/// one apply and one transaction per keystroke.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Batches of changes applied to a document.
+    pub applies: u64,
+    /// Write transactions committed.
+    pub transactions: u64,
+}
 
 /// How far the sync of a group got, for a progress bar.
 #[derive(Debug, Clone, PartialEq, Eq)]

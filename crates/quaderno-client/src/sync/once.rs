@@ -112,12 +112,11 @@ async fn sync_group(
     let mut session = Session::new(
         group.clone(),
         conn,
-        sink,
-        account,
+        Some(account),
         ActorId::random(),
         start_chunk,
     );
-    session.open().await?;
+    session.connected(sink).await?;
     session.share(to_sync).await?;
     settle(&mut session, &mut stream, report, progress).await?;
     // Notes the index lists that this machine has never seen, until there are none.

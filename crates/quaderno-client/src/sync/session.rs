@@ -23,14 +23,15 @@ use quaderno_sync::{
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::connect::Socket;
+use super::pages::{PageId, PageSender, Pages, ToPage};
 use super::presence::Presence;
 use crate::ClientError;
 use crate::groups::Group;
 use crate::notebook::reindex;
 use crate::relays::RelayAccount;
 
-/// The only connection of a client session, as the hub numbers it.
-pub(super) const CONN: ConnId = ConnId(1);
+/// Local peers (pages) are numbered from here; connections to the relay below it.
+const FIRST_PAGE_CONN: u64 = 1 << 32;
 
 /// Where a shared document stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,12 @@ pub(super) struct Session {
     pub group: Group,
     pub conn: Connection,
     hub: Hub,
-    sink: SplitSink<Socket, WsMessage>,
+    /// The connection to the relay while there is one, with the hub's number for it.
+    relay: Option<(ConnId, SplitSink<Socket, WsMessage>)>,
+    /// Connections to the relay opened so far: each gets a new number.
+    relay_conns: u64,
+    /// The pages (local peers of the hub) with a note of this group open.
+    pub pages: Pages,
     pub progress: HashMap<DocumentId, Progress>,
     /// Documents loaded with changes the relay had not acknowledged: pushed once in sync.
     unacknowledged: HashSet<DocumentId>,
@@ -87,23 +93,26 @@ pub(super) struct Session {
     /// A plain automerge-repo relay, which may not answer what it already holds.
     pub plain: bool,
     actor: ActorId,
+    /// Write transactions this session committed.
+    transactions: u64,
 }
 
 impl Session {
+    /// The group's session, with no connection yet. `account` is `None` for a namespace that
+    /// never syncs (the personal notebook): its hub serves pages only.
     pub fn new(
         group: Group,
         conn: Connection,
-        sink: SplitSink<Socket, WsMessage>,
-        account: &RelayAccount,
+        account: Option<&RelayAccount>,
         actor: ActorId,
         polled_upto: i64,
     ) -> Session {
-        let peer_id = account.peer_id.as_str();
+        let peer_id = account.map_or("local", |a| a.peer_id.as_str());
         let storage_id = quaderno_store::settings::get(&conn, "storage_id")
             .ok()
             .flatten()
             .unwrap_or_else(|| peer_id.to_string());
-        let config = HubConfig::new(
+        let mut config = HubConfig::new(
             Side::Client,
             PeerId::new(peer_id),
             PeerMetadata {
@@ -112,11 +121,14 @@ impl Session {
             },
             format!("{:016x}", rand::random::<u64>()),
         );
+        config.check = Some(readable_note);
         Session {
             group,
             conn,
             hub: Hub::new(config),
-            sink,
+            relay: None,
+            relay_conns: 0,
+            pages: Pages::new(FIRST_PAGE_CONN),
             progress: HashMap::new(),
             unacknowledged: HashSet::new(),
             recovering: HashSet::new(),
@@ -131,18 +143,39 @@ impl Session {
             presence: Presence::default(),
             joined: false,
             listed: HashSet::new(),
-            plain: account.plain,
+            plain: account.is_some_and(|a| a.plain),
             actor,
+            transactions: 0,
         }
     }
 
-    /// Sends `join`.
-    pub async fn open(&mut self) -> Result<(), ClientError> {
+    /// A connection to the relay is open: sends `join`. What the previous connection knew
+    /// (which documents are in sync, what the relay acknowledged) starts over.
+    pub async fn connected(
+        &mut self,
+        sink: SplitSink<Socket, WsMessage>,
+    ) -> Result<(), ClientError> {
+        self.relay_conns += 1;
+        let conn = ConnId(self.relay_conns);
+        self.relay = Some((conn, sink));
+        self.progress.clear();
+        self.unacknowledged.clear();
+        self.joined = false;
+        self.listed.clear();
         let opened = Input::Opened {
-            conn: CONN,
+            conn,
             policy: ConnPolicy::default(),
         };
         self.input(vec![opened]).await
+    }
+
+    /// Whether a connection to the relay is open.
+    pub fn is_connected(&self) -> bool {
+        self.relay.is_some()
+    }
+
+    fn relay_conn(&self) -> Option<ConnId> {
+        self.relay.as_ref().map(|(conn, _)| *conn)
     }
 
     /// Starts syncing documents; each is tracked until the relay is in sync or says it has none.
@@ -150,13 +183,16 @@ impl Session {
         &mut self,
         docs: impl IntoIterator<Item = DocumentId>,
     ) -> Result<(), ClientError> {
+        let Some(conn) = self.relay_conn() else {
+            return Ok(());
+        };
         let mut inputs = Vec::new();
         for doc in docs {
             if self.progress.contains_key(&doc) {
                 continue;
             }
             self.progress.insert(doc, Progress::Waiting);
-            inputs.push(Input::Share { conn: CONN, doc });
+            inputs.push(Input::Share { conn, doc });
         }
         if inputs.is_empty() {
             return Ok(());
@@ -172,9 +208,12 @@ impl Session {
     /// Frames that arrived together, handled as one turn (documents new here that came whole
     /// are then loaded side by side).
     pub async fn frames(&mut self, frames: Vec<Vec<u8>>) -> Result<(), ClientError> {
+        let Some(conn) = self.relay_conn() else {
+            return Ok(());
+        };
         let inputs = frames
             .into_iter()
-            .map(|bytes| Input::Frame { conn: CONN, bytes })
+            .map(|bytes| Input::Frame { conn, bytes })
             .collect();
         self.input(inputs).await
     }
@@ -189,8 +228,14 @@ impl Session {
             // Not in memory: never shared on this connection, or idle and unloaded since.
             // Sharing it (again) reads it from the store, these changes included.
             self.progress.remove(&doc);
-            self.unacknowledged.insert(doc);
+            if self.is_connected() {
+                self.unacknowledged.insert(doc);
+            }
             return self.share([doc]).await;
+        }
+        if !self.is_connected() {
+            // Offline: only the pages hear of it now; the relay once connected.
+            return self.input(vec![Input::LocalChanges { doc, changes }]).await;
         }
         let heads = |hub: &Hub| hub.doc(&doc).map(Automerge::get_heads);
         let before = heads(&self.hub);
@@ -216,6 +261,69 @@ impl Session {
         self.reindex_from_memory(doc)
     }
 
+    /// A page opens a note of this group: it gets the whole note, then syncs with the hub.
+    pub async fn open_page(
+        &mut self,
+        page: PageId,
+        doc: DocumentId,
+        to_page: PageSender,
+    ) -> Result<(), ClientError> {
+        let read_only = !self.group.can_write();
+        let inputs = self.pages.open(page, doc, to_page, read_only);
+        self.input(inputs).await?;
+        if let Some(conn) = self.pages.conn_of(page, &doc) {
+            self.pages
+                .snapshot_if_opening(&self.hub, &self.group.slug, conn, doc);
+        }
+        Ok(())
+    }
+
+    /// A sync message from a page about a note it has open (others are ignored).
+    pub async fn page_sync(
+        &mut self,
+        page: PageId,
+        doc: DocumentId,
+        data: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let Some(conn) = self.pages.conn_of(page, &doc) else {
+            return Ok(());
+        };
+        self.input(vec![Input::LocalSync { conn, doc, data }]).await
+    }
+
+    /// A page closes a note.
+    pub async fn close_page(&mut self, page: PageId, doc: DocumentId) -> Result<(), ClientError> {
+        let inputs: Vec<Input> = self.pages.close(page, doc).into_iter().collect();
+        self.input(inputs).await
+    }
+
+    /// A page went away.
+    pub async fn page_gone(&mut self, page: PageId) -> Result<(), ClientError> {
+        let inputs: Vec<Input> = self.pages.page_gone(page).into_iter().collect();
+        self.input(inputs).await
+    }
+
+    /// The note moved to another group: its pages leave it here (nothing of it is kept in
+    /// this hub) and are returned, to open it where it is now.
+    pub fn note_moved(&mut self, doc: DocumentId, group: &str) -> Vec<(PageId, PageSender)> {
+        let (mut inputs, pages) = self.pages.leave_note(doc, |doc| ToPage::Moved {
+            doc,
+            group: group.to_owned(),
+        });
+        inputs.push(Input::Forget { doc });
+        let _ = self.hub.handle(Instant::now(), inputs);
+        self.progress.remove(&doc);
+        pages
+    }
+
+    /// Automerge applies and write transactions since the session started.
+    pub fn counts(&self) -> super::Counts {
+        super::Counts {
+            applies: self.hub.applies(),
+            transactions: self.transactions,
+        }
+    }
+
     /// Sends an ephemeral payload to the other peers of a document.
     pub async fn broadcast(&mut self, doc: DocumentId, data: Vec<u8>) -> Result<(), ClientError> {
         self.input(vec![Input::Broadcast { doc, data }]).await
@@ -223,11 +331,14 @@ impl Session {
 
     /// Asks the relay for a sign of life (a WebSocket ping, answered with a pong).
     pub async fn ping(&mut self) -> Result<(), ClientError> {
-        self.sink
-            .send(WsMessage::Ping(Vec::new().into()))
+        let url = self.group.relay_url.clone();
+        let Some((_, sink)) = &mut self.relay else {
+            return Ok(());
+        };
+        sink.send(WsMessage::Ping(Vec::new().into()))
             .await
             .map_err(|e| ClientError::Unreachable {
-                url: self.group.relay_url.clone(),
+                url,
                 reason: e.to_string(),
             })
     }
@@ -332,13 +443,14 @@ impl Session {
         self.own_chunks.forget_upto(chunk);
     }
 
-    /// The relay's connection ended: saves every sync state.
+    /// The relay's connection ended: saves every sync state. The hub and the pages stay.
     pub async fn close(&mut self) -> Result<(), ClientError> {
-        let out = self
-            .hub
-            .handle(Instant::now(), [Input::Closed { conn: CONN }]);
+        let Some((conn, mut sink)) = self.relay.take() else {
+            return Ok(());
+        };
+        let out = self.hub.handle(Instant::now(), [Input::Closed { conn }]);
         self.store(out.writes)?;
-        let _ = self.sink.close().await;
+        let _ = sink.close().await;
         Ok(())
     }
 
@@ -362,14 +474,22 @@ impl Session {
         let Output {
             writes,
             sends,
+            local,
             closes,
             events,
             ..
         } = out;
         self.store(writes)?;
-        for (_, frame) in sends {
-            self.sink
-                .send(WsMessage::Binary(frame.into()))
+        for (conn, doc, message) in local {
+            self.pages
+                .sync(&self.hub, &self.group.slug, conn, doc, message);
+        }
+        let relay = self.relay_conn();
+        for (conn, frame) in sends {
+            let Some((_, sink)) = self.relay.as_mut().filter(|_| Some(conn) == relay) else {
+                continue;
+            };
+            sink.send(WsMessage::Binary(frame.into()))
                 .await
                 .map_err(|e| ClientError::Unreachable {
                     url: self.group.relay_url.clone(),
@@ -380,7 +500,7 @@ impl Session {
             self.event(event)?;
         }
         self.record_acknowledged()?;
-        if !closes.is_empty() {
+        if closes.iter().any(|conn| Some(*conn) == relay) {
             return Err(ClientError::Protocol {
                 url: self.group.relay_url.clone(),
                 reason: "the relay sent something this client cannot accept".into(),
@@ -480,6 +600,7 @@ impl Session {
         }
         let after = docs::latest_chunk_id(&tx)?;
         tx.commit()?;
+        self.transactions += 1;
         self.wrote_chunks(before, after);
         Ok(())
     }
@@ -490,6 +611,8 @@ impl Session {
                 self.joined = true;
                 self.relay_key = metadata.and_then(|m| m.storage_id);
             }
+            // A page in sync with the hub is not the relay holding the change.
+            Event::InSync { conn, .. } if Some(conn) != self.relay_conn() => {}
             Event::InSync { doc, heads, .. } => {
                 if self.unacknowledged.remove(&doc) {
                     self.moved.pushed.insert(doc);
@@ -513,8 +636,10 @@ impl Session {
                     .heard(doc, sender.as_str(), &data, Instant::now());
                 self.recent_presence.push(doc);
             }
-            // Only local peers are refused, and this session has none.
-            Event::Refused { .. } => {}
+            Event::Refused { conn, doc, reason } => {
+                self.pages
+                    .refused(&self.hub, &self.group.slug, conn, doc, &reason);
+            }
             Event::RemoteError { message, .. } => {
                 return Err(ClientError::Protocol {
                     url: self.group.relay_url.clone(),
@@ -548,6 +673,7 @@ impl Session {
             docs::put_sync_state(&tx, &self.group.slug, &doc.to_string(), key, &state)?;
         }
         tx.commit()?;
+        self.transactions += 1;
         Ok(())
     }
 
@@ -566,6 +692,9 @@ impl Session {
             index::remove(&tx, &id)?;
             tx.commit()?;
             self.moved.removed.insert(doc);
+            let closes = self.pages.gone(doc);
+            let out = self.hub.handle(Instant::now(), closes);
+            self.store(out.writes)?;
             tracing::info!(group = %self.group.slug, doc = %id, "removed a note the relay purged");
         }
         Ok(())
@@ -616,8 +745,19 @@ impl Session {
             let tx = begin_write(&mut self.conn)?;
             index_note(&tx, &self.group.slug, &doc, automerge)?;
             tx.commit()?;
+            self.transactions += 1;
         }
         Ok(())
+    }
+}
+
+/// What a page's changes must leave readable: a note stays a note.
+fn readable_note(doc: &Automerge) -> Result<(), String> {
+    match doc_kind(doc) {
+        DocKind::Note => quaderno_model::read_note(doc)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        _ => Ok(()),
     }
 }
 

@@ -29,7 +29,7 @@ pub fn compact_if_needed(conn: &Connection, ns: &str, id: &str) -> Result<bool, 
 }
 
 /// [`compact_if_needed`] for a writer that holds the document in memory and also reads what
-/// others append to it (the live sync, the web UI's page engine), unless the document has a
+/// others append to it (the live sync, whose hubs serve the pages), unless the document has a
 /// chunk after `read_upto` that is not one of `own`: a change the writer has not read yet.
 /// Folded into a snapshot the writer counts as its own write, that change would never reach
 /// it. Returns false when the document has to wait until the writer has read it.

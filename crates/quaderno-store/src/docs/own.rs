@@ -1,7 +1,7 @@
 //! Telling a writer's own chunks from those other writers appended.
 
 /// Chunk ids a writer wrote itself, as `(after, up to]` ranges: a writer that holds documents
-/// in memory and also reads the chunks others append (the live sync, the web UI's page engine)
+/// in memory and also reads the chunks others append (the live sync, whose hubs serve the pages)
 /// skips its own, whose changes it already has.
 #[derive(Debug, Default)]
 pub struct OwnChunks(Vec<(i64, i64)>);

@@ -192,6 +192,10 @@ impl Hub {
         for (conn, reason) in apply_changes(automerge, local, changes_by_conn, checked, &locals) {
             match reason {
                 Some(reason) => refused.push((conn, reason)),
+                // A page stays connected: it starts over from the hub's copy.
+                None if locals.contains(&conn) => {
+                    refused.push((conn, "the changes cannot be applied".to_string()))
+                }
                 None => failed.push(conn),
             }
         }

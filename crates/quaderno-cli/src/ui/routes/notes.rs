@@ -86,6 +86,9 @@ pub async fn move_to(
         .await?;
     let group = pushed.group.clone();
     state.written(Some(pushed)).await;
+    if let Some(live) = state.live().await {
+        live.moved(doc, &group).await;
+    }
     Ok(Json(json!({ "group": group })))
 }
 

@@ -81,9 +81,6 @@ export class Editor {
         this.group = message.group;
         this.app.toast(t("note.reset"), "error");
         break;
-      case "resync":
-        this.note.resync();
-        break;
       case "gone":
         this.app.toast(t("note.gone"), "error");
         this.close();

@@ -55,14 +55,6 @@ export class NoteDoc {
     this.flush();
   }
 
-  /** The process could not store what it got: both sides start their sync over, and this copy
-   *  offers again what the process lacks. */
-  resync() {
-    if (!this.ready) return;
-    this.state = A.initSyncState();
-    this.flush();
-  }
-
   /** A sync message from the process. Held back while an input method composes a word. */
   receive(bytes) {
     if (!this.ready) return;

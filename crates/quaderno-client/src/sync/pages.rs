@@ -1,0 +1,247 @@
+//! The pages of the web UI (browser tabs) as local peers of a group's hub.
+//!
+//! A page edits its own Automerge copy of the note it shows and exchanges plain Automerge sync
+//! messages with the group's hub, which holds the only copy of the note in this process: what
+//! a page types is applied once, stored once (change and index row in one transaction) and
+//! sent to the relay and to the note's other pages in the same turn. A page first gets the
+//! whole note (`Automerge::save`), then syncs.
+
+use std::collections::{BTreeSet, HashMap};
+
+use quaderno_model::DocumentId;
+use quaderno_sync::{ConnId, ConnPolicy, Hub, Input, PeerId};
+use tokio::sync::mpsc;
+
+use super::presence::Present;
+
+/// One page (a browser tab), as the web UI numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PageId(pub u64);
+
+/// Something to send to a page about a note it has open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToPage {
+    /// The whole note (`Automerge::save`): the page merges it into what it holds, and both
+    /// start their sync afresh.
+    Snapshot {
+        doc: DocumentId,
+        group: String,
+        bytes: Vec<u8>,
+    },
+    /// The page's last change was refused: it replaces its copy with this one.
+    Reset {
+        doc: DocumentId,
+        group: String,
+        bytes: Vec<u8>,
+        reason: String,
+    },
+    /// An Automerge sync message.
+    Sync { doc: DocumentId, message: Vec<u8> },
+    /// The note now belongs to another group (its snapshot from there follows).
+    Moved { doc: DocumentId, group: String },
+    /// The note is no longer on this computer (purged on the relay).
+    Gone { doc: DocumentId },
+    /// Who else is in the note.
+    Presence {
+        doc: DocumentId,
+        present: Vec<Present>,
+    },
+}
+
+/// Where a page's messages go: the web UI's socket for that page.
+pub type PageSender = mpsc::UnboundedSender<ToPage>;
+
+/// The pages with a note of one group open, each a local peer of the group's hub.
+#[derive(Debug)]
+pub(super) struct Pages {
+    next_conn: u64,
+    by_page: HashMap<PageId, ConnId>,
+    links: HashMap<ConnId, PageLink>,
+}
+
+#[derive(Debug)]
+struct PageLink {
+    page: PageId,
+    to_page: PageSender,
+    docs: BTreeSet<DocumentId>,
+    /// Notes opened whose snapshot the page has not been sent yet.
+    opening: BTreeSet<DocumentId>,
+}
+
+impl Pages {
+    /// No page yet; their hub connections are numbered from `first_conn`.
+    pub fn new(first_conn: u64) -> Pages {
+        Pages {
+            next_conn: first_conn,
+            by_page: HashMap::new(),
+            links: HashMap::new(),
+        }
+    }
+
+    /// The page opens a note: its connection (opened in the hub on first use) and the inputs
+    /// that attach it to the note.
+    pub fn open(
+        &mut self,
+        page: PageId,
+        doc: DocumentId,
+        to_page: PageSender,
+        read_only: bool,
+    ) -> Vec<Input> {
+        let mut inputs = Vec::new();
+        let conn = match self.by_page.get(&page) {
+            Some(conn) => *conn,
+            None => {
+                let conn = ConnId(self.next_conn);
+                self.next_conn += 1;
+                self.by_page.insert(page, conn);
+                self.links.insert(
+                    conn,
+                    PageLink {
+                        page,
+                        to_page: to_page.clone(),
+                        docs: BTreeSet::new(),
+                        opening: BTreeSet::new(),
+                    },
+                );
+                inputs.push(Input::OpenedLocal {
+                    conn,
+                    peer: PeerId::new(format!("page-{}", page.0)),
+                    policy: ConnPolicy {
+                        expected_peer: None,
+                        read_only,
+                    },
+                });
+                conn
+            }
+        };
+        let link = self.links.get_mut(&conn).expect("linked above");
+        link.to_page = to_page;
+        if link.docs.contains(&doc) {
+            // Opened again (the page reconnected): a fresh sync from a fresh snapshot.
+            inputs.push(Input::LocalClose { conn, doc });
+        }
+        link.docs.insert(doc);
+        link.opening.insert(doc);
+        inputs.push(Input::Share { conn, doc });
+        inputs
+    }
+
+    /// The hub's connection for a page's messages about a note it has open.
+    pub fn conn_of(&self, page: PageId, doc: &DocumentId) -> Option<ConnId> {
+        let conn = self.by_page.get(&page)?;
+        self.links
+            .get(conn)
+            .is_some_and(|link| link.docs.contains(doc))
+            .then_some(*conn)
+    }
+
+    /// A sync message from the hub for a page; a page still opening the note gets the whole
+    /// note first.
+    pub fn sync(
+        &mut self,
+        hub: &Hub,
+        group: &str,
+        conn: ConnId,
+        doc: DocumentId,
+        message: Vec<u8>,
+    ) {
+        self.snapshot_if_opening(hub, group, conn, doc);
+        if let Some(link) = self.links.get(&conn) {
+            let _ = link.to_page.send(ToPage::Sync { doc, message });
+        }
+    }
+
+    /// After the turn that opened a note: the whole note, if the page has not had it yet.
+    pub fn snapshot_if_opening(&mut self, hub: &Hub, group: &str, conn: ConnId, doc: DocumentId) {
+        let Some(link) = self.links.get_mut(&conn) else {
+            return;
+        };
+        if !link.opening.remove(&doc) {
+            return;
+        }
+        if let Some(automerge) = hub.doc(&doc) {
+            let _ = link.to_page.send(ToPage::Snapshot {
+                doc,
+                group: group.to_owned(),
+                bytes: automerge.save(),
+            });
+        }
+    }
+
+    /// The hub refused what the page wrote: the page replaces its copy with the hub's.
+    pub fn refused(&self, hub: &Hub, group: &str, conn: ConnId, doc: DocumentId, reason: &str) {
+        let (Some(link), Some(automerge)) = (self.links.get(&conn), hub.doc(&doc)) else {
+            return;
+        };
+        let _ = link.to_page.send(ToPage::Reset {
+            doc,
+            group: group.to_owned(),
+            bytes: automerge.save(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// The page closes a note: the input that detaches it, if it had it open.
+    pub fn close(&mut self, page: PageId, doc: DocumentId) -> Option<Input> {
+        let conn = self.conn_of(page, &doc)?;
+        let link = self.links.get_mut(&conn)?;
+        link.docs.remove(&doc);
+        link.opening.remove(&doc);
+        Some(Input::LocalClose { conn, doc })
+    }
+
+    /// The page went away: the input that closes its connection.
+    pub fn page_gone(&mut self, page: PageId) -> Option<Input> {
+        let conn = self.by_page.remove(&page)?;
+        self.links.remove(&conn);
+        Some(Input::Closed { conn })
+    }
+
+    /// The note left this group (removed, or moved elsewhere): its pages are told with
+    /// `tell`, forget it, and the inputs detach them. Returns the pages that had it open.
+    pub fn leave_note(
+        &mut self,
+        doc: DocumentId,
+        tell: impl Fn(DocumentId) -> ToPage,
+    ) -> (Vec<Input>, Vec<(PageId, PageSender)>) {
+        let mut inputs = Vec::new();
+        let mut left = Vec::new();
+        for (conn, link) in self.links.iter_mut() {
+            if link.docs.remove(&doc) {
+                link.opening.remove(&doc);
+                let _ = link.to_page.send(tell(doc));
+                inputs.push(Input::LocalClose { conn: *conn, doc });
+                left.push((link.page, link.to_page.clone()));
+            }
+        }
+        (inputs, left)
+    }
+
+    /// The note was removed from this computer.
+    pub fn gone(&mut self, doc: DocumentId) -> Vec<Input> {
+        self.leave_note(doc, |doc| ToPage::Gone { doc }).0
+    }
+
+    /// Notes open in some page.
+    pub fn open_notes(&self) -> BTreeSet<DocumentId> {
+        self.links
+            .values()
+            .flat_map(|link| link.docs.iter().copied())
+            .collect()
+    }
+
+    /// Whether some page has the note open.
+    pub fn is_open(&self, doc: &DocumentId) -> bool {
+        self.links.values().any(|link| link.docs.contains(doc))
+    }
+
+    /// Tells every page of the note who else is in it.
+    pub fn presence(&self, doc: DocumentId, present: &[Present]) {
+        for link in self.links.values().filter(|l| l.docs.contains(&doc)) {
+            let _ = link.to_page.send(ToPage::Presence {
+                doc,
+                present: present.to_vec(),
+            });
+        }
+    }
+}
