@@ -954,16 +954,18 @@ impl GroupTask {
             if before == present {
                 continue;
             }
-            session.pages.presence(doc, &present);
-            let mut table = lock(&self.presence);
-            if present.is_empty() {
-                self.published.remove(&doc);
-                table.remove(&doc);
-            } else {
-                self.published.insert(doc, present.clone());
-                table.insert(doc, present.clone());
+            {
+                // The table first: a page told of a change finds `Live::present` agreeing.
+                let mut table = lock(&self.presence);
+                if present.is_empty() {
+                    self.published.remove(&doc);
+                    table.remove(&doc);
+                } else {
+                    self.published.insert(doc, present.clone());
+                    table.insert(doc, present.clone());
+                }
             }
-            drop(table);
+            session.pages.presence(doc, &present);
             let _ = self.events.send(LiveEvent::Presence { doc, present });
         }
         newcomers
