@@ -50,6 +50,30 @@ Figures:
                               relay, may be what limits the run
   edit_lag_p99                how late edits were made against their schedule (same reason)";
 
+const PAGES_HELP: &str = "\
+How the run goes, for each --body-bytes: a relay on 127.0.0.1 port 0 in a new folder under
+--work-dir; participants A and B (`quaderno init`, `quaderno join` with invites from
+`quaderno-server invite create`); a note of minutes written by A in --sittings (`quaderno new`,
+then `quaderno edit`s), `quaderno sync` for both; `quaderno ui --no-open --port 0` for each.
+One page socket connects to each ui as a browser tab (cookie from the printed address, Host and
+Origin of the page), opens the note and syncs its own copy. A's page types --warmup keystrokes
+and waits for them on B, then --keystrokes more, one every --interval-ms: each is one character
+appended to the body in one change, sent at once as a sync message. Every step is bounded
+(--step-secs; the typing by its length plus --drain-secs); the folder and every process are
+removed at the end.
+
+Figures (JSON on stdout and --out, a table on stderr):
+  latency          from A's page sending the sync message that carries a keystroke to the
+                   keystroke's text in B's page's copy
+  from_keystroke   the same from the change itself (adds any wait to send it)
+  cpu_per_keystroke  utime+stime from /proc of A's and B's `quaderno ui` and of the relay, from
+                   the first measured keystroke to the last one's arrival on B, divided by the
+                   keystrokes
+
+Example (the same driver against two builds):
+  quaderno-bench pages --server-bin /tmp/old/quaderno-server --quaderno-bin /tmp/old/quaderno \\
+      --label old --body-bytes 5000,50000 --out old-1.json";
+
 /// quaderno-bench: a load generator for automerge-repo relays (Quaderno's, or any other that
 /// speaks the automerge-repo WebSocket protocol, such as the JavaScript reference server).
 #[derive(Debug, Parser)]
@@ -92,6 +116,10 @@ pub enum Command {
     /// Median and range of each figure over repeated runs, two relays side by side, with the
     /// ratio, as a Markdown table.
     Compare(CompareArgs),
+    /// Page to page: a keystroke typed in a page of one participant's `quaderno ui` until it
+    /// is in a page of another's, through a relay; all real processes, started by this command.
+    #[command(after_help = PAGES_HELP)]
+    Pages(PagesArgs),
 }
 
 /// The relay under test.
@@ -347,6 +375,59 @@ pub struct CompareArgs {
     pub left_name: String,
     #[arg(long, default_value = "reference")]
     pub right_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// The quaderno-server binary under test.
+    #[arg(long, value_name = "PATH")]
+    pub server_bin: PathBuf,
+    /// The quaderno binary under test.
+    #[arg(long, value_name = "PATH")]
+    pub quaderno_bin: PathBuf,
+    /// What the build is called in the table.
+    #[arg(long, default_value = "build")]
+    pub label: String,
+    /// Sizes of the note's body, one run each.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "5000,50000",
+        value_name = "BYTES"
+    )]
+    pub body_bytes: Vec<usize>,
+    /// The note is written in this many sittings.
+    #[arg(long, default_value_t = 20)]
+    pub sittings: usize,
+    /// Keystrokes measured.
+    #[arg(long, default_value_t = 200)]
+    pub keystrokes: usize,
+    /// Keystrokes typed, and awaited on B, before the measured ones.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+    /// Time between two keystrokes.
+    #[arg(long, default_value_t = 100, value_name = "MS")]
+    pub interval_ms: u64,
+    /// Longest wait for each setup step.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub step_secs: u64,
+    /// Longest wait, after the last keystroke, for its text on B.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub drain_secs: u64,
+    /// Where the run's folder is made [default: the system's temporary folder].
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Seed of the note's text.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Type in real headless Chromium with this script (crates/quaderno-bench/js/typist.mjs,
+    /// run with node) and measure each key's time to A's screen, instead of typing through a
+    /// page socket.
+    #[arg(long, value_name = "SCRIPT")]
+    pub browser: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -77,14 +77,7 @@ pub fn note(bytes: usize, changes: usize, seed: u64) -> anyhow::Result<Automerge
     let mut body = String::with_capacity(bytes + 64);
     for step in 1..changes {
         let goal = bytes * step / (changes - 1);
-        while body.len() < goal {
-            body.push_str(WORDS[rng.random_range(0..WORDS.len())]);
-            body.push(if rng.random_range(0..12) == 0 {
-                '\n'
-            } else {
-                ' '
-            });
-        }
+        grow(&mut body, goal, &mut rng);
         let edit = NoteEdit {
             body: Some(body.clone()),
             ..NoteEdit::default()
@@ -92,6 +85,27 @@ pub fn note(bytes: usize, changes: usize, seed: u64) -> anyhow::Result<Automerge
         edit_note(&mut doc, &edit, &author, Utc::now()).context("editing a note")?;
     }
     Ok(doc)
+}
+
+/// About `bytes` bytes of minutes text (words of a meeting of social services, a line break
+/// every dozen words or so), the same for the same seed.
+pub fn minutes(bytes: usize, seed: u64) -> String {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut text = String::with_capacity(bytes + 64);
+    grow(&mut text, bytes, &mut rng);
+    text
+}
+
+/// Appends words until `text` holds at least `goal` bytes.
+fn grow(text: &mut String, goal: usize, rng: &mut SmallRng) {
+    while text.len() < goal {
+        text.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+        text.push(if rng.random_range(0..12) == 0 {
+            '\n'
+        } else {
+            ' '
+        });
+    }
 }
 
 /// One edit of scenario 1: the author's count goes up by one.
@@ -141,6 +155,16 @@ mod tests {
         );
         // The creation plus 49 edits.
         assert_eq!(doc.get_changes(&[]).len(), 50);
+    }
+
+    #[test]
+    fn minutes_have_the_size_asked_for_and_depend_only_on_the_seed() {
+        let text = minutes(5000, 7);
+
+        assert!((5000..5100).contains(&text.len()), "{}", text.len());
+        assert!(text.contains('\n'));
+        assert_eq!(text, minutes(5000, 7));
+        assert_ne!(text, minutes(5000, 8));
     }
 
     #[test]

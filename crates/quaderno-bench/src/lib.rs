@@ -4,7 +4,8 @@
 //! Every simulated client is a real Automerge peer with its own WebSocket connection and sync
 //! states ([`replica`], [`conn`]); many of them share one tokio runtime. The scenarios are
 //! [`live`] (typing and meetings), [`pull`], [`idle`], [`groups`] and [`sweep`]; each turns its
-//! result into a [`report::Report`].
+//! result into a [`report::Report`]. [`pages`] is different: it starts real `quaderno ui`
+//! processes and times a keystroke from one participant's page to another's.
 
 pub mod compare;
 pub mod conn;
@@ -14,6 +15,7 @@ pub mod idle;
 pub mod ledger;
 pub mod live;
 pub mod monitor;
+pub mod pages;
 pub mod plan;
 pub mod procfs;
 pub mod pull;

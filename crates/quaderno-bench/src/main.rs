@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use cli::{Cli, Command, PaceArgs, TargetArgs};
 use quaderno_bench::live::{self, EditKind, LiveConfig, StartDoc};
+use quaderno_bench::pages::{PagesConfig, PagesReport};
 use quaderno_bench::plan::Plan;
 use quaderno_bench::report::{Machine, Metrics, Report};
 use quaderno_bench::target::{self, Target, Tokens};
@@ -88,6 +89,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Groups(args) => groups(args).await,
         Command::Sweep(args) => sweep(args).await,
         Command::Compare(args) => compare(args),
+        Command::Pages(args) => pages(args).await,
     }
 }
 
@@ -444,6 +446,40 @@ async fn sweep(args: cli::SweepArgs) -> anyhow::Result<ExitCode> {
         args.svg.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn pages(args: cli::PagesArgs) -> anyhow::Result<ExitCode> {
+    if args.keystrokes == 0 || args.interval_ms == 0 || args.body_bytes.is_empty() {
+        anyhow::bail!("--keystrokes, --interval-ms and --body-bytes must be at least 1");
+    }
+    let config = PagesConfig {
+        server_bin: args.server_bin,
+        quaderno_bin: args.quaderno_bin,
+        work_dir: args.work_dir.unwrap_or_else(std::env::temp_dir),
+        body_bytes: 0,
+        sittings: args.sittings,
+        keystrokes: args.keystrokes,
+        warmup: args.warmup,
+        interval: Duration::from_millis(args.interval_ms),
+        step: Duration::from_secs(args.step_secs),
+        drain: Duration::from_secs(args.drain_secs),
+        seed: args.seed,
+        browser: args.browser,
+    };
+    let (label, sizes) = (args.label, args.body_bytes);
+    let report =
+        tokio::task::spawn_blocking(move || PagesReport::run(&label, &config, &sizes)).await?;
+    let json = serde_json::to_string_pretty(&report)?;
+    if let Some(out) = &args.out {
+        std::fs::write(out, &json).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    println!("{json}");
+    eprint!("{}", report.table());
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
 }
 
 fn compare(args: cli::CompareArgs) -> anyhow::Result<ExitCode> {
