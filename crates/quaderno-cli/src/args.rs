@@ -168,7 +168,11 @@ Exit codes: 0 synced, 3 a relay could not be reached (nothing local is changed),
 2 a relay refused this computer (ask for a new invite), 1 anything else.
 
 With --watch, each connection is checked with a ping every 15 seconds and opened again after
-45 seconds without a sign of life; QUADERNO_KEEPALIVE_SECS sets the 15.")]
+45 seconds without a sign of life; QUADERNO_KEEPALIVE_SECS sets the 15.
+
+One process at a time holds this computer's connections to the relays. While the page
+(`quaderno ui`) is open, it syncs: `quaderno sync` asks it and reports what it says, and a
+`quaderno sync --watch` waits until the page closes, then syncs again.")]
     Sync {
         /// Stay connected: apply incoming changes as they come and push local ones at once.
         #[arg(long)]

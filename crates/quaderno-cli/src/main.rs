@@ -9,6 +9,7 @@ mod config;
 mod editor;
 mod error;
 mod output;
+mod owner;
 mod ui;
 
 use std::process::ExitCode;

@@ -61,6 +61,14 @@ pub enum ClientError {
         "the relay at {url} stopped answering in the middle of a sync; nothing local was lost, try again"
     )]
     Stalled { url: String },
+
+    #[error(
+        "{owner} already syncs this data folder, and a device keeps one connection per group: use that one, or stop it first"
+    )]
+    Owned { owner: String },
+
+    #[error("cannot use {path}: {reason}")]
+    Local { path: PathBuf, reason: String },
 }
 
 impl ClientError {
@@ -77,7 +85,7 @@ impl ClientError {
     pub fn is_user_error(&self) -> bool {
         match self {
             ClientError::Notebook(e) => e.is_user_error(),
-            ClientError::Store(_) | ClientError::Sqlite(_) => false,
+            ClientError::Store(_) | ClientError::Sqlite(_) | ClientError::Local { .. } => false,
             _ => true,
         }
     }

@@ -4,10 +4,16 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::Arc;
+
+use quaderno_client::sync::owner::{self, Answer, Claim, Owner, OwnerKind, Ownership, Request};
 use quaderno_client::sync::{
     GroupOutcome, GroupReport, Live, LiveEvent, SyncProgress, SyncReport, sync_once,
 };
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+
+use crate::owner::{Answering, answer_requests};
 
 use crate::config::Config;
 use crate::error::{SyncFailed, UserError};
@@ -17,6 +23,33 @@ use crate::output::{Format, Rendered};
 const BAR_AFTER: Duration = Duration::from_millis(700);
 
 pub fn once(config: &Config) -> anyhow::Result<Rendered> {
+    super::runtime()?.block_on(async {
+        match owner::claim(&config.data_dir, OwnerKind::Sync)? {
+            Claim::Owned(ownership) => {
+                let rendered = sync_here(config).await;
+                drop(ownership);
+                rendered
+            }
+            // Another one-shot sync: this one runs once it is done.
+            Claim::Held(Some(held)) if held.kind == OwnerKind::Sync => {
+                let ownership =
+                    owner::claim_when_free(&config.data_dir, OwnerKind::Sync, Some(WAIT_FOR_SYNC))
+                        .await?;
+                let rendered = sync_here(config).await;
+                drop(ownership);
+                rendered
+            }
+            Claim::Held(Some(held)) => sync_by_owner(config, held).await,
+            Claim::Held(None) => Err(owner::held(None).into()),
+        }
+    })
+}
+
+/// How long a `quaderno sync` waits for another one to finish.
+const WAIT_FOR_SYNC: Duration = Duration::from_secs(120);
+
+/// Syncs over this process's own connections.
+async fn sync_here(config: &Config) -> anyhow::Result<Rendered> {
     let started = Instant::now();
     let bar = Mutex::new(None::<ProgressBar>);
     let show_bar = config.format() == Format::Text;
@@ -32,15 +65,59 @@ pub fn once(config: &Config) -> anyhow::Result<Rendered> {
         bar.set_position(p.done as u64);
         bar.set_message(p.group);
     };
-    let report = super::runtime()?.block_on(sync_once(&config.data_dir, &progress))?;
+    let report = sync_once(&config.data_dir, &progress).await?;
     if let Some(bar) = bar
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
     {
         bar.finish_and_clear();
     }
-    let rendered = config.format().render(|| text(&report), || &report);
-    match failure(&report) {
+    finish(config, &report, text(&report))
+}
+
+/// The process that keeps this data folder live (the page, a watch) syncs instead: this one
+/// asks it and reports what it says.
+async fn sync_by_owner(config: &Config, held: Owner) -> anyhow::Result<Rendered> {
+    let groups = match owner::ask(&config.data_dir, &Request::Sync).await? {
+        Answer::Synced { groups } => groups,
+        Answer::Refused { reason } => return Err(UserError(reason).into()),
+        Answer::HandedOver => return Err(owner::held(Some(held)).into()),
+    };
+    let relays: Vec<(String, String)> = quaderno_client::status(&config.data_dir, false)
+        .await?
+        .groups
+        .into_iter()
+        .map(|g| (g.group, g.relay))
+        .collect();
+    let report = SyncReport {
+        groups: groups
+            .into_iter()
+            .map(|(group, outcome)| {
+                let relay = relays
+                    .iter()
+                    .find(|(g, _)| *g == group)
+                    .map(|(_, r)| r.clone())
+                    .unwrap_or_default();
+                GroupReport::kept_live(group, relay, outcome)
+            })
+            .collect(),
+    };
+    let text = report
+        .groups
+        .iter()
+        .map(|g| match &g.outcome {
+            GroupOutcome::Synced => format!("{}  in sync, kept live by {held}", g.group),
+            _ => format!("{}  {}", g.group, line(g)),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    finish(config, &report, text)
+}
+
+/// The report, and the exit code its outcomes call for.
+fn finish(config: &Config, report: &SyncReport, text: String) -> anyhow::Result<Rendered> {
+    let rendered = config.format().render(|| text, || report);
+    match failure(report) {
         None => Ok(rendered),
         Some(failed) => {
             rendered.print();
@@ -134,36 +211,141 @@ fn failure(report: &SyncReport) -> Option<anyhow::Error> {
 }
 
 /// Stays in sync until Ctrl-C, printing what happens (one JSON object per line with --json).
+/// While the page (`quaderno ui`) runs on the same data folder, the page syncs and this one
+/// waits; it takes over again when the page ends.
 pub fn watch(config: &Config) -> anyhow::Result<Rendered> {
     let runtime = super::runtime()?;
     let format = config.format();
     runtime.block_on(async {
-        let shutdown = CancellationToken::new();
-        let live = Live::start(&config.data_dir, shutdown.clone())?;
-        if live.status().is_empty() {
-            return Err(UserError("this machine has not joined any group yet: run `quaderno join RELAY_URL CODE` first".into()).into());
-        }
-        let mut events = live.subscribe();
-        if format == Format::Text {
-            println!("Keeping {} group(s) in sync; Ctrl-C to stop.", live.status().len());
-        }
-        loop {
-            tokio::select! {
-                event = events.recv() => match event {
-                    Ok(event) => print_event(format, &event),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                },
-                _ = tokio::signal::ctrl_c() => break,
+        let mut ownership = match owner::claim(&config.data_dir, OwnerKind::Watch)? {
+            Claim::Owned(ownership) => ownership,
+            Claim::Held(Some(held)) if held.kind == OwnerKind::Sync => {
+                owner::claim_when_free(&config.data_dir, OwnerKind::Watch, Some(WAIT_FOR_SYNC))
+                    .await?
             }
+            Claim::Held(held) => return Err(owner::held(held).into()),
+        };
+        let mut first = true;
+        loop {
+            match watch_while_owner(config, ownership, first).await? {
+                Watched::Stopped => break,
+                Watched::HandedOver => {
+                    print_note(
+                        format,
+                        "handed_over",
+                        "the page syncs this data folder now; waiting until it closes",
+                    );
+                    ownership = owner::take_back(&config.data_dir).await?;
+                    print_note(format, "took_over", "the page closed; syncing again");
+                }
+            }
+            first = false;
         }
-        shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(5), live.stopped()).await;
         if format == Format::Text {
             println!("Stopped.");
         }
         Ok(Rendered::empty())
     })
+}
+
+/// How a watch that owned the connections ended.
+enum Watched {
+    Stopped,
+    HandedOver,
+}
+
+/// Syncs live until Ctrl-C, or until the page asks for the connections (they are let go, with
+/// `ownership`, before the page is told).
+async fn watch_while_owner(
+    config: &Config,
+    ownership: Ownership,
+    first: bool,
+) -> anyhow::Result<Watched> {
+    let format = config.format();
+    let shutdown = CancellationToken::new();
+    let live = Live::start(&config.data_dir, shutdown.clone())?;
+    if live.status().is_empty() {
+        return Err(UserError(
+            "this machine has not joined any group yet: run `quaderno join RELAY_URL CODE` first"
+                .into(),
+        )
+        .into());
+    }
+    let (handing_over, mut asked) = mpsc::channel::<oneshot::Sender<()>>(1);
+    let answering: Answering = {
+        let live = live.clone();
+        Arc::new(move |request| {
+            let live = live.clone();
+            let handing_over = handing_over.clone();
+            Box::pin(async move {
+                match request {
+                    Request::Sync => Answer::Synced {
+                        groups: live.settle().await,
+                    },
+                    Request::HandOver => {
+                        let (done, let_go) = oneshot::channel();
+                        if handing_over.send(done).await.is_err() || let_go.await.is_err() {
+                            return Answer::Refused {
+                                reason: "this watch is stopping".into(),
+                            };
+                        }
+                        Answer::HandedOver
+                    }
+                }
+            })
+        })
+    };
+    let listener = owner::listen(&ownership)?;
+    // Not the live sync's token: the answer to a handover is written after the live stops.
+    let answering_stops = CancellationToken::new();
+    let answers = tokio::spawn(answer_requests(
+        listener,
+        answering,
+        answering_stops.clone(),
+    ));
+    let mut events = live.subscribe();
+    if format == Format::Text && first {
+        println!(
+            "Keeping {} group(s) in sync; Ctrl-C to stop.",
+            live.status().len()
+        );
+    }
+    let ended = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => print_event(format, &event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break Watched::Stopped,
+            },
+            Some(done) = asked.recv() => {
+                stop_live(&live, &shutdown).await;
+                drop(ownership);
+                let _ = done.send(());
+                let _ = answers.await;
+                return Ok(Watched::HandedOver);
+            }
+            _ = tokio::signal::ctrl_c() => break Watched::Stopped,
+        }
+    };
+    stop_live(&live, &shutdown).await;
+    answering_stops.cancel();
+    let _ = answers.await;
+    drop(ownership);
+    Ok(ended)
+}
+
+async fn stop_live(live: &Live, shutdown: &CancellationToken) {
+    shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), live.stopped()).await;
+}
+
+/// A line about the watch itself (text), or an event (JSON).
+fn print_note(format: Format, event: &str, text: &str) {
+    if format == Format::Json {
+        println!("{}", serde_json::json!({ "event": event }));
+    } else {
+        println!("{text}");
+    }
 }
 
 fn print_event(format: Format, event: &LiveEvent) {

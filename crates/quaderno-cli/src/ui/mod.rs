@@ -4,10 +4,13 @@
 //! - [`routes`]: the API and the page's files ([`assets`], embedded in the binary).
 //! - [`socket`]: the page's WebSocket: Automerge sync of the open notes ([`frames`]).
 //! - [`guard`]: Host, Origin and the per-run [`secret`], checked before anything else.
-//! - [`live`]: the live sync of the groups, and keeping open notes in line with the store.
+//! - [`live`]: the live sync of the groups, whose hubs hold the notes open in pages.
 //!
-//! Everything about notes is decided in `quaderno_client` (its notebook, its co-editing engine
-//! in `quaderno_client::ui`, its status); this module moves bytes.
+//! This process owns the data folder's relay connections while it runs: a `quaderno sync
+//! --watch` on the same folder hands them over and waits, a `quaderno sync` asks this one.
+//!
+//! Everything about notes is decided in `quaderno_client` (its notebook, its live sync with the
+//! pages as peers of each group's hub, its status); this module moves bytes.
 
 mod assets;
 mod browser;
@@ -29,13 +32,38 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
+use quaderno_client::sync::owner::{self, Answer, Request};
+
 use crate::args::UiArgs;
 use crate::config::Config;
 use crate::error::UserError;
 use crate::output::{Format, Rendered};
+use crate::owner::{Answering, answer_requests};
 use guard::Guard;
 use secret::{KEY_PARAM, Secret};
 use state::AppState;
+
+/// What the page's process answers other `quaderno` processes on the same data folder.
+fn answering(state: AppState) -> Answering {
+    Arc::new(move |request| {
+        let state = state.clone();
+        Box::pin(async move {
+            match (request, state.live().await) {
+                (Request::Sync, Some(live)) => Answer::Synced {
+                    groups: live.settle().await,
+                },
+                (Request::Sync, None) => Answer::Refused {
+                    reason: "the page is starting its sync; try again in a moment".into(),
+                },
+                (Request::HandOver, _) => Answer::Refused {
+                    reason: "the page is open and keeps this data folder in sync".into(),
+                },
+            }
+        })
+    })
+}
 
 /// Where the page's WebSocket answers.
 pub const SOCKET_PATH: &str = "/api/socket";
@@ -51,6 +79,7 @@ pub fn run(config: &Config, args: &UiArgs) -> anyhow::Result<Rendered> {
 }
 
 async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
+    let ownership = owner::claim_for_page(&config.data_dir).await?;
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|e| bind_error(args.port, e))?;
@@ -66,6 +95,12 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let state = AppState::open(&config.data_dir, guard, shutdown.clone())?;
     live::restart(&state).await?;
+    let requests = owner::listen(&ownership)?;
+    state.tasks().spawn(answer_requests(
+        requests,
+        answering(state.clone()),
+        shutdown.clone(),
+    ));
     announce(config.format(), &url, port)?;
     let opener = (!args.no_open)
         .then(|| browser::open(&config.data_dir, &url))

@@ -28,12 +28,12 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::Counts;
 use super::connect::{Socket, connect};
 use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::pages::{PageId, PageSender};
 use super::presence::{PRESENCE_EVERY, Present, encode};
 use super::session::Session;
+use super::{Counts, GroupOutcome};
 use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{Notebook, PERSONAL_GROUP, STORE_FILE};
@@ -125,6 +125,10 @@ enum Command {
     Counts {
         reply: oneshot::Sender<Counts>,
     },
+    /// Answer once everything is synced (or the relay cannot be reached).
+    Settle {
+        reply: oneshot::Sender<GroupOutcome>,
+    },
 }
 
 impl std::fmt::Debug for Command {
@@ -215,6 +219,7 @@ impl Live {
                 presence: presence.clone(),
                 shutdown: shutdown.clone(),
                 published: HashMap::new(),
+                settling: Vec::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -366,6 +371,26 @@ impl Live {
         counts.await.ok()
     }
 
+    /// How each group stands once everything shared is in sync, or it cannot be: a live sync
+    /// doing what a one-shot `quaderno sync` would (for another process that asks).
+    pub async fn settle(&self) -> Vec<(String, GroupOutcome)> {
+        let mut waiting = Vec::new();
+        for group in lock(&self.status).keys() {
+            waiting.push(group.clone());
+        }
+        waiting.sort();
+        let mut outcomes = Vec::with_capacity(waiting.len());
+        for group in waiting {
+            let (reply, outcome) = oneshot::channel();
+            self.send(&group, Command::Settle { reply }).await;
+            let outcome = outcome.await.unwrap_or_else(|_| GroupOutcome::Failed {
+                reason: "the group's sync stopped".into(),
+            });
+            outcomes.push((group, outcome));
+        }
+        outcomes
+    }
+
     /// Waits until every group task stopped (after the shutdown token was cancelled).
     pub async fn stopped(&self) {
         self.tasks.wait().await;
@@ -445,6 +470,24 @@ struct Online {
     was_settled: bool,
 }
 
+/// [`Link`] without what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkState {
+    Never,
+    Down,
+    Online,
+}
+
+impl LinkState {
+    fn of(link: &Link) -> LinkState {
+        match link {
+            Link::Never => LinkState::Never,
+            Link::Offline { .. } | Link::Connecting(_) => LinkState::Down,
+            Link::Online(_) => LinkState::Online,
+        }
+    }
+}
+
 enum LinkEvent {
     Retry,
     Connected(Result<(Socket, ChangesSince), ClientError>),
@@ -476,6 +519,8 @@ struct GroupTask {
     shutdown: CancellationToken,
     /// Who this task last said is in each of its notes (the shared table holds every group's).
     published: HashMap<DocumentId, Vec<Present>>,
+    /// Asked to answer once everything is in sync.
+    settling: Vec<oneshot::Sender<GroupOutcome>>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -518,6 +563,10 @@ impl GroupTask {
                     LinkEvent::Frame(frame) => self.frame(&mut session, &mut link, frame).await,
                 },
                 command = self.commands.recv() => match command {
+                    Some(Command::Settle { reply }) => {
+                        let state = LinkState::of(&link);
+                        self.settle(&mut session, state, &mut seen, reply).await
+                    }
                     Some(command) => self.command(&mut session, command).await,
                     None => break,
                 },
@@ -649,6 +698,11 @@ impl GroupTask {
             return false;
         }
         let reason = error.to_string();
+        for reply in self.settling.drain(..) {
+            let _ = reply.send(GroupOutcome::Unreachable {
+                reason: reason.clone(),
+            });
+        }
         self.set_status(|s| {
             s.online = false;
             s.last_error = Some(reason.clone());
@@ -719,6 +773,11 @@ impl GroupTask {
         seen: i64,
     ) -> Result<(), ClientError> {
         let settled = session.settled() && session.joined;
+        if settled {
+            for reply in self.settling.drain(..) {
+                let _ = reply.send(GroupOutcome::Synced);
+            }
+        }
         if settled && !online.was_settled {
             // Every chunk up to the last poll was passed on, and all of it is now in sync:
             // the next one-shot sync need not look at them.
@@ -822,7 +881,53 @@ impl GroupTask {
                 let _ = reply.send(session.counts());
                 Ok(())
             }
+            // Answered in the loop, which knows the link (see `GroupTask::settle`).
+            Command::Settle { .. } => Ok(()),
         }
+    }
+
+    /// Answers at once when the relay cannot be reached or everything is in sync; else once it
+    /// is. Edits other processes just made are picked up first.
+    async fn settle(
+        &mut self,
+        session: &mut Session,
+        link: LinkState,
+        seen: &mut i64,
+        reply: oneshot::Sender<GroupOutcome>,
+    ) -> Result<(), ClientError> {
+        let outcome = match link {
+            LinkState::Never => Some(match (&self.group.refused, &self.account) {
+                (Some(reason), _) => GroupOutcome::Refused {
+                    reason: reason.clone(),
+                },
+                (None, None) => GroupOutcome::Failed {
+                    reason: format!(
+                        "no token for {}; run `quaderno join` again",
+                        self.group.relay_url
+                    ),
+                },
+                (None, Some(_)) => GroupOutcome::Synced,
+            }),
+            LinkState::Down => Some(GroupOutcome::Unreachable {
+                reason: lock(&self.status)
+                    .get(&self.group.slug)
+                    .and_then(|s| s.last_error.clone())
+                    .unwrap_or_else(|| "connecting to the relay".into()),
+            }),
+            LinkState::Online => None,
+        };
+        if let Some(outcome) = outcome {
+            let _ = reply.send(outcome);
+            return Ok(());
+        }
+        self.settling.push(reply);
+        self.pick_up_local_edits(session, seen).await?;
+        if session.settled() && session.joined {
+            for reply in self.settling.drain(..) {
+                let _ = reply.send(GroupOutcome::Synced);
+            }
+        }
+        Ok(())
     }
 
     /// Says goodbye in the notes that no page has open any more.

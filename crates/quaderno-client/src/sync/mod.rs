@@ -4,6 +4,7 @@
 mod connect;
 mod live;
 mod once;
+pub mod owner;
 mod pages;
 pub mod presence;
 mod session;
@@ -75,6 +76,22 @@ pub struct GroupReport {
 }
 
 impl GroupReport {
+    /// A group that the process keeping the data folder live reported on.
+    pub fn kept_live(group: String, relay: String, outcome: GroupOutcome) -> Self {
+        Self {
+            group,
+            relay,
+            outcome,
+            pulled: 0,
+            pushed: 0,
+            checked: 0,
+            removed: 0,
+            recovered: 0,
+            messages: 0,
+            seconds: 0.0,
+        }
+    }
+
     fn new(group: &Group) -> Self {
         Self {
             group: group.slug.clone(),
@@ -100,7 +117,7 @@ impl GroupReport {
 }
 
 /// How the sync of a group ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum GroupOutcome {
     Synced,
