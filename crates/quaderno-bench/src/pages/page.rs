@@ -124,7 +124,7 @@ impl Page {
         headers.insert("host", HeaderValue::from_str(&host)?);
         headers.insert("origin", HeaderValue::from_str(&format!("http://{host}"))?);
         headers.insert("cookie", HeaderValue::from_str(&cookie)?);
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
             .await
             .context("the page's WebSocket was refused")?;
         Ok(Page {

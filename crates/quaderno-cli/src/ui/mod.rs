@@ -29,6 +29,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -107,6 +108,13 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
         .flatten();
     tokio::spawn(stop_on_signal(shutdown.clone()));
 
+    // A page's frames are small and each is awaited: without TCP_NODELAY, one sent while the
+    // previous is unacknowledged waits for the browser's delayed ACK (about 40 ms on Linux).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on a page's connection");
+        }
+    });
     axum::serve(listener, routes::app(state.clone()))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await
