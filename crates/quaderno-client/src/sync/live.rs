@@ -7,8 +7,10 @@
 //! the same hub, online or not, so what a page types is applied, stored and sent once. The
 //! personal notebook has a task of its own with no relay, for its pages.
 //!
-//! Only edits made by other processes (`quaderno edit` while the page is open) are found by
-//! polling the store, every [`POLL`].
+//! What to do when (connect, ping, announce, answer) is decided by the group's
+//! [`Machine`](super::machine::Machine); the task carries it out. Only edits made by other
+//! processes (`quaderno edit` while the page is open) are found by polling the store, every
+//! [`POLL`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,9 +31,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::connect::{Socket, connect};
+use super::machine::{self, Action, Input, Machine, Unsynced, Waiter};
 use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::pages::{PageId, PageSender};
-use super::presence::{PRESENCE_EVERY, Present, encode};
+use super::presence::{Present, encode};
 use super::session::Session;
 use super::{Counts, GroupOutcome};
 use crate::ClientError;
@@ -46,9 +49,8 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// given up and opened again: a network that drops packets without closing (a sleeping laptop,
 /// a NAT that forgot the connection) otherwise leaves the client waiting for ever.
 const KEEPALIVE: Duration = Duration::from_secs(15);
-/// The first wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Up to this much is added to each reconnect wait.
+const JITTER: Duration = Duration::from_millis(250);
 
 /// Something that happened in a live group.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +210,13 @@ impl Live {
         for (group, account) in namespaces {
             let (tx, rx) = mpsc::channel(256);
             senders.insert(group.slug.clone(), tx);
+            let config = machine::Config {
+                keepalive: keepalive(),
+                jitter: JITTER,
+                seed: rand::random(),
+            };
+            let never = unsynced(&group, account.as_ref());
+            let machine = Machine::new(config, never, author.is_some(), Instant::now());
             let task = GroupTask {
                 store: store.clone(),
                 account,
@@ -218,8 +227,11 @@ impl Live {
                 status: status.clone(),
                 presence: presence.clone(),
                 shutdown: shutdown.clone(),
-                published: HashMap::new(),
-                settling: Vec::new(),
+                machine,
+                waiters: HashMap::new(),
+                next_waiter: 0,
+                seen: 0,
+                link: Link::Idle,
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -451,45 +463,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Opening a connection: the relay's change feed, then the WebSocket.
 type Connecting = Pin<Box<dyn Future<Output = Result<(Socket, ChangesSince), ClientError>> + Send>>;
 
-/// Where the group's connection to the relay stands.
+/// What the group's connection to the relay holds; when to connect is the machine's call.
 enum Link {
-    /// Nothing to connect to (the personal notebook, a group with no token) or refused.
-    Never,
-    Offline {
-        retry_at: tokio::time::Instant,
-    },
+    Idle,
     Connecting(Connecting),
     Online(Online),
 }
 
 struct Online {
     stream: SplitStream<Socket>,
-    heard: Instant,
     latest_seq: u64,
     start_chunk: i64,
-    was_settled: bool,
-}
-
-/// [`Link`] without what it holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LinkState {
-    Never,
-    Down,
-    Online,
-}
-
-impl LinkState {
-    fn of(link: &Link) -> LinkState {
-        match link {
-            Link::Never => LinkState::Never,
-            Link::Offline { .. } | Link::Connecting(_) => LinkState::Down,
-            Link::Online(_) => LinkState::Online,
-        }
-    }
 }
 
 enum LinkEvent {
-    Retry,
     Connected(Result<(Socket, ChangesSince), ClientError>),
     Frame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
 }
@@ -497,16 +484,14 @@ enum LinkEvent {
 /// The next thing that happens on the link; never, when there is nothing to wait for.
 async fn link_event(link: &mut Link) -> LinkEvent {
     match link {
-        Link::Never => std::future::pending().await,
-        Link::Offline { retry_at } => {
-            tokio::time::sleep_until(*retry_at).await;
-            LinkEvent::Retry
-        }
+        Link::Idle => std::future::pending().await,
         Link::Connecting(connecting) => LinkEvent::Connected(connecting.await),
         Link::Online(online) => LinkEvent::Frame(online.stream.next().await),
     }
 }
 
+/// The driver of one group's [`Machine`]: it owns the hub (in the session), the socket and
+/// the store, feeds the machine what happened and carries out what it decides.
 struct GroupTask {
     store: PathBuf,
     account: Option<RelayAccount>,
@@ -517,108 +502,148 @@ struct GroupTask {
     status: Arc<Mutex<HashMap<String, LiveGroupStatus>>>,
     presence: Arc<Mutex<HashMap<DocumentId, Vec<Present>>>>,
     shutdown: CancellationToken,
-    /// Who this task last said is in each of its notes (the shared table holds every group's).
-    published: HashMap<DocumentId, Vec<Present>>,
-    /// Asked to answer once everything is in sync.
-    settling: Vec<oneshot::Sender<GroupOutcome>>,
+    machine: Machine,
+    /// Who asked for a settled sync, by the number the machine knows them by.
+    waiters: HashMap<Waiter, oneshot::Sender<GroupOutcome>>,
+    next_waiter: u64,
+    /// Other processes' writes were looked for up to this chunk id.
+    seen: i64,
+    link: Link,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
 
+/// Why a group does not connect, if it does not.
+fn unsynced(group: &Group, account: Option<&RelayAccount>) -> Option<Unsynced> {
+    if group.slug == PERSONAL_GROUP {
+        return Some(Unsynced::Local);
+    }
+    if let Some(reason) = &group.refused {
+        return Some(Unsynced::Refused {
+            reason: reason.clone(),
+        });
+    }
+    account.is_none().then(|| Unsynced::NoToken {
+        relay: group.relay_url.clone(),
+    })
+}
+
 impl GroupTask {
     async fn run(mut self) {
-        let (mut session, mut seen) = match self.open_session() {
+        let mut session = match self.open_session() {
             Ok(opened) => opened,
             Err(error) => {
                 tracing::warn!(group = %self.group.slug, %error, "could not open the store for this group's sync");
                 return;
             }
         };
-        let mut link = match &self.account {
-            Some(_) if self.group.refused.is_none() => Link::Offline {
-                retry_at: tokio::time::Instant::now(),
-            },
-            _ => Link::Never,
-        };
-        let mut backoff = FIRST_BACKOFF;
         let mut poll = tokio::time::interval(POLL);
-        let mut announce = tokio::time::interval(PRESENCE_EVERY);
-        let keepalive_every = keepalive();
-        let mut keepalive = tokio::time::interval(keepalive_every);
         loop {
+            let deadline = tokio::time::Instant::from_std(self.machine.deadline());
             let turn: Result<(), ClientError> = tokio::select! {
-                event = link_event(&mut link) => match event {
-                    LinkEvent::Retry => self.start_connecting(&mut session).map(|c| link = Link::Connecting(c)),
+                event = link_event(&mut self.link) => match event {
                     LinkEvent::Connected(Ok((socket, changed))) => {
-                        match self.went_online(&mut session, socket, changed).await {
-                            Ok(online) => {
-                                backoff = FIRST_BACKOFF;
-                                link = Link::Online(online);
-                                Ok(())
-                            }
-                            Err(e) => Err(e),
-                        }
+                        self.went_online(&mut session, socket, changed).await
                     }
                     LinkEvent::Connected(Err(e)) => Err(e),
-                    LinkEvent::Frame(frame) => self.frame(&mut session, &mut link, frame).await,
+                    LinkEvent::Frame(frame) => self.frame(&mut session, frame).await,
                 },
                 command = self.commands.recv() => match command {
-                    Some(Command::Settle { reply }) => {
-                        let state = LinkState::of(&link);
-                        self.settle(&mut session, state, &mut seen, reply).await
-                    }
                     Some(command) => self.command(&mut session, command).await,
                     None => break,
                 },
-                _ = poll.tick() => self.pick_up_local_edits(&mut session, &mut seen).await,
-                _ = announce.tick() => self.announce_all(&mut session, false).await,
-                _ = keepalive.tick(), if matches!(link, Link::Online(_)) => {
-                    let heard = match &link {
-                        Link::Online(online) => online.heard,
-                        _ => Instant::now(),
-                    };
-                    self.keepalive(&mut session, heard, keepalive_every).await
-                }
+                _ = poll.tick() => self.pick_up_local_edits(&mut session).await,
+                _ = tokio::time::sleep_until(deadline) => self.feed(&mut session, Input::Tick).await,
                 _ = self.shutdown.cancelled() => break,
             };
-            if let Err(error) = turn
-                && self.offline(&mut session, &mut link, error, backoff).await
-            {
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+            if let Err(error) = turn {
+                self.failed(&mut session, error).await;
             }
-            if let Link::Online(online) = &mut link
-                && let Err(error) = self.check_settled(&mut session, online, seen)
-            {
-                tracing::warn!(group = %self.group.slug, %error, "could not record the sync");
+            if self.machine.is_online() {
+                let settled = Input::Progress {
+                    settled: session.settled() && session.joined,
+                };
+                if let Err(error) = self.feed(&mut session, settled).await {
+                    tracing::warn!(group = %self.group.slug, %error, "could not record the sync");
+                }
             }
             // Last, once what arrived is stored, answered and reported.
             if let Err(error) = session.compact_quiet() {
                 tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
             }
         }
-        if matches!(link, Link::Online(_)) {
-            let _ = self.announce_all(&mut session, true).await;
-        }
+        let _ = self.feed(&mut session, Input::Stop).await;
         if let Err(error) = session.compact() {
             tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
         }
         let _ = session.close().await;
     }
 
-    /// The group's session over its own connection to the store, and the newest chunk id
-    /// from which other processes' edits are looked for.
-    fn open_session(&mut self) -> Result<(Session, i64), ClientError> {
+    /// Hands `input` to the machine and carries out what it decides.
+    async fn feed(&mut self, session: &mut Session, input: Input) -> Result<(), ClientError> {
+        let actions = self.machine.handle(Instant::now(), input);
+        for action in actions {
+            self.carry_out(session, action).await?;
+        }
+        Ok(())
+    }
+
+    async fn carry_out(
+        &mut self,
+        session: &mut Session,
+        action: Action,
+    ) -> Result<(), ClientError> {
+        match action {
+            Action::Connect => self.link = Link::Connecting(self.start_connecting(session)?),
+            Action::Ping => session.ping().await?,
+            Action::Disconnect => self.disconnect(session).await,
+            Action::Announce { doc, left } => {
+                if let Some(author) = &self.author {
+                    session.broadcast(doc, encode(author, left)).await?;
+                }
+            }
+            Action::Present { doc, present } => self.show_presence(session, doc, present),
+            Action::Unload => session.tick().await?,
+            Action::Answer { waiter, outcome } => {
+                if let Some(reply) = self.waiters.remove(&waiter) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Action::RecordSynced => self.record_synced(session)?,
+            Action::Online => {
+                self.set_status(|s| {
+                    s.online = true;
+                    s.last_error = None;
+                });
+                let group = self.group.slug.clone();
+                let _ = self.events.send(LiveEvent::Online { group });
+            }
+            Action::Offline { reason } => {
+                self.set_status(|s| {
+                    s.online = false;
+                    s.last_error = Some(reason.clone());
+                });
+                let group = self.group.slug.clone();
+                let _ = self.events.send(LiveEvent::Offline { group, reason });
+            }
+            Action::Refused { reason } => self.refused(&reason),
+        }
+        Ok(())
+    }
+
+    /// The group's session over its own connection to the store; other processes' edits are
+    /// looked for from the newest chunk id on.
+    fn open_session(&mut self) -> Result<Session, ClientError> {
         let conn = quaderno_store::open_connection(&self.store)?;
         hand_checkpoints_over(&conn)?;
-        let seen = docs::latest_chunk_id(&conn)?;
-        let session = Session::new(
+        self.seen = docs::latest_chunk_id(&conn)?;
+        Ok(Session::new(
             self.group.clone(),
             conn,
             self.account.as_ref(),
             ActorId::random(),
-            seen,
-        );
-        Ok((session, seen))
+            self.seen,
+        ))
     }
 
     fn start_connecting(&mut self, session: &mut Session) -> Result<Connecting, ClientError> {
@@ -645,92 +670,63 @@ impl GroupTask {
         session: &mut Session,
         socket: Socket,
         changed: ChangesSince,
-    ) -> Result<Online, ClientError> {
+    ) -> Result<(), ClientError> {
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());
         let (sink, stream) = socket.split();
+        self.link = Link::Online(Online {
+            stream,
+            latest_seq: changed.latest,
+            start_chunk,
+        });
         session.connected(sink).await?;
         session.share(to_sync).await?;
         // Notes written while offline (or just before the watch started) that the index does
         // not list yet; later ones are listed as they are edited.
         self.list_new_notes(session).await?;
-        self.set_status(|s| {
-            s.online = true;
-            s.last_error = None;
-        });
-        let _ = self.events.send(LiveEvent::Online {
-            group: self.group.slug.clone(),
-        });
-        self.announce_all(session, false).await?;
-        Ok(Online {
-            stream,
-            heard: Instant::now(),
-            latest_seq: changed.latest,
-            start_chunk,
-            was_settled: false,
-        })
+        self.feed(session, Input::Connected).await
     }
 
-    /// The connection ended (or could not be opened): the hub and the pages stay, and the
-    /// relay is tried again after `backoff`. Returns whether the next wait should be longer.
-    async fn offline(
-        &mut self,
-        session: &mut Session,
-        link: &mut Link,
-        error: ClientError,
-        backoff: Duration,
-    ) -> bool {
+    /// Closes the connection to the relay, if there is one; the hub and the pages stay.
+    async fn disconnect(&mut self, session: &mut Session) {
+        self.link = Link::Idle;
         if session.is_connected() {
             if let Err(error) = session.compact() {
                 tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
             }
             let _ = session.close().await;
         }
-        if let ClientError::Refused { reason, .. } = &error {
-            self.refused(reason);
-            *link = Link::Never;
-            return false;
-        }
-        if matches!(link, Link::Never) {
-            // No relay: an error here is about the store or a page, not a connection.
+    }
+
+    /// A turn failed: the connection is closed and the machine told why (it decides when to
+    /// try again). For a group that never connects, the error was a page's or the store's.
+    async fn failed(&mut self, session: &mut Session, error: ClientError) {
+        if !self.machine.connects() {
             tracing::warn!(group = %self.group.slug, %error, "could not handle a page's request");
-            return false;
+            return;
         }
-        let reason = error.to_string();
-        for reply in self.settling.drain(..) {
-            let _ = reply.send(GroupOutcome::Unreachable {
-                reason: reason.clone(),
-            });
-        }
-        self.set_status(|s| {
-            s.online = false;
-            s.last_error = Some(reason.clone());
-        });
-        let _ = self.events.send(LiveEvent::Offline {
-            group: self.group.slug.clone(),
-            reason,
-        });
-        let jitter = Duration::from_millis(rand::random::<u64>() % 250);
-        *link = Link::Offline {
-            retry_at: tokio::time::Instant::now() + backoff + jitter,
+        self.disconnect(session).await;
+        let input = match error {
+            ClientError::Refused { reason, .. } => Input::Refused { reason },
+            error => Input::Lost {
+                reason: error.to_string(),
+            },
         };
-        true
+        if let Err(error) = self.feed(session, input).await {
+            tracing::warn!(group = %self.group.slug, %error, "could not record that the relay is out of reach");
+        }
     }
 
     async fn frame(
         &mut self,
         session: &mut Session,
-        link: &mut Link,
         frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
     ) -> Result<(), ClientError> {
         let url = self.group.relay_url.clone();
-        let Link::Online(online) = link else {
-            return Ok(());
-        };
         match frame {
             Some(Ok(WsMessage::Binary(bytes))) => {
-                online.heard = Instant::now();
+                self.machine.handle(Instant::now(), Input::Heard);
                 session.frame(bytes.to_vec()).await?;
                 self.after_frame(session).await
             }
@@ -739,7 +735,7 @@ impl GroupTask {
                 reason: "the relay closed the connection".into(),
             }),
             Some(Ok(_)) => {
-                online.heard = Instant::now();
+                self.machine.handle(Instant::now(), Input::Heard);
                 Ok(())
             }
             Some(Err(e)) => Err(ClientError::Unreachable {
@@ -749,60 +745,34 @@ impl GroupTask {
         }
     }
 
-    async fn keepalive(
-        &mut self,
-        session: &mut Session,
-        heard: Instant,
-        every: Duration,
-    ) -> Result<(), ClientError> {
-        let silent = heard.elapsed();
-        if silent > every * 3 {
-            return Err(ClientError::Unreachable {
-                url: self.group.relay_url.clone(),
-                reason: format!("nothing heard from the relay for {} s", silent.as_secs()),
-            });
-        }
-        session.ping().await
-    }
-
-    /// Once everything shared is in sync, records how far the group is synced.
-    fn check_settled(
-        &mut self,
-        session: &mut Session,
-        online: &mut Online,
-        seen: i64,
-    ) -> Result<(), ClientError> {
-        let settled = session.settled() && session.joined;
-        if settled {
-            for reply in self.settling.drain(..) {
-                let _ = reply.send(GroupOutcome::Synced);
-            }
-        }
-        if settled && !online.was_settled {
-            // Every chunk up to the last poll was passed on, and all of it is now in sync:
-            // the next one-shot sync need not look at them.
-            let end = if session.all_in_sync() {
-                seen
-            } else {
-                online.start_chunk
-            };
-            groups::set_synced(
-                &session.conn,
-                &self.group.slug,
-                online.latest_seq,
-                end,
-                Utc::now(),
-            )?;
-            self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
-            let _ = self.events.send(LiveEvent::Synced {
-                group: self.group.slug.clone(),
-            });
-        }
-        online.was_settled = settled;
+    /// Records how far the group is synced, now that everything shared is in sync.
+    fn record_synced(&mut self, session: &mut Session) -> Result<(), ClientError> {
+        let Link::Online(online) = &self.link else {
+            return Ok(());
+        };
+        // Every chunk up to the last poll was passed on, and all of it is now in sync: the
+        // next one-shot sync need not look at them.
+        let end = if session.all_in_sync() {
+            self.seen
+        } else {
+            online.start_chunk
+        };
+        groups::set_synced(
+            &session.conn,
+            &self.group.slug,
+            online.latest_seq,
+            end,
+            Utc::now(),
+        )?;
+        self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
+        let _ = self.events.send(LiveEvent::Synced {
+            group: self.group.slug.clone(),
+        });
         Ok(())
     }
 
-    /// After a frame: report what changed, fetch notes the index lists that we lack.
+    /// After a frame: report what changed, fetch notes the index lists that we lack, and
+    /// hand the presences heard to the machine.
     async fn after_frame(&mut self, session: &mut Session) -> Result<(), ClientError> {
         let changed = session.drain_changes();
         if changed.contains(&self.group.index_doc) {
@@ -813,13 +783,9 @@ impl GroupTask {
             self.list_new_notes(session).await?;
         }
         self.report_changes(changed);
-        let heard = session.drain_presence();
-        for doc in heard {
-            let newcomers = self.publish_presence(session, Some(doc));
-            // Someone new arrived: tell them at once who is already here.
-            if newcomers && session.pages.is_open(&doc) {
-                self.announce(session, doc, false).await?;
-            }
+        for (doc, peer, data) in session.drain_ephemeral() {
+            self.feed(session, Input::Ephemeral { doc, peer, data })
+                .await?;
         }
         Ok(())
     }
@@ -844,15 +810,9 @@ impl GroupTask {
                 self.list_if_new(session, vec![doc]).await
             }
             Command::OpenPage { page, doc, to_page } => {
-                let arriving = !session.pages.is_open(&doc);
                 session.open_page(page, doc, to_page).await?;
                 session.share([doc]).await?;
-                let present = session.presence.in_doc(&doc, Instant::now());
-                session.pages.presence(doc, &present);
-                if arriving {
-                    self.announce(session, doc, false).await?;
-                }
-                Ok(())
+                self.feed(session, Input::PageOpened { doc }).await
             }
             Command::PageSync { page, doc, data } => {
                 session.page_sync(page, doc, data).await?;
@@ -875,62 +835,26 @@ impl GroupTask {
             Command::Moved { doc, group, reply } => {
                 let pages = session.note_moved(doc, &group);
                 let _ = reply.send(pages);
-                self.announce(session, doc, true).await
+                self.feed(session, Input::PageLeft { doc }).await
             }
             Command::Counts { reply } => {
                 let _ = reply.send(session.counts());
                 Ok(())
             }
-            // Answered in the loop, which knows the link (see `GroupTask::settle`).
-            Command::Settle { .. } => Ok(()),
-        }
-    }
-
-    /// Answers at once when the relay cannot be reached or everything is in sync; else once it
-    /// is. Edits other processes just made are picked up first.
-    async fn settle(
-        &mut self,
-        session: &mut Session,
-        link: LinkState,
-        seen: &mut i64,
-        reply: oneshot::Sender<GroupOutcome>,
-    ) -> Result<(), ClientError> {
-        let outcome = match link {
-            LinkState::Never => Some(match (&self.group.refused, &self.account) {
-                (Some(reason), _) => GroupOutcome::Refused {
-                    reason: reason.clone(),
-                },
-                (None, None) => GroupOutcome::Failed {
-                    reason: format!(
-                        "no token for {}; run `quaderno join` again",
-                        self.group.relay_url
-                    ),
-                },
-                (None, Some(_)) => GroupOutcome::Synced,
-            }),
-            LinkState::Down => Some(GroupOutcome::Unreachable {
-                reason: lock(&self.status)
-                    .get(&self.group.slug)
-                    .and_then(|s| s.last_error.clone())
-                    .unwrap_or_else(|| "connecting to the relay".into()),
-            }),
-            LinkState::Online => None,
-        };
-        if let Some(outcome) = outcome {
-            let _ = reply.send(outcome);
-            return Ok(());
-        }
-        self.settling.push(reply);
-        self.pick_up_local_edits(session, seen).await?;
-        if session.settled() && session.joined {
-            for reply in self.settling.drain(..) {
-                let _ = reply.send(GroupOutcome::Synced);
+            Command::Settle { reply } => {
+                self.next_waiter += 1;
+                let waiter = Waiter(self.next_waiter);
+                self.waiters.insert(waiter, reply);
+                if self.machine.is_online() {
+                    // Edits other processes just made are part of what is to be settled.
+                    self.pick_up_local_edits(session).await?;
+                }
+                self.feed(session, Input::Settle { waiter }).await
             }
         }
-        Ok(())
     }
 
-    /// Says goodbye in the notes that no page has open any more.
+    /// The notes that no page has open any more are left.
     async fn left_if_closed(
         &mut self,
         session: &mut Session,
@@ -938,19 +862,16 @@ impl GroupTask {
     ) -> Result<(), ClientError> {
         for doc in docs {
             if !session.pages.is_open(&doc) {
-                self.announce(session, doc, true).await?;
+                self.feed(session, Input::PageLeft { doc }).await?;
             }
         }
         Ok(())
     }
 
-    /// Chunks other processes wrote since `seen`: folded into the session, then pushed.
-    async fn pick_up_local_edits(
-        &mut self,
-        session: &mut Session,
-        seen: &mut i64,
-    ) -> Result<(), ClientError> {
-        let written = docs::chunks_since(&session.conn, &self.group.slug, *seen)?;
+    /// Chunks other processes wrote since the last look: folded into the session, then pushed.
+    async fn pick_up_local_edits(&mut self, session: &mut Session) -> Result<(), ClientError> {
+        let seen = self.seen;
+        let written = docs::chunks_since(&session.conn, &self.group.slug, seen)?;
         let Some(&(_, newest)) = written.last() else {
             return Ok(());
         };
@@ -967,14 +888,14 @@ impl GroupTask {
             edited.push(doc);
             let bytes: Vec<u8> = docs::load_chunks(&session.conn, &self.group.slug, &id)?
                 .into_iter()
-                .filter(|chunk| chunk.id > *seen)
+                .filter(|chunk| chunk.id > seen)
                 .flat_map(|chunk| chunk.bytes)
                 .collect();
             session.local_changes(doc, bytes).await?;
         }
-        session.forget_chunks_upto(*seen);
+        session.forget_chunks_upto(seen);
         session.polled(newest);
-        *seen = newest;
+        self.seen = newest;
         self.list_if_new(session, edited).await
     }
 
@@ -1013,67 +934,26 @@ impl GroupTask {
         session.share(listed).await
     }
 
-    /// Repeats this participant's presence in every note a page has open (or says goodbye),
-    /// and forgets the presences that expired.
-    async fn announce_all(&mut self, session: &mut Session, left: bool) -> Result<(), ClientError> {
-        for doc in session.pages.open_notes() {
-            self.announce(session, doc, left).await?;
-        }
-        session.tick().await?;
-        self.publish_presence(session, None);
-        Ok(())
-    }
-
-    async fn announce(
-        &mut self,
-        session: &mut Session,
-        doc: DocumentId,
-        left: bool,
-    ) -> Result<(), ClientError> {
-        let Some(author) = &self.author else {
-            return Ok(());
-        };
-        if !session.is_connected() {
-            return Ok(());
-        }
-        session.broadcast(doc, encode(author, left)).await
-    }
-
-    /// Publishes who is in a note (or, with `None`, refreshes every note after expiry), to
-    /// the note's pages and as an event. Returns whether someone appeared who was not there.
-    /// Only this group's notes: another group's task knows nothing of who is in those.
-    fn publish_presence(&mut self, session: &mut Session, doc: Option<DocumentId>) -> bool {
-        let now = Instant::now();
-        session.presence.expire(now);
-        let docs: Vec<DocumentId> = match doc {
-            Some(doc) => vec![doc],
-            None => self.published.keys().copied().collect(),
-        };
-        let mut newcomers = false;
-        for doc in docs {
-            let present = session.presence.in_doc(&doc, now);
-            let before = self.published.get(&doc).cloned().unwrap_or_default();
-            newcomers |= present
-                .iter()
-                .any(|p| !before.iter().any(|b| b.peer == p.peer));
-            if before == present {
-                continue;
+    /// Who is in a note, to the shared table, the note's pages and whoever listens. The table
+    /// first: a page told of a change finds `Live::present` agreeing.
+    fn show_presence(&mut self, session: &mut Session, doc: DocumentId, present: Vec<Present>) {
+        {
+            let mut table = lock(&self.presence);
+            let before = table.get(&doc).map(Vec::as_slice).unwrap_or(&[]);
+            if before == present.as_slice() {
+                // A page that just opened the note is told even so.
+                drop(table);
+                session.pages.presence(doc, &present);
+                return;
             }
-            {
-                // The table first: a page told of a change finds `Live::present` agreeing.
-                let mut table = lock(&self.presence);
-                if present.is_empty() {
-                    self.published.remove(&doc);
-                    table.remove(&doc);
-                } else {
-                    self.published.insert(doc, present.clone());
-                    table.insert(doc, present.clone());
-                }
+            if present.is_empty() {
+                table.remove(&doc);
+            } else {
+                table.insert(doc, present.clone());
             }
-            session.pages.presence(doc, &present);
-            let _ = self.events.send(LiveEvent::Presence { doc, present });
         }
-        newcomers
+        session.pages.presence(doc, &present);
+        let _ = self.events.send(LiveEvent::Presence { doc, present });
     }
 
     fn refused(&mut self, reason: &str) {

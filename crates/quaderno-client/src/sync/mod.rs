@@ -3,6 +3,7 @@
 
 mod connect;
 mod live;
+mod machine;
 mod once;
 pub mod owner;
 mod pages;

@@ -24,7 +24,6 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::connect::Socket;
 use super::pages::{PageId, PageSender, Pages, ToPage};
-use super::presence::Presence;
 use crate::ClientError;
 use crate::groups::Group;
 use crate::notebook::reindex;
@@ -84,9 +83,9 @@ pub(super) struct Session {
     recent_changes: Vec<DocumentId>,
     /// Heads the relay acknowledged in this output, saved at its end.
     acknowledged: Vec<(DocumentId, Vec<automerge::ChangeHash>)>,
-    /// Documents someone's presence was heard in since the last [`Session::drain_presence`].
-    recent_presence: Vec<DocumentId>,
-    pub presence: Presence,
+    /// Ephemeral messages from other peers since the last [`Session::drain_ephemeral`], as
+    /// (document, sender, payload).
+    ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
     pub joined: bool,
     /// Documents known to be in the group's index (or never to be listed there).
     listed: HashSet<DocumentId>,
@@ -138,9 +137,8 @@ impl Session {
             relay_key: None,
             moved: Moved::default(),
             recent_changes: Vec::new(),
-            recent_presence: Vec::new(),
+            ephemeral: Vec::new(),
             acknowledged: Vec::new(),
-            presence: Presence::default(),
             joined: false,
             listed: HashSet::new(),
             plain: account.is_some_and(|a| a.plain),
@@ -356,12 +354,9 @@ impl Session {
         changed
     }
 
-    /// Documents whose presence changed since the last call.
-    pub fn drain_presence(&mut self) -> Vec<DocumentId> {
-        let mut heard = std::mem::take(&mut self.recent_presence);
-        heard.sort_unstable();
-        heard.dedup();
-        heard
+    /// Ephemeral messages received since the last call, oldest first.
+    pub fn drain_ephemeral(&mut self) -> Vec<(DocumentId, String, Vec<u8>)> {
+        std::mem::take(&mut self.ephemeral)
     }
 
     /// A plain relay stayed silent: what is still waiting is what it already holds.
@@ -632,9 +627,7 @@ impl Session {
             Event::Ephemeral {
                 doc, sender, data, ..
             } => {
-                self.presence
-                    .heard(doc, sender.as_str(), &data, Instant::now());
-                self.recent_presence.push(doc);
+                self.ephemeral.push((doc, sender.as_str().to_owned(), data));
             }
             Event::Refused { conn, doc, reason } => {
                 self.pages
