@@ -53,5 +53,5 @@ pub use history::{
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};
 pub use note::{Author, Meeting, NOTE_SCHEMA_VERSION, NewNote, Note};
-pub use read::read_note;
+pub use read::{check_note, read_note};
 pub use tags::normalize_tag;

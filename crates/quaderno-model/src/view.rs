@@ -7,11 +7,16 @@ use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Val
 
 use crate::ModelError;
 
+/// Texts up to this many characters are read even by [`View::shape`].
+const SHAPE_TEXT_LIMIT: usize = 256;
+
 /// A document seen now or at past heads.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View<'a> {
     doc: &'a Automerge,
     heads: Option<&'a [ChangeHash]>,
+    /// Whether long text fields are read, or only found to be text (see [`View::shape`]).
+    read_texts: bool,
 }
 
 /// One field of a map as found in a document.
@@ -25,7 +30,23 @@ pub(crate) enum Field {
 impl<'a> View<'a> {
     /// The document as it is now.
     pub(crate) fn current(doc: &'a Automerge) -> Self {
-        Self { doc, heads: None }
+        Self {
+            doc,
+            heads: None,
+            read_texts: true,
+        }
+    }
+
+    /// The document as it is now, with text fields longer than [`SHAPE_TEXT_LIMIT`] read as
+    /// empty: what it takes to know that a document has a note's shape, without the cost of
+    /// reading a long body. Every text whose content the reading checks (a `type` written as
+    /// text by a JavaScript client) is far shorter.
+    pub(crate) fn shape(doc: &'a Automerge) -> Self {
+        Self {
+            doc,
+            heads: None,
+            read_texts: false,
+        }
     }
 
     /// The document as it was at `heads`.
@@ -33,6 +54,7 @@ impl<'a> View<'a> {
         Self {
             doc,
             heads: Some(heads),
+            read_texts: true,
         }
     }
 
@@ -77,6 +99,9 @@ impl<'a> View<'a> {
 
     /// The string held by a text object.
     fn text(&self, obj: &ObjId) -> Result<String, ModelError> {
+        if !self.read_texts && self.doc.length(obj) > SHAPE_TEXT_LIMIT {
+            return Ok(String::new());
+        }
         Ok(match self.heads {
             Some(heads) => self.doc.text_at(obj, heads)?,
             None => self.doc.text(obj)?,

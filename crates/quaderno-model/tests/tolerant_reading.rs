@@ -219,3 +219,44 @@ fn regression_a_type_written_as_text_by_a_javascript_client_is_recognised() {
     assert_eq!(doc_kind(&with_text_type("quaderno/note")), DocKind::Note);
     assert_eq!(doc_kind(&with_text_type("somebody/else")), DocKind::Unknown);
 }
+
+#[test]
+fn checking_a_note_agrees_with_reading_it_on_every_shape() {
+    let long_body = written_by_another_app(|tx| {
+        tx.put(ROOT, "type", "quaderno/note").unwrap();
+        let body = tx.put_object(ROOT, "body", ObjType::Text).unwrap();
+        tx.splice_text(&body, 0, 0, &"Presenti: Anna, Bruno.\n".repeat(2_000))
+            .unwrap();
+    });
+    let wrong_title = written_by_another_app(|tx| {
+        tx.put(ROOT, "type", "quaderno/note").unwrap();
+        tx.put(ROOT, "title", 42).unwrap();
+    });
+    let wrong_date = written_by_another_app(|tx| {
+        tx.put(ROOT, "type", "quaderno/note").unwrap();
+        let meeting = tx.put_object(ROOT, "meeting", ObjType::Map).unwrap();
+        tx.put(&meeting, "date", "5 marzo").unwrap();
+    });
+    let newer = written_by_another_app(|tx| {
+        tx.put(ROOT, "type", "quaderno/note").unwrap();
+        tx.put(ROOT, "schema", 2u64).unwrap();
+    });
+    let documents = [
+        javascript_note(),
+        long_body,
+        wrong_title,
+        wrong_date,
+        newer,
+        Automerge::new(),
+        create_group_index("integrazione", at("09:00")),
+        with_text_type("quaderno/note"),
+        with_text_type("somebody/else"),
+    ];
+    for (i, doc) in documents.iter().enumerate() {
+        let read = read_note(doc).map(drop).map_err(|e| e.to_string());
+        let checked = quaderno_model::check_note(doc).map_err(|e| e.to_string());
+        assert_eq!(checked, read, "document {i}");
+    }
+    assert!(quaderno_model::check_note(&documents[1]).is_ok());
+    assert!(quaderno_model::check_note(&documents[2]).is_err());
+}
