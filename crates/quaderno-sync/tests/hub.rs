@@ -1047,3 +1047,63 @@ fn a_note_idle_everywhere_reaches_the_others_when_shared_again_after_an_edit() {
     );
     assert_eq!(net.text(bruno, note).as_deref(), Some("prima e dopo"));
 }
+
+#[test]
+fn a_sync_whose_messages_were_lost_is_stuck_until_it_is_started_over() {
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let note = net.create_doc(anna, "Verbale scritto senza rete");
+
+    // Anna's first message about the note is lost with the relay's socket buffer.
+    net.client_input(
+        anna,
+        vec![Input::Share {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    assert!(net.lose_frames_to_relay() > 0);
+    net.run();
+    // Each side waits for the other: sharing it again says nothing new.
+    net.share(anna, note);
+    assert_eq!(net.relay_text(note), None);
+    assert!(!net.acknowledged(anna, note));
+
+    // Started over, the sync offers the note again and the relay stores and acknowledges it.
+    net.client_input(
+        anna,
+        vec![Input::Resync {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    net.run();
+    assert_eq!(
+        net.relay_text(note).as_deref(),
+        Some("Verbale scritto senza rete")
+    );
+    assert!(net.acknowledged(anna, note));
+}
+
+#[test]
+fn a_device_that_lost_a_note_the_relay_believes_it_holds_gets_it_back() {
+    // Bruno's device received the note once; the relay saved that it holds it.
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    let bruno = net.add_client("bruno", true);
+    net.connect(anna);
+    net.connect(bruno);
+    let note = net.create_doc(anna, "Verbale");
+    net.share(anna, note);
+    net.share(bruno, note);
+    assert_eq!(net.text(bruno, note).as_deref(), Some("Verbale"));
+    net.disconnect(bruno);
+    // The same device (same storage id) comes back without the note, in a new process.
+    net.advance(Duration::from_secs(31));
+    net.relay_input(vec![Input::Tick]);
+    let again = net.add_client("bruno", true);
+    net.connect(again);
+    net.share(again, note);
+    assert_eq!(net.text(again, note).as_deref(), Some("Verbale"));
+}

@@ -53,12 +53,23 @@ pub fn watch(q: &Quaderno) -> Watching {
 }
 
 /// A watch with extra environment variables.
+/// With `QUADERNO_TEST_WATCH_LOGS` set to a folder, each watch logs there at debug level (in a
+/// file named after the data folder), to find out afterwards why a run failed.
 pub fn watch_with(q: &Quaderno, envs: &[(&str, &str)]) -> Watching {
-    let child = q
-        .command(&["sync", "--watch"])
+    let mut command = q.command(&["sync", "--watch"]);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(dir) = std::env::var_os("QUADERNO_TEST_WATCH_LOGS") {
+        // Each participant's data folder is `data` in a temporary folder of its own.
+        let folder = q.data_dir().parent().unwrap_or(q.data_dir());
+        let name = folder.file_name().unwrap_or_default().to_owned();
+        let path = Path::new(&dir).join(name).with_extension("log");
+        let log = std::fs::File::create(path).expect("the watch's log file");
+        command
+            .env("QUADERNO_LOG", "quaderno_client=debug,quaderno_sync=debug")
+            .stderr(log);
+    }
+    let child = command
         .envs(envs.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("quaderno sync --watch starts");
     Watching(child)

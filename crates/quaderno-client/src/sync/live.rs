@@ -49,6 +49,9 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// given up and opened again: a network that drops packets without closing (a sleeping laptop,
 /// a NAT that forgot the connection) otherwise leaves the client waiting for ever.
 const KEEPALIVE: Duration = Duration::from_secs(15);
+/// A document shared with the relay that is still not in sync after this long has its sync
+/// started over (as long as the one-shot sync waits for a silent relay).
+const STALLED: Duration = Duration::from_secs(30);
 /// Up to this much is added to each reconnect wait.
 const JITTER: Duration = Duration::from_millis(250);
 
@@ -604,6 +607,9 @@ impl GroupTask {
             }
             Action::Present { doc, present } => self.show_presence(session, doc, present),
             Action::Unload => session.tick().await?,
+            Action::ResyncStalled => {
+                session.resync_stalled(STALLED).await?;
+            }
             Action::Answer { waiter, outcome } => {
                 if let Some(reply) = self.waiters.remove(&waiter) {
                     let _ = reply.send(outcome);
@@ -674,6 +680,14 @@ impl GroupTask {
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());
+        tracing::debug!(
+            group = %self.group.slug,
+            since_seq = self.group.last_seq,
+            since_chunk = self.group.synced_chunk,
+            start_chunk,
+            docs = ?to_sync,
+            "online: syncing what changed on either side"
+        );
         let (sink, stream) = socket.split();
         self.link = Link::Online(Online {
             stream,
@@ -757,6 +771,7 @@ impl GroupTask {
         } else {
             online.start_chunk
         };
+        tracing::debug!(group = %self.group.slug, seq = online.latest_seq, chunk = end, "everything shared is in sync");
         groups::set_synced(
             &session.conn,
             &self.group.slug,
@@ -893,6 +908,7 @@ impl GroupTask {
                 .collect();
             session.local_changes(doc, bytes).await?;
         }
+        tracing::debug!(group = %self.group.slug, after = seen, upto = newest, notes = ?edited, "picked up edits stored by other processes");
         session.forget_chunks_upto(seen);
         session.polled(newest);
         self.seen = newest;

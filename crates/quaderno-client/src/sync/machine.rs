@@ -102,6 +102,8 @@ pub enum Action {
     },
     /// Unload the documents nobody touched for a while.
     Unload,
+    /// Start over the sync of documents the relay has left waiting too long.
+    ResyncStalled,
     Answer {
         waiter: Waiter,
         outcome: GroupOutcome,
@@ -295,6 +297,9 @@ impl Machine {
             self.next_announce = now + PRESENCE_EVERY;
             self.announce_open(false, actions);
             actions.push(Action::Unload);
+            if self.is_online() {
+                actions.push(Action::ResyncStalled);
+            }
             self.presence.expire(now);
             let published: Vec<DocumentId> = self.published.keys().copied().collect();
             for doc in published {
@@ -433,11 +438,11 @@ mod tests {
         }
     }
 
-    /// What the link does, without the periodic unloading.
+    /// What the link does, without the periodic unloading and resyncing.
     fn link(actions: Vec<Action>) -> Vec<Action> {
         actions
             .into_iter()
-            .filter(|a| *a != Action::Unload)
+            .filter(|a| !matches!(a, Action::Unload | Action::ResyncStalled))
             .collect()
     }
 
@@ -685,6 +690,10 @@ mod tests {
         let tick = m.handle(after(t0, 5_000), Input::Tick);
         assert!(tick.contains(&Action::Announce { doc, left: false }));
         assert!(tick.contains(&Action::Unload));
+        assert!(
+            tick.contains(&Action::ResyncStalled),
+            "online: stalled syncs are looked for"
+        );
         assert_eq!(names(&tick, doc), None, "Bruno is still there");
 
         // Not heard for fifteen seconds: gone.

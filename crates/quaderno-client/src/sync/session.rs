@@ -64,6 +64,8 @@ pub(super) struct Session {
     /// The pages (local peers of the hub) with a note of this group open.
     pub pages: Pages,
     pub progress: HashMap<DocumentId, Progress>,
+    /// Since when each document shared on this connection has waited for the relay.
+    waiting_since: HashMap<DocumentId, Instant>,
     /// Documents loaded with changes the relay had not acknowledged: pushed once in sync.
     unacknowledged: HashSet<DocumentId>,
     /// Documents loaded with damaged chunks set aside: whole again once in sync with the relay.
@@ -129,6 +131,7 @@ impl Session {
             relay_conns: 0,
             pages: Pages::new(FIRST_PAGE_CONN),
             progress: HashMap::new(),
+            waiting_since: HashMap::new(),
             unacknowledged: HashSet::new(),
             recovering: HashSet::new(),
             own_chunks: OwnChunks::default(),
@@ -157,6 +160,7 @@ impl Session {
         let conn = ConnId(self.relay_conns);
         self.relay = Some((conn, sink));
         self.progress.clear();
+        self.waiting_since.clear();
         self.unacknowledged.clear();
         self.joined = false;
         self.listed.clear();
@@ -190,7 +194,11 @@ impl Session {
                 continue;
             }
             self.progress.insert(doc, Progress::Waiting);
+            self.waiting_since.insert(doc, Instant::now());
             inputs.push(Input::Share { conn, doc });
+        }
+        if !inputs.is_empty() {
+            tracing::debug!(group = %self.group.slug, docs = inputs.len(), "sharing with the relay");
         }
         if inputs.is_empty() {
             return Ok(());
@@ -241,6 +249,9 @@ impl Session {
             self.progress.insert(doc, Progress::Waiting),
             !self.unacknowledged.insert(doc),
         );
+        if was != Some(Progress::Waiting) {
+            self.waiting_since.insert(doc, Instant::now());
+        }
         self.input(vec![Input::LocalChanges { doc, changes }])
             .await?;
         if heads(&self.hub) == before {
@@ -357,6 +368,44 @@ impl Session {
     /// Ephemeral messages received since the last call, oldest first.
     pub fn drain_ephemeral(&mut self) -> Vec<(DocumentId, String, Vec<u8>)> {
         std::mem::take(&mut self.ephemeral)
+    }
+
+    /// Starts over the sync of every document that has waited for the relay longer than
+    /// `patience` on this connection: a message lost with a relay that died under it (written
+    /// to the socket, never read) otherwise leaves the document waiting for ever, each side
+    /// believing the other has the next word. Returns how many were started over.
+    pub async fn resync_stalled(
+        &mut self,
+        patience: std::time::Duration,
+    ) -> Result<usize, ClientError> {
+        let Some(conn) = self.relay_conn() else {
+            return Ok(0);
+        };
+        let now = Instant::now();
+        let stalled: Vec<DocumentId> = self
+            .progress
+            .iter()
+            .filter(|(_, p)| **p == Progress::Waiting)
+            .map(|(doc, _)| *doc)
+            .filter(|doc| {
+                self.waiting_since
+                    .get(doc)
+                    .is_some_and(|since| now.saturating_duration_since(*since) >= patience)
+            })
+            .collect();
+        if stalled.is_empty() {
+            return Ok(0);
+        }
+        tracing::debug!(group = %self.group.slug, docs = ?stalled, "starting over the sync of documents the relay left waiting");
+        let inputs = stalled
+            .iter()
+            .map(|doc| {
+                self.waiting_since.insert(*doc, now);
+                Input::Resync { conn, doc: *doc }
+            })
+            .collect();
+        self.input(inputs).await?;
+        Ok(stalled.len())
     }
 
     /// A plain relay stayed silent: what is still waiting is what it already holds.
@@ -609,6 +658,7 @@ impl Session {
             // A page in sync with the hub is not the relay holding the change.
             Event::InSync { conn, .. } if Some(conn) != self.relay_conn() => {}
             Event::InSync { doc, heads, .. } => {
+                tracing::debug!(group = %self.group.slug, %doc, "in sync with the relay");
                 if self.unacknowledged.remove(&doc) {
                     self.moved.pushed.insert(doc);
                 }
@@ -623,7 +673,10 @@ impl Session {
                 self.moved.pulled.insert(doc);
                 self.recent_changes.push(doc);
             }
-            Event::DocUnavailable { doc, .. } => self.unavailable(doc)?,
+            Event::DocUnavailable { doc, .. } => {
+                tracing::debug!(group = %self.group.slug, %doc, "the relay has no such document");
+                self.unavailable(doc)?;
+            }
             Event::Ephemeral {
                 doc, sender, data, ..
             } => {
@@ -747,9 +800,7 @@ impl Session {
 /// What a page's changes must leave readable: a note stays a note.
 fn readable_note(doc: &Automerge) -> Result<(), String> {
     match doc_kind(doc) {
-        DocKind::Note => quaderno_model::read_note(doc)
-            .map(drop)
-            .map_err(|e| e.to_string()),
+        DocKind::Note => quaderno_model::check_note(doc).map_err(|e| e.to_string()),
         _ => Ok(()),
     }
 }

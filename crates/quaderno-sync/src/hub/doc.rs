@@ -233,6 +233,21 @@ impl Hub {
         true
     }
 
+    /// Starts the sync of a document with a connection over, from a fresh state: neither what
+    /// was sent nor what the peer was believed to hold is assumed any more.
+    pub(super) fn resync(&mut self, conn: ConnId, doc: DocumentId, batch: &mut Batch) {
+        let Some(slot) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        let Some(state) = slot.peers.get_mut(&conn) else {
+            return;
+        };
+        let read_only = state.read_only;
+        *state = sync::State::new();
+        state.read_only = read_only;
+        batch.announce(doc, conn);
+    }
+
     /// Detaches a connection from a document, saving its sync state under its storage key.
     pub(super) fn detach(
         &mut self,

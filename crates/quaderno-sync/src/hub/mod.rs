@@ -146,6 +146,10 @@ pub enum Input {
     Reload { doc: DocumentId },
     /// Client: send an ephemeral payload (presence) to the peers of a document.
     Broadcast { doc: DocumentId, data: Vec<u8> },
+    /// Client: the peer on this connection has stopped answering about this document (a
+    /// message lost with a relay that died, say): forget what this sync assumed and start it
+    /// over, so that everything the peer lacks is offered again.
+    Resync { conn: ConnId, doc: DocumentId },
     /// Time passed: unload idle documents.
     Tick,
 }
@@ -247,6 +251,7 @@ impl Hub {
             Input::Forget { doc } => self.forget(doc),
             Input::Reload { doc } => self.reload(doc, out),
             Input::Broadcast { doc, data } => self.broadcast(doc, data, out),
+            Input::Resync { conn, doc } => self.resync(conn, doc, batch),
             Input::Tick => self.tick(now),
         }
     }

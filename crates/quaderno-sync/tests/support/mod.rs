@@ -264,6 +264,14 @@ impl Net {
         self.now += by;
     }
 
+    /// Throws away every frame on its way to the relay (a relay that died before reading
+    /// them); returns how many.
+    pub fn lose_frames_to_relay(&mut self) -> usize {
+        let lost = self.to_relay.len();
+        self.to_relay.clear();
+        lost
+    }
+
     /// Delivers up to `n` frames waiting for the relay, in one relay turn.
     pub fn deliver_to_relay(&mut self, n: usize) {
         let n = n.min(self.to_relay.len());
