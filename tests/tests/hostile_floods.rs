@@ -129,8 +129,10 @@ async fn a_flood_of_tiny_messages_or_pings_is_slowed_to_the_limit_then_closed() 
             errors.iter().any(|e| e.contains("too many messages")),
             "{case}: {errors:?}"
         );
+        // The relay's timers fire on whole milliseconds (tokio's wheel), so its five seconds
+        // can end a fraction of a millisecond before ours.
         assert!(
-            held >= Duration::from_secs(5),
+            held >= Duration::from_secs(5) - Duration::from_millis(2),
             "{case}: closed after {held:?}"
         );
         let taken = conn.received("doc-unavailable") as f64;
