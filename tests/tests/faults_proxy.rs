@@ -4,6 +4,7 @@
 
 mod faults_common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use faults_common::{
@@ -100,6 +101,9 @@ fn three_watching_participants_converge_after_cuts_delays_and_stalls() {
     let everyone: Vec<&Quaderno> = people.iter().collect();
     let healed = Instant::now();
     let done = wait_until(CONVERGE, || converged(&everyone, &expected));
+    if !done && let Ok(dir) = std::env::var("QUADERNO_TEST_WATCH_LOGS") {
+        let _ = std::fs::write(Path::new(&dir).join("relay.log"), c.relay.log());
+    }
     assert!(
         done,
         "no convergence {CONVERGE:?} after the faults stopped ({faulty_for:?} of faults; {}):\n{}",

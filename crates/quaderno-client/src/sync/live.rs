@@ -696,6 +696,10 @@ impl GroupTask {
         });
         session.connected(sink).await?;
         session.share(to_sync).await?;
+        // Notes the index already listed that never arrived here (asked for on a connection
+        // that ended first): the index may not change again to bring them up.
+        let missing = session.listed_but_missing()?;
+        session.share(missing).await?;
         // Notes written while offline (or just before the watch started) that the index does
         // not list yet; later ones are listed as they are edited.
         self.list_new_notes(session).await?;
