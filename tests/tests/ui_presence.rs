@@ -79,7 +79,13 @@ fn two_pages_in_one_note_see_each_other_arrive_and_leave() {
     // connection over from it.
     let watches: Vec<Child> = [&anna, &bruno]
         .into_iter()
-        .map(|q| q.spawn_lines(&["--json", "sync", "--watch"]).0)
+        .map(|q| {
+            let (watch, lines) = q.spawn_lines(&["--json", "sync", "--watch"]);
+            // Read what it prints for as long as it runs, as a terminal would: a watch whose
+            // output is closed stops.
+            std::thread::spawn(move || lines.iter().for_each(drop));
+            watch
+        })
         .collect();
     let anna_ui = UiProcess::start(anna.data_dir());
     let bruno_ui = UiProcess::start(bruno.data_dir());

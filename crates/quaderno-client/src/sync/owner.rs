@@ -34,6 +34,8 @@ pub const SOCKET_FILE: &str = "sync.sock";
 const HANDOVER: Duration = Duration::from_secs(20);
 /// How long the owner may take to answer a request to sync.
 const SETTLE: Duration = Duration::from_secs(120);
+/// How long an owner that has just taken the lock may take to write who it is.
+const NAMING: Duration = Duration::from_secs(2);
 
 /// What kind of process owns the connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,7 +239,21 @@ pub async fn ask(data_dir: &Path, request: &Request) -> Result<Answer, ClientErr
         Request::HandOver => HANDOVER,
     };
     let asking = async {
-        let stream = UnixStream::connect(&path).await?;
+        let stream = loop {
+            match UnixStream::connect(&path).await {
+                Ok(stream) => break stream,
+                // An owner that has just taken the lock listens a moment later.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    ) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut stream = BufReader::new(stream);
         let mut line = serde_json::to_vec(request).expect("a request serializes");
         line.push(b'\n');
@@ -266,20 +282,38 @@ pub async fn ask(data_dir: &Path, request: &Request) -> Result<Answer, ClientErr
 /// Takes the connections for the page: from a watch that hands them over, after a one-shot
 /// sync that ends, never from another page.
 pub async fn claim_for_page(data_dir: &Path) -> Result<Ownership, ClientError> {
-    match claim(data_dir, OwnerKind::Page)? {
+    match claim_named(data_dir, OwnerKind::Page).await? {
         Claim::Owned(ownership) => Ok(ownership),
         Claim::Held(Some(owner)) if owner.kind == OwnerKind::Watch => {
             match ask(data_dir, &Request::HandOver).await? {
                 Answer::HandedOver => {
                     claim_when_free(data_dir, OwnerKind::Page, Some(HANDOVER)).await
                 }
-                Answer::Refused { .. } | Answer::Synced { .. } => Err(held(Some(owner))),
+                Answer::Refused { reason } => {
+                    tracing::warn!(%reason, "the watch did not hand the connections over");
+                    Err(held(Some(owner)))
+                }
+                Answer::Synced { .. } => Err(held(Some(owner))),
             }
         }
         Claim::Held(Some(owner)) if owner.kind == OwnerKind::Sync => {
             claim_when_free(data_dir, OwnerKind::Page, Some(SETTLE)).await
         }
         Claim::Held(owner) => Err(held(owner)),
+    }
+}
+
+/// [`claim`], waiting (up to [`NAMING`]) for an owner that has just taken the lock to write
+/// who it is.
+async fn claim_named(data_dir: &Path, kind: OwnerKind) -> Result<Claim, ClientError> {
+    let deadline = Instant::now() + NAMING;
+    loop {
+        match claim(data_dir, kind)? {
+            Claim::Held(None) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            claimed => return Ok(claimed),
+        }
     }
 }
 

@@ -252,8 +252,16 @@ impl Session {
         if was != Some(Progress::Waiting) {
             self.waiting_since.insert(doc, Instant::now());
         }
-        self.input(vec![Input::LocalChanges { doc, changes }])
-            .await?;
+        let mut inputs = Vec::with_capacity(2);
+        if was.is_none()
+            && let Some(conn) = self.relay_conn()
+        {
+            // In memory from an earlier connection, not shared on this one: without sharing
+            // it, the changes would reach the pages and never the relay.
+            inputs.push(Input::Share { conn, doc });
+        }
+        inputs.push(Input::LocalChanges { doc, changes });
+        self.input(inputs).await?;
         if heads(&self.hub) == before {
             // Nothing new: changes already passed on (the poll finds the page's edits again
             // after the page handed them over). No second index update, and no waiting for an

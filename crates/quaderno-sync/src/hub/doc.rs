@@ -236,10 +236,18 @@ impl Hub {
     /// Starts the sync of a document with a connection over, from a fresh state: neither what
     /// was sent nor what the peer was believed to hold is assumed any more.
     pub(super) fn resync(&mut self, conn: ConnId, doc: DocumentId, batch: &mut Batch) {
-        let Some(slot) = self.docs.get_mut(&doc) else {
+        if self.docs.get(&doc).is_none_or(|slot| slot.doc.is_none()) {
             return;
-        };
-        let Some(state) = slot.peers.get_mut(&conn) else {
+        }
+        // Not attached to this connection (shared on an earlier one): it is from now on.
+        if !self.docs[&doc].peers.contains_key(&conn) && !self.attach(conn, doc) {
+            return;
+        }
+        let Some(state) = self
+            .docs
+            .get_mut(&doc)
+            .and_then(|slot| slot.peers.get_mut(&conn))
+        else {
             return;
         };
         let read_only = state.read_only;
