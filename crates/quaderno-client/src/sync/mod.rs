@@ -94,18 +94,11 @@ impl GroupReport {
     }
 
     fn new(group: &Group) -> Self {
-        Self {
-            group: group.slug.clone(),
-            relay: group.relay_url.clone(),
-            outcome: GroupOutcome::Synced,
-            pulled: 0,
-            pushed: 0,
-            checked: 0,
-            removed: 0,
-            recovered: 0,
-            messages: 0,
-            seconds: 0.0,
-        }
+        Self::kept_live(
+            group.slug.clone(),
+            group.relay_url.clone(),
+            GroupOutcome::Synced,
+        )
     }
 
     fn record(&mut self, session: &session::Session) {
