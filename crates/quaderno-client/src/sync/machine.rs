@@ -334,16 +334,16 @@ impl Machine {
             Phase::Never(Unsynced::Refused { reason }) => GroupOutcome::Refused {
                 reason: reason.clone(),
             },
-            Phase::Offline { reason, .. } => GroupOutcome::Unreachable {
-                reason: reason
-                    .clone()
-                    .unwrap_or_else(|| "connecting to the relay".into()),
+            Phase::Offline {
+                reason: Some(reason),
+                ..
+            } => GroupOutcome::Unreachable {
+                reason: reason.clone(),
             },
-            Phase::Connecting => GroupOutcome::Unreachable {
-                reason: "connecting to the relay".into(),
-            },
-            // Answered by the next `Input::Progress` that finds everything settled.
-            Phase::Online { .. } => {
+            // Answered by the next `Input::Progress` that finds everything settled, or by the
+            // loss of the connection being made (which has a deadline of its own): a sync asked
+            // for just after the page opened waits for its first connection.
+            Phase::Offline { reason: None, .. } | Phase::Connecting | Phase::Online { .. } => {
                 self.settling.push(waiter);
                 return;
             }
@@ -562,21 +562,32 @@ mod tests {
     }
 
     #[test]
-    fn settle_answers_at_once_when_offline_and_once_in_sync_when_online() {
+    fn a_settle_waits_for_the_first_connection_answers_at_once_when_offline_and_once_in_sync() {
         let t0 = Instant::now();
         let mut m = machine(t0);
         let unreachable = |reason: &str| GroupOutcome::Unreachable {
             reason: reason.into(),
         };
+        // Before the first connection is made, and while it is made, a settle waits for it.
+        assert!(m.handle(t0, Input::Settle { waiter: Waiter(1) }).is_empty());
+        assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
+        assert!(m.handle(t0, Input::Settle { waiter: Waiter(5) }).is_empty());
         assert_eq!(
-            m.handle(t0, Input::Settle { waiter: Waiter(1) }),
-            [Action::Answer {
-                waiter: Waiter(1),
-                outcome: unreachable("connecting to the relay")
-            }]
+            m.handle(t0, lost("connection refused")),
+            [
+                Action::Answer {
+                    waiter: Waiter(1),
+                    outcome: unreachable("connection refused")
+                },
+                Action::Answer {
+                    waiter: Waiter(5),
+                    outcome: unreachable("connection refused")
+                },
+                Action::Offline {
+                    reason: "connection refused".into()
+                }
+            ]
         );
-        m.handle(t0, Input::Tick);
-        m.handle(t0, lost("connection refused"));
         assert_eq!(
             m.handle(t0, Input::Settle { waiter: Waiter(2) }),
             [Action::Answer {
