@@ -80,7 +80,10 @@ async fn the_relays_log_holds_no_token_no_invite_code_no_note_text_and_no_forged
     // broken frames, a note's text where an id belongs, a forged log line, a revoked device.
     let used_up = relay.invite("palermo", "editor");
     relay.join(&used_up, "Bruno").await;
-    let wrong_token = format!("{}x", &anna.token[..anna.token.len() - 1]);
+    // The last character changed, to one it cannot already be.
+    let last = if anna.token.ends_with('x') { 'y' } else { 'x' };
+    let wrong_token = format!("{}{last}", &anna.token[..anna.token.len() - 1]);
+    assert_ne!(wrong_token, anna.token);
     secrets.extend([used_up.clone(), wrong_token.clone()]);
     for code in [used_up.as_str(), "ZZZZ-ZZZZ-ZZZZ-ZZZZ", &anna_code[..9]] {
         join_refused(&relay, code).await;
