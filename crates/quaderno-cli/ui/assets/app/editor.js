@@ -31,11 +31,13 @@ export class Editor {
     this.fresh = fresh;
     this.present = [];
     this.mode = "edit";
+    this.fieldsNow = null;
+    this.fieldsShown = null;
     this.note = new NoteDoc({
       id,
       author: this.app.author(),
       send: (bytes) => this.socket.sendSync(id, bytes),
-      changed: (doc, remote) => this.changed(doc, remote),
+      changed: (doc, what) => this.changed(doc, what),
     });
     this.renderNote();
     this.socket.openNote(id);
@@ -106,6 +108,7 @@ export class Editor {
     this.renderPresence();
     this.renderFoot();
     this.renderMenu();
+    this.renderLabels();
     this.renderFields(true);
     this.history?.render();
   }
@@ -224,37 +227,54 @@ export class Editor {
     this.renderFoot();
   }
 
-  /** After every change of the note's copy. */
-  changed(doc, remote) {
+  /** After every change of the note's copy: `texts` are the text fields whose text changed,
+   *  `remote` whether the change came from the process. A key typed in the body touches only
+   *  what shows the body (the text area grows in its own input listener); the other fields are
+   *  drawn again only when they differ. */
+  changed(doc, { remote, texts }) {
+    const first = this.els.title.disabled;
+    if (first) this.bindNote();
+    if (first || texts.includes("title")) this.titleChanged();
+    if (first || texts.includes("body")) this.bodyChanged(remote);
+    if (first || remote) this.fieldsChanged(readFields(doc));
+  }
+
+  /** The note's copy is there: its title and body can be typed. */
+  bindNote() {
     const e = this.els;
-    if (e.title.disabled) {
-      this.note.bind("title", e.title);
-      this.note.bind("body", e.body);
-      e.title.disabled = false;
-      e.body.disabled = false;
-      if (this.fresh) {
-        e.title.focus();
-        e.title.select();
-      }
-      this.app.noteReady(this.id);
+    this.note.bind("title", e.title);
+    this.note.bind("body", e.body);
+    e.title.disabled = false;
+    e.body.disabled = false;
+    if (this.fresh) {
+      e.title.focus();
+      e.title.select();
     }
-    if (remote) autosize(e.body, e.scroll);
+    this.app.noteReady(this.id);
+  }
+
+  titleChanged() {
     const title = this.note.text("title");
     this.app.titleNow(this.id, title);
     document.title = title ? `${title} · Quaderno` : "Quaderno";
-    this.fieldsNow = readFields(doc);
-    this.renderFields(false);
+  }
+
+  bodyChanged(remote) {
+    if (remote) autosize(this.els.body, this.els.scroll);
     if (this.mode === "preview") this.renderPreview();
   }
 
-  renderFields(force) {
-    const f = this.fieldsNow;
-    if (!f) return;
+  fieldsChanged(fields) {
+    const shown = JSON.stringify(fields);
+    if (shown === this.fieldsShown) return;
+    this.fieldsShown = shown;
+    this.fieldsNow = fields;
+    this.renderFields(false);
+  }
+
+  /** The words of the editor that do not come from the note, in the page's language. */
+  renderLabels() {
     const e = this.els;
-    const quiet = (el) => force || document.activeElement !== el;
-    if (quiet(e.date)) e.date.value = f.date;
-    if (quiet(e.place)) e.place.value = f.place;
-    if (quiet(e.participants)) e.participants.value = f.participants.join(", ");
     for (const [key, span] of Object.entries(e.labels)) span.textContent = t(key);
     e.place.placeholder = t("note.place.placeholder");
     e.participants.placeholder = t("note.participants.placeholder");
@@ -265,6 +285,17 @@ export class Editor {
     e.modeEdit.textContent = t("note.edit");
     e.modePreview.textContent = t("note.preview");
     e.historyButton.querySelector("span").textContent = t("note.history");
+  }
+
+  /** The note's fields other than its texts; `force` also over the one being typed in. */
+  renderFields(force) {
+    const f = this.fieldsNow;
+    if (!f) return;
+    const e = this.els;
+    const quiet = (el) => force || document.activeElement !== el;
+    if (quiet(e.date)) e.date.value = f.date;
+    if (quiet(e.place)) e.place.value = f.place;
+    if (quiet(e.participants)) e.participants.value = f.participants.join(", ");
     const chips = f.tags.map((tag) =>
       h(
         "span",
@@ -504,9 +535,14 @@ function splitNames(text) {
     .filter(Boolean);
 }
 
+/** Whether the browser grows the text area with its text by itself (`field-sizing: content` in
+ *  style.css). Then nothing measures it here: a measure forces a layout of the whole text, on
+ *  every key. */
+const SIZED_BY_BROWSER = CSS.supports("field-sizing", "content");
+
 /** Grows the text area with its text, keeping the page where it was. */
 function autosize(textarea, scroller) {
-  if (textarea.hidden) return;
+  if (SIZED_BY_BROWSER || textarea.hidden) return;
   const top = scroller.scrollTop;
   textarea.style.height = "auto";
   textarea.style.height = `${textarea.scrollHeight + 4}px`;

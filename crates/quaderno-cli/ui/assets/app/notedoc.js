@@ -15,10 +15,14 @@ export function loadAutomerge() {
 const TEXT_FIELDS = ["title", "body"];
 /** A burst of typing goes out as one message at most this often. */
 const SEND_EVERY_MS = 30;
+/** Typing goes into the copy after the frame that shows it, or after this long without frames
+ *  (a page out of sight draws none). */
+const TYPED_WITHIN_MS = 100;
 
 export class NoteDoc {
   /** `author`: { name, city }; `send(bytes)`: hands a sync message to the socket;
-   *  `changed(doc, remote)`: called after every change of the copy. */
+   *  `changed(doc, { remote, texts })`: called after every change of the copy, with the text
+   *  fields whose text changed (a sync message that brings nothing new calls nothing). */
   constructor({ id, author, send, changed }) {
     this.id = id;
     this.author = author;
@@ -30,6 +34,8 @@ export class NoteDoc {
     this.composing = false;
     this.pending = [];
     this.sendTimer = null;
+    /** What was typed and is not in the copy yet: { field, el, caret }. */
+    this.typing = null;
   }
 
   get ready() {
@@ -70,6 +76,7 @@ export class NoteDoc {
 
   /** Sends what the process has not heard yet. */
   flush() {
+    this.commitTyping();
     clearTimeout(this.sendTimer);
     this.sendTimer = null;
     if (!this.ready) return;
@@ -87,19 +94,19 @@ export class NoteDoc {
 
   /** The text of a field in the copy. */
   text(field) {
-    const value = this.doc?.[field];
-    return typeof value === "string" ? value : "";
+    return textOf(this.doc, field);
   }
 
   /** Ties a field of the note to an input or textarea. */
   bind(field, el) {
     this.fields.set(field, el);
     el.value = this.text(field);
-    el.addEventListener("input", () => this.typed(field, el));
+    el.addEventListener("input", () => this.typedSoon(field, el));
     el.addEventListener("compositionstart", () => (this.composing = true));
     el.addEventListener("compositionend", () => {
       this.composing = false;
-      this.typed(field, el);
+      this.typedSoon(field, el);
+      this.commitTyping();
       const held = this.pending;
       this.pending = [];
       for (const bytes of held) this.receive(bytes);
@@ -110,29 +117,64 @@ export class NoteDoc {
     this.fields.clear();
   }
 
-  /** The person changed a field: the change that makes the copy say the same. */
-  typed(field, el) {
+  /** The person changed a field. The copy follows once the browser has drawn the keystroke,
+   *  so that making the change (a millisecond or two in a long note) does not hold the key's
+   *  frame back. Whatever reads or replaces the copy first brings the typing in (`flush`,
+   *  `remote`), so a message from the process never meets a field ahead of the copy. */
+  typedSoon(field, el) {
+    if (this.typing && this.typing.field !== field) this.commitTyping();
+    if (this.typing) {
+      this.typing.caret = el.selectionEnd;
+      return;
+    }
+    const typing = { field, el, caret: el.selectionEnd };
+    this.typing = typing;
+    const commit = () => this.typing === typing && this.commitTyping();
+    requestAnimationFrame(() => setTimeout(commit, 0));
+    setTimeout(commit, TYPED_WITHIN_MS);
+  }
+
+  /** Brings what was typed into the copy. */
+  commitTyping() {
+    const typing = this.typing;
+    if (!typing) return;
+    this.typing = null;
+    this.typed(typing.field, typing.el, typing.caret);
+  }
+
+  /** The change that makes the copy say what `el` says; `caret` is where its caret was after
+   *  the edit (it tells where the edit was when the text around repeats). What the change
+   *  depends on is read from the copy, not from inside the change: there each read of a field
+   *  makes its whole text again (milliseconds for a long note). */
+  typed(field, el, caret) {
     if (!this.ready) return;
     const before = this.text(field);
-    const splice = spliceFor(before, el.value, el.selectionEnd);
+    const splice = spliceFor(before, el.value, caret);
     if (!splice) return;
     const actor = A.getActorId(this.doc);
+    const signed = this.signedBy(actor);
+    const isText = typeof this.doc[field] === "string";
     const options = { message: describe(field, before, splice), time: Math.floor(Date.now() / 1000) };
     this.doc = A.change(this.doc, options, (d) => {
-      this.sign(d, actor);
-      if (typeof d[field] === "string") {
+      if (!signed) this.sign(d, actor);
+      if (isText) {
         A.splice(d, [field], splice.pos, splice.del, splice.ins);
       } else {
         d[field] = el.value;
       }
     });
     this.scheduleFlush();
-    this.changed(this.doc, false);
+    this.changed(this.doc, { remote: false, texts: [field] });
+  }
+
+  /** Whether the note already names this actor. */
+  signedBy(actor) {
+    const authors = this.doc.authors;
+    return Boolean(authors && typeof authors === "object" && authors[actor]);
   }
 
   /** Names this copy's actor in the note, so the history shows who typed. */
   sign(d, actor) {
-    if (d.authors && typeof d.authors === "object" && d.authors[actor]) return;
     if (!d.authors || typeof d.authors !== "object") d.authors = {};
     d.authors[actor] = {
       name: new A.ImmutableString(this.author.name),
@@ -140,43 +182,35 @@ export class NoteDoc {
     };
   }
 
-  /** Runs `update` (which replaces the copy) and brings the bound fields in line, keeping
-   *  each field's selection where it was in the text. */
+  /** Runs `update` (which replaces the copy) and, if the copy changed, brings the bound fields
+   *  in line, keeping each field's selection where it was in the text. Most messages from the
+   *  process change nothing (it acknowledges what we sent): those touch no field. */
   remote(update) {
-    const marks = this.ready ? this.markSelections() : [];
+    this.commitTyping();
+    const before = this.doc;
     update();
-    for (const [field, el] of this.fields) {
-      const text = this.text(field);
-      if (el.value === text) continue;
-      const mark = marks.find((m) => m.field === field);
-      replaceValue(el, text);
+    if (before && sameHeads(A.getHeads(before), A.getHeads(this.doc))) return;
+    const texts = TEXT_FIELDS.filter((field) => textOf(before, field) !== this.text(field));
+    for (const field of texts) {
+      const el = this.fields.get(field);
+      if (!el || el.value === this.text(field)) continue;
+      const mark = this.markSelection(before, field, el);
+      replaceValue(el, this.text(field));
       if (mark) this.restoreSelection(el, field, mark);
     }
-    this.changed(this.doc, true);
+    this.changed(this.doc, { remote: true, texts });
   }
 
-  markSelections() {
-    const marks = [];
-    for (const [field, el] of this.fields) {
-      if (typeof this.doc?.[field] !== "string") continue;
-      marks.push({
-        field,
-        start: this.cursorAt(field, el.selectionStart),
-        end: this.cursorAt(field, el.selectionEnd),
-        direction: el.selectionDirection,
-        focused: document.activeElement === el,
-      });
-    }
-    return marks;
-  }
-
-  /** A cursor for a caret position: it follows the character after the caret, or, at the end,
-   *  the last character (so text others append after it stays after the caret). */
-  cursorAt(field, pos) {
-    const length = this.text(field).length;
-    if (length === 0) return { at: 0 };
-    if (pos >= length) return { after: A.getCursor(this.doc, [field], length - 1) };
-    return { before: A.getCursor(this.doc, [field], pos) };
+  /** Where the selection of `el` is in `field` of `doc`, the copy `el` shows (still readable
+   *  after `update` replaced it: Automerge keeps the history). */
+  markSelection(doc, field, el) {
+    if (typeof doc?.[field] !== "string") return null;
+    return {
+      start: cursorAt(doc, field, el.selectionStart),
+      end: cursorAt(doc, field, el.selectionEnd),
+      direction: el.selectionDirection,
+      focused: document.activeElement === el,
+    };
   }
 
   positionOf(field, mark) {
@@ -195,6 +229,25 @@ export class NoteDoc {
     const end = Math.min(length, Math.max(start, this.positionOf(field, mark.end)));
     if (mark.focused || document.activeElement === el) el.setSelectionRange(start, end, mark.direction);
   }
+}
+
+/** A cursor for a caret position in `field` of `doc`: it follows the character after the
+ *  caret, or, at the end, the last character (so text others append after it stays after the
+ *  caret). */
+function cursorAt(doc, field, pos) {
+  const length = doc[field].length;
+  if (length === 0) return { at: 0 };
+  if (pos >= length) return { after: A.getCursor(doc, [field], length - 1) };
+  return { before: A.getCursor(doc, [field], pos) };
+}
+
+function textOf(doc, field) {
+  const value = doc?.[field];
+  return typeof value === "string" ? value : "";
+}
+
+function sameHeads(a, b) {
+  return a.length === b.length && a.every((hash, i) => hash === b[i]);
 }
 
 /** Changes only the stretch of `el`'s text that differs, keeping its scroll position. */
