@@ -1,5 +1,6 @@
 //! `quaderno sync` (once, with a progress bar when it takes a while) and `--watch`.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -52,8 +53,14 @@ const WAIT_FOR_SYNC: Duration = Duration::from_secs(120);
 async fn sync_here(config: &Config) -> anyhow::Result<Rendered> {
     let started = Instant::now();
     let bar = Mutex::new(None::<ProgressBar>);
+    // The groups sync side by side: the bar counts the notes of all of them.
+    let groups = Mutex::new(BTreeMap::<String, SyncProgress>::new());
     let show_bar = config.format() == Format::Text;
     let progress = |p: SyncProgress| {
+        let mut groups = groups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        groups.insert(p.group.clone(), p);
         if !show_bar || started.elapsed() < BAR_AFTER {
             return;
         }
@@ -61,9 +68,14 @@ async fn sync_here(config: &Config) -> anyhow::Result<Rendered> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bar = bar.get_or_insert_with(new_bar);
-        bar.set_length(p.total as u64);
-        bar.set_position(p.done as u64);
-        bar.set_message(p.group);
+        bar.set_length(groups.values().map(|g| g.total as u64).sum());
+        bar.set_position(groups.values().map(|g| g.done as u64).sum());
+        let syncing: Vec<&str> = groups
+            .values()
+            .filter(|g| g.done < g.total)
+            .map(|g| g.group.as_str())
+            .collect();
+        bar.set_message(syncing.join(", "));
     };
     let report = sync_once(&config.data_dir, &progress).await?;
     if let Some(bar) = bar

@@ -1,4 +1,6 @@
-//! Live sync (`quaderno sync --watch`, the web UI): every joined group stays connected.
+//! Live sync (`quaderno sync --watch`, the web UI): every joined group stays connected. A
+//! one-shot `quaderno sync` is the same live sync, stopped once every group is settled
+//! ([`sync_once`]).
 //!
 //! Each group has its own task, which owns the group's hub for as long as it runs: the only
 //! copy in this process of the group's notes in use. The relay's connection comes and goes
@@ -21,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
+use futures_util::{FutureExt, StreamExt};
 use quaderno_model::{Author, DocumentId};
 use quaderno_store::{Checkpointer, docs, hand_checkpoints_over, index};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -30,13 +32,13 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::changed::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::connect::{Socket, connect};
 use super::machine::{self, Action, Input, Machine, Unsynced, Waiter};
-use super::once::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::pages::{PageId, PageSender};
 use super::presence::{Present, encode};
-use super::session::Session;
-use super::{Counts, GroupOutcome};
+use super::session::{Progress, Session};
+use super::{Counts, GroupOutcome, GroupReport, SyncProgress, SyncReport};
 use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{Notebook, PERSONAL_GROUP, STORE_FILE};
@@ -50,10 +52,16 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// a NAT that forgot the connection) otherwise leaves the client waiting for ever.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 /// A document shared with the relay that is still not in sync after this long has its sync
-/// started over (as long as the one-shot sync waits for a silent relay).
+/// started over; a one-shot sync that heard no protocol message for this long has stalled.
 const STALLED: Duration = Duration::from_secs(30);
 /// Up to this much is added to each reconnect wait.
 const JITTER: Duration = Duration::from_millis(250);
+/// A plain relay says nothing when it already holds what we sent (the JavaScript reference
+/// keeps each peer's full sync state across reconnects): after this much silence in a one-shot
+/// sync, the documents still waiting are in sync.
+const PLAIN_QUIET: Duration = Duration::from_secs(2);
+/// Most frames from the relay handled in one turn.
+const BATCH_FRAMES: usize = 64;
 
 /// Something that happened in a live group.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +140,7 @@ enum Command {
     },
     /// Answer once everything is synced (or the relay cannot be reached).
     Settle {
-        reply: oneshot::Sender<GroupOutcome>,
+        reply: oneshot::Sender<GroupReport>,
     },
 }
 
@@ -164,10 +172,49 @@ enum Personal {
     Not,
 }
 
+/// A sync that stays live, or one that is stopped once settled and reports how far it got.
+#[derive(Debug, Clone)]
+enum Mode {
+    Live,
+    Once(mpsc::UnboundedSender<SyncProgress>),
+}
+
+/// `quaderno sync`: every joined group synced once, as a live sync stopped once each group is
+/// settled (everything shared is in sync with the relay, or the relay cannot be reached or
+/// refuses this device). A group whose relay says nothing changed on either side since the
+/// last complete sync costs one HTTP call and no WebSocket.
+pub async fn sync_once(
+    data_dir: &Path,
+    progress: &(dyn Fn(SyncProgress) + Sync),
+) -> Result<SyncReport, ClientError> {
+    let shutdown = CancellationToken::new();
+    let (progress_tx, mut progressed) = mpsc::unbounded_channel();
+    let live = Live::start_with(
+        data_dir,
+        shutdown.clone(),
+        Personal::Not,
+        Mode::Once(progress_tx),
+    )?;
+    if live.groups.is_empty() {
+        return Err(ClientError::NotJoined);
+    }
+    let settling = live.settle_reports();
+    tokio::pin!(settling);
+    let groups = loop {
+        tokio::select! {
+            groups = &mut settling => break groups,
+            Some(step) = progressed.recv() => progress(step),
+        }
+    };
+    shutdown.cancel();
+    live.stopped().await;
+    Ok(SyncReport { groups })
+}
+
 impl Live {
     /// Starts a task per joined group (none if this machine joined nothing yet).
     pub fn start(data_dir: &Path, shutdown: CancellationToken) -> Result<Live, ClientError> {
-        Self::start_with(data_dir, shutdown, Personal::Not)
+        Self::start_with(data_dir, shutdown, Personal::Not, Mode::Live)
     }
 
     /// [`Live::start`], and a task for the personal notebook, so that pages can open every
@@ -176,13 +223,14 @@ impl Live {
         data_dir: &Path,
         shutdown: CancellationToken,
     ) -> Result<Live, ClientError> {
-        Self::start_with(data_dir, shutdown, Personal::Served)
+        Self::start_with(data_dir, shutdown, Personal::Served, Mode::Live)
     }
 
     fn start_with(
         data_dir: &Path,
         shutdown: CancellationToken,
         personal: Personal,
+        mode: Mode,
     ) -> Result<Live, ClientError> {
         let author = Notebook::open(data_dir)?.identity().cloned();
         let store = data_dir.join(STORE_FILE);
@@ -213,10 +261,14 @@ impl Live {
         for (group, account) in namespaces {
             let (tx, rx) = mpsc::channel(256);
             senders.insert(group.slug.clone(), tx);
+            let plain = account.as_ref().is_some_and(|account| account.plain);
             let config = machine::Config {
                 keepalive: keepalive(),
                 jitter: JITTER,
                 seed: rand::random(),
+                once: matches!(mode, Mode::Once(_)).then_some(machine::Once {
+                    stall: if plain { PLAIN_QUIET } else { STALLED },
+                }),
             };
             let never = unsynced(&group, account.as_ref());
             let machine = Machine::new(config, never, author.is_some(), Instant::now());
@@ -235,6 +287,13 @@ impl Live {
                 next_waiter: 0,
                 seen: 0,
                 link: Link::Idle,
+                synced_from: None,
+                progress: match &mode {
+                    Mode::Once(progress) => Some(progress.clone()),
+                    Mode::Live => None,
+                },
+                messages: 0,
+                started: Instant::now(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -389,21 +448,37 @@ impl Live {
     /// How each group stands once everything shared is in sync, or it cannot be: a live sync
     /// doing what a one-shot `quaderno sync` would (for another process that asks).
     pub async fn settle(&self) -> Vec<(String, GroupOutcome)> {
+        self.settle_reports()
+            .await
+            .into_iter()
+            .map(|report| (report.group, report.outcome))
+            .collect()
+    }
+
+    /// [`Live::settle`], with what each group's sync did.
+    async fn settle_reports(&self) -> Vec<GroupReport> {
         let mut waiting = Vec::new();
-        for group in lock(&self.status).keys() {
-            waiting.push(group.clone());
+        for group in lock(&self.status).values() {
+            waiting.push((group.group.clone(), group.relay.clone()));
         }
         waiting.sort();
-        let mut outcomes = Vec::with_capacity(waiting.len());
-        for group in waiting {
-            let (reply, outcome) = oneshot::channel();
+        let mut answers = Vec::with_capacity(waiting.len());
+        // Asked of every group first: they settle side by side.
+        for (group, relay) in waiting {
+            let (reply, report) = oneshot::channel();
             self.send(&group, Command::Settle { reply }).await;
-            let outcome = outcome.await.unwrap_or_else(|_| GroupOutcome::Failed {
-                reason: "the group's sync stopped".into(),
-            });
-            outcomes.push((group, outcome));
+            answers.push((group, relay, report));
         }
-        outcomes
+        let mut reports = Vec::with_capacity(answers.len());
+        for (group, relay, report) in answers {
+            reports.push(report.await.unwrap_or_else(|_| {
+                let outcome = GroupOutcome::Failed {
+                    reason: "the group's sync stopped".into(),
+                };
+                GroupReport::kept_live(group, relay, outcome)
+            }));
+        }
+        reports
     }
 
     /// Waits until every group task stopped (after the shutdown token was cancelled).
@@ -464,7 +539,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Opening a connection: the relay's change feed, then the WebSocket.
-type Connecting = Pin<Box<dyn Future<Output = Result<(Socket, ChangesSince), ClientError>> + Send>>;
+type Connecting = Pin<Box<dyn Future<Output = Result<Opened, ClientError>> + Send>>;
+
+/// What opening a connection came to.
+enum Opened {
+    Socket(Socket, ChangesSince),
+    /// A one-shot sync found nothing changed on either side: no WebSocket is needed.
+    NothingChanged(ChangesSince),
+}
 
 /// What the group's connection to the relay holds; when to connect is the machine's call.
 enum Link {
@@ -475,12 +557,10 @@ enum Link {
 
 struct Online {
     stream: SplitStream<Socket>,
-    latest_seq: u64,
-    start_chunk: i64,
 }
 
 enum LinkEvent {
-    Connected(Result<(Socket, ChangesSince), ClientError>),
+    Connected(Result<Opened, ClientError>),
     Frame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
 }
 
@@ -507,11 +587,19 @@ struct GroupTask {
     shutdown: CancellationToken,
     machine: Machine,
     /// Who asked for a settled sync, by the number the machine knows them by.
-    waiters: HashMap<Waiter, oneshot::Sender<GroupOutcome>>,
+    waiters: HashMap<Waiter, oneshot::Sender<GroupReport>>,
     next_waiter: u64,
     /// Other processes' writes were looked for up to this chunk id.
     seen: i64,
     link: Link,
+    /// The relay's change feed position and the store's newest chunk when the connection
+    /// opened: how far the group is synced once everything shared is in sync.
+    synced_from: Option<(u64, i64)>,
+    /// Where a one-shot sync reports how far it got (`None` for a live one).
+    progress: Option<mpsc::UnboundedSender<SyncProgress>>,
+    /// Protocol messages and API calls exchanged with the relay.
+    messages: usize,
+    started: Instant,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -545,8 +633,11 @@ impl GroupTask {
             let deadline = tokio::time::Instant::from_std(self.machine.deadline());
             let turn: Result<(), ClientError> = tokio::select! {
                 event = link_event(&mut self.link) => match event {
-                    LinkEvent::Connected(Ok((socket, changed))) => {
+                    LinkEvent::Connected(Ok(Opened::Socket(socket, changed))) => {
                         self.went_online(&mut session, socket, changed).await
+                    }
+                    LinkEvent::Connected(Ok(Opened::NothingChanged(changed))) => {
+                        self.nothing_changed(&mut session, changed).await
                     }
                     LinkEvent::Connected(Err(e)) => Err(e),
                     LinkEvent::Frame(frame) => self.frame(&mut session, frame).await,
@@ -610,9 +701,15 @@ impl GroupTask {
             Action::ResyncStalled => {
                 session.resync_stalled(STALLED).await?;
             }
+            Action::Stalled if session.plain && session.joined => session.assume_in_sync(),
+            Action::Stalled => {
+                return Err(ClientError::Stalled {
+                    url: self.group.relay_url.clone(),
+                });
+            }
             Action::Answer { waiter, outcome } => {
                 if let Some(reply) = self.waiters.remove(&waiter) {
-                    let _ = reply.send(outcome);
+                    let _ = reply.send(self.report(session, outcome));
                 }
             }
             Action::RecordSynced => self.record_synced(session)?,
@@ -663,11 +760,60 @@ impl GroupTask {
         }
         let group = self.group.clone();
         let plain = plain_relay_changes(&session.conn, &account, &group)?;
+        self.messages += usize::from(!account.plain);
+        // What a one-shot sync has to share whatever the relay says; nothing, and nothing
+        // changed there either, means no WebSocket.
+        let nothing_here =
+            self.progress.is_some() && initial_docs(&session.conn, &group, &[])?.is_empty();
         Ok(Box::pin(async move {
             let changed = remote_changes(plain, &account, &group).await?;
+            if nothing_here && changed.docs.is_empty() {
+                return Ok(Opened::NothingChanged(changed));
+            }
             let socket = connect(&account, &group.slug).await?;
-            Ok((socket, changed))
+            Ok(Opened::Socket(socket, changed))
         }))
+    }
+
+    /// A one-shot sync with nothing to exchange: the group is in sync as it is.
+    async fn nothing_changed(
+        &mut self,
+        session: &mut Session,
+        changed: ChangesSince,
+    ) -> Result<(), ClientError> {
+        self.link = Link::Idle;
+        self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
+        self.feed(session, Input::NothingChanged).await
+    }
+
+    /// What the group's sync did, for whoever asked it to settle.
+    fn report(&self, session: &Session, outcome: GroupOutcome) -> GroupReport {
+        let mut report = GroupReport::kept_live(
+            self.group.slug.clone(),
+            self.group.relay_url.clone(),
+            outcome,
+        );
+        report.record(session);
+        report.messages = self.messages;
+        report.seconds = self.started.elapsed().as_secs_f64();
+        report
+    }
+
+    /// How far a one-shot sync got, for its progress bar.
+    fn report_progress(&self, session: &Session) {
+        let Some(progress) = &self.progress else {
+            return;
+        };
+        let done = session
+            .progress
+            .values()
+            .filter(|p| **p != Progress::Waiting)
+            .count();
+        let _ = progress.send(SyncProgress {
+            group: self.group.slug.clone(),
+            done,
+            total: session.progress.len(),
+        });
     }
 
     /// The connection is open: syncs what changed while it was away, and what pages show.
@@ -689,11 +835,8 @@ impl GroupTask {
             "online: syncing what changed on either side"
         );
         let (sink, stream) = socket.split();
-        self.link = Link::Online(Online {
-            stream,
-            latest_seq: changed.latest,
-            start_chunk,
-        });
+        self.link = Link::Online(Online { stream });
+        self.synced_from = Some((changed.latest, start_chunk));
         session.connected(sink).await?;
         session.share(to_sync).await?;
         // Notes the index already listed that never arrived here (asked for on a connection
@@ -709,6 +852,7 @@ impl GroupTask {
     /// Closes the connection to the relay, if there is one; the hub and the pages stay.
     async fn disconnect(&mut self, session: &mut Session) {
         self.link = Link::Idle;
+        self.synced_from = None;
         if session.is_connected() {
             if let Err(error) = session.compact() {
                 tracing::warn!(group = %self.group.slug, %error, "could not compact notes; their changes stay stored as they are");
@@ -741,13 +885,43 @@ impl GroupTask {
         session: &mut Session,
         frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
     ) -> Result<(), ClientError> {
+        let Some(Ok(WsMessage::Binary(bytes))) = frame else {
+            return self.not_a_message(frame);
+        };
+        // What else has already arrived goes into the same turn.
+        let mut frames = vec![bytes.to_vec()];
+        let mut after = None;
+        if let Link::Online(online) = &mut self.link {
+            while frames.len() < BATCH_FRAMES {
+                match online.stream.next().now_or_never() {
+                    Some(Some(Ok(WsMessage::Binary(more)))) => frames.push(more.to_vec()),
+                    Some(other) => {
+                        after = Some(other);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+        self.messages += frames.len();
+        self.machine.handle(Instant::now(), Input::Message);
+        session.frames(frames).await?;
+        self.after_frame(session).await?;
+        self.report_progress(session);
+        match after {
+            Some(other) => self.not_a_message(other),
+            None => Ok(()),
+        }
+    }
+
+    /// What a frame other than a protocol message means: the end of the connection, or that
+    /// the relay is there.
+    fn not_a_message(
+        &mut self,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<(), ClientError> {
         let url = self.group.relay_url.clone();
         match frame {
-            Some(Ok(WsMessage::Binary(bytes))) => {
-                self.machine.handle(Instant::now(), Input::Heard);
-                session.frame(bytes.to_vec()).await?;
-                self.after_frame(session).await
-            }
             Some(Ok(WsMessage::Close(_))) | None => Err(ClientError::Unreachable {
                 url,
                 reason: "the relay closed the connection".into(),
@@ -765,29 +939,35 @@ impl GroupTask {
 
     /// Records how far the group is synced, now that everything shared is in sync.
     fn record_synced(&mut self, session: &mut Session) -> Result<(), ClientError> {
-        let Link::Online(online) = &self.link else {
+        let Some((latest_seq, start_chunk)) = self.synced_from else {
             return Ok(());
         };
-        // Every chunk up to the last poll was passed on, and all of it is now in sync: the
-        // next one-shot sync need not look at them.
+        // Every chunk up to the last poll was passed on, and all of it is now in sync, and so
+        // is every chunk since that this sync wrote itself: the next sync need not look at
+        // them.
         let end = if session.all_in_sync() {
-            self.seen
+            self.in_sync_upto(session)?
         } else {
-            online.start_chunk
+            start_chunk
         };
-        tracing::debug!(group = %self.group.slug, seq = online.latest_seq, chunk = end, "everything shared is in sync");
-        groups::set_synced(
-            &session.conn,
-            &self.group.slug,
-            online.latest_seq,
-            end,
-            Utc::now(),
-        )?;
+        tracing::debug!(group = %self.group.slug, seq = latest_seq, chunk = end, "everything shared is in sync");
+        groups::set_synced(&session.conn, &self.group.slug, latest_seq, end, Utc::now())?;
         self.set_status(|s| s.last_complete_sync = Some(Utc::now()));
         let _ = self.events.send(LiveEvent::Synced {
             group: self.group.slug.clone(),
         });
         Ok(())
+    }
+
+    /// The newest chunk of the group such that every chunk up to it was passed on: the last
+    /// poll's, or past it when every chunk written since was written by this sync.
+    fn in_sync_upto(&self, session: &Session) -> Result<i64, ClientError> {
+        let written = docs::chunks_since(&session.conn, &self.group.slug, self.seen)?;
+        if written.iter().all(|(_, chunk)| session.wrote(*chunk)) {
+            Ok(written.last().map_or(self.seen, |&(_, chunk)| chunk))
+        } else {
+            Ok(self.seen)
+        }
     }
 
     /// After a frame: report what changed, fetch notes the index lists that we lack, and

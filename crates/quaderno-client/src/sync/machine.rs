@@ -48,6 +48,16 @@ pub struct Config {
     pub jitter: Duration,
     /// Seeds the jitter.
     pub seed: u64,
+    /// A one-shot sync (`quaderno sync`), which stops once settled; `None` for a live one.
+    pub once: Option<Once>,
+}
+
+/// How a one-shot sync differs from a live one: it connects once and never again, and a
+/// connection that brings no protocol message for `stall` while something is still to settle
+/// is [`Action::Stalled`] (a live sync shares such documents again instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Once {
+    pub stall: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +68,15 @@ pub enum Input {
     Connected,
     /// The connection could not be opened, or ended.
     Lost { reason: String },
+    /// Instead of a connection, a one-shot sync found that neither side changed since the
+    /// last complete sync: it is in sync without one.
+    NothingChanged,
     /// The relay refused this device: no more connections until the next join.
     Refused { reason: String },
-    /// Something arrived from the relay (a frame, a pong).
+    /// Something arrived from the relay that is not a protocol message (a pong).
     Heard,
+    /// A protocol message arrived from the relay (it was heard, and the sync moves on).
+    Message,
     /// An ephemeral message in a note, from another peer.
     Ephemeral {
         doc: DocumentId,
@@ -104,6 +119,9 @@ pub enum Action {
     Unload,
     /// Start over the sync of documents the relay has left waiting too long.
     ResyncStalled,
+    /// A one-shot sync heard no protocol message for [`Once::stall`] with something still to
+    /// settle: the relay stopped answering (or, a plain relay, holds it all and says nothing).
+    Stalled,
     Answer {
         waiter: Waiter,
         outcome: GroupOutcome,
@@ -128,11 +146,21 @@ enum Phase {
         reason: Option<String>,
     },
     Connecting,
+    /// A one-shot sync with nothing to exchange.
+    InSync,
     Online {
         heard: Instant,
+        /// When the last protocol message arrived.
+        moved: Instant,
         next_ping: Instant,
         was_settled: bool,
     },
+}
+
+/// Whether a group that is offline (for `reason`, if it tried) connects again: a one-shot
+/// sync makes one attempt.
+fn reconnects(once: Option<Once>, reason: &Option<String>) -> bool {
+    once.is_none() || reason.is_none()
 }
 
 /// One group's live sync, as decisions.
@@ -189,9 +217,17 @@ impl Machine {
     /// When to [`Input::Tick`] next.
     pub fn deadline(&self) -> Instant {
         let link = match &self.phase {
-            Phase::Offline { retry_at, .. } => Some(*retry_at),
+            Phase::Offline { retry_at, reason } if reconnects(self.config.once, reason) => {
+                Some(*retry_at)
+            }
+            Phase::Online {
+                next_ping,
+                moved,
+                was_settled: false,
+                ..
+            } if let Some(once) = self.config.once => Some((*moved + once.stall).min(*next_ping)),
             Phase::Online { next_ping, .. } => Some(*next_ping),
-            Phase::Never(_) | Phase::Connecting => None,
+            Phase::Offline { .. } | Phase::Never(_) | Phase::Connecting | Phase::InSync => None,
         };
         link.map_or(self.next_announce, |at| at.min(self.next_announce))
     }
@@ -204,6 +240,7 @@ impl Machine {
                 if self.phase == Phase::Connecting {
                     self.phase = Phase::Online {
                         heard: now,
+                        moved: now,
                         next_ping: now + self.config.keepalive,
                         was_settled: false,
                     };
@@ -213,6 +250,13 @@ impl Machine {
                 }
             }
             Input::Lost { reason } => self.lost(now, reason, &mut actions),
+            Input::NothingChanged => {
+                if self.phase == Phase::Connecting {
+                    self.phase = Phase::InSync;
+                    self.answer_all(GroupOutcome::Synced, &mut actions);
+                    actions.push(Action::RecordSynced);
+                }
+            }
             Input::Refused { reason } => {
                 self.phase = Phase::Never(Unsynced::Refused {
                     reason: reason.clone(),
@@ -226,6 +270,12 @@ impl Machine {
             Input::Heard => {
                 if let Phase::Online { heard, .. } = &mut self.phase {
                     *heard = now;
+                }
+            }
+            Input::Message => {
+                if let Phase::Online { heard, moved, .. } = &mut self.phase {
+                    *heard = now;
+                    *moved = now;
                 }
             }
             Input::Ephemeral { doc, peer, data } => {
@@ -273,10 +323,20 @@ impl Machine {
     }
 
     fn tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        let once = self.config.once;
         match &mut self.phase {
-            Phase::Offline { retry_at, .. } if now >= *retry_at => {
+            Phase::Offline { retry_at, reason } if now >= *retry_at && reconnects(once, reason) => {
                 self.phase = Phase::Connecting;
                 actions.push(Action::Connect);
+            }
+            Phase::Online {
+                moved,
+                was_settled: false,
+                ..
+            } if once.is_some_and(|once| now >= *moved + once.stall) => {
+                // Said once per quiet spell.
+                *moved = now;
+                actions.push(Action::Stalled);
             }
             Phase::Online {
                 heard, next_ping, ..
@@ -297,7 +357,7 @@ impl Machine {
             self.next_announce = now + PRESENCE_EVERY;
             self.announce_open(false, actions);
             actions.push(Action::Unload);
-            if self.is_online() {
+            if self.is_online() && once.is_none() {
                 actions.push(Action::ResyncStalled);
             }
             self.presence.expire(now);
@@ -309,7 +369,7 @@ impl Machine {
     }
 
     fn lost(&mut self, now: Instant, reason: String, actions: &mut Vec<Action>) {
-        if matches!(self.phase, Phase::Never(_)) {
+        if matches!(self.phase, Phase::Never(_) | Phase::InSync) {
             return;
         }
         let outcome = GroupOutcome::Unreachable {
@@ -327,7 +387,7 @@ impl Machine {
 
     fn settle(&mut self, waiter: Waiter, actions: &mut Vec<Action>) {
         let outcome = match &self.phase {
-            Phase::Never(Unsynced::Local) => GroupOutcome::Synced,
+            Phase::Never(Unsynced::Local) | Phase::InSync => GroupOutcome::Synced,
             Phase::Never(Unsynced::NoToken { relay }) => GroupOutcome::Failed {
                 reason: format!("no token for {relay}; run `quaderno join` again"),
             },
@@ -417,6 +477,7 @@ mod tests {
             keepalive: KEEPALIVE,
             jitter: Duration::ZERO,
             seed: 7,
+            once: None,
         };
         Machine::new(config, None, true, t0)
     }
@@ -561,6 +622,118 @@ mod tests {
         assert!(m.handle(day, lost("store busy")).is_empty());
     }
 
+    fn one_shot(t0: Instant, stall: Duration) -> Machine {
+        let config = Config {
+            keepalive: KEEPALIVE,
+            jitter: Duration::ZERO,
+            seed: 3,
+            once: Some(Once { stall }),
+        };
+        Machine::new(config, None, false, t0)
+    }
+
+    #[test]
+    fn a_one_shot_sync_connects_once_and_is_answered_by_that_connection() {
+        let t0 = Instant::now();
+        let mut m = one_shot(t0, Duration::from_secs(30));
+        assert!(m.handle(t0, Input::Settle { waiter: Waiter(1) }).is_empty());
+        assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
+        let answered = m.handle(t0, lost("connection refused"));
+        assert_eq!(
+            answered[0],
+            Action::Answer {
+                waiter: Waiter(1),
+                outcome: GroupOutcome::Unreachable {
+                    reason: "connection refused".into()
+                }
+            }
+        );
+        // It never tries again, however long it waits.
+        let later = after(t0, 3_600_000);
+        assert!(!link(m.handle(later, Input::Tick)).contains(&Action::Connect));
+        // A settle asked after that is answered at once, with the reason.
+        assert_eq!(
+            m.handle(later, Input::Settle { waiter: Waiter(2) }),
+            [Action::Answer {
+                waiter: Waiter(2),
+                outcome: GroupOutcome::Unreachable {
+                    reason: "connection refused".into()
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_one_shot_sync_with_nothing_changed_is_in_sync_without_a_connection() {
+        let t0 = Instant::now();
+        let mut m = one_shot(t0, Duration::from_secs(30));
+        m.handle(t0, Input::Settle { waiter: Waiter(1) });
+        assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
+        assert_eq!(
+            m.handle(t0, Input::NothingChanged),
+            [
+                Action::Answer {
+                    waiter: Waiter(1),
+                    outcome: GroupOutcome::Synced
+                },
+                Action::RecordSynced
+            ]
+        );
+        assert!(!m.is_online());
+        for s in 1..100 {
+            assert!(link(m.handle(after(t0, s * 1000), Input::Tick)).is_empty());
+        }
+        assert_eq!(
+            m.handle(after(t0, 100_000), Input::Settle { waiter: Waiter(2) }),
+            [Action::Answer {
+                waiter: Waiter(2),
+                outcome: GroupOutcome::Synced
+            }]
+        );
+    }
+
+    #[test]
+    fn a_one_shot_sync_stalls_when_the_relay_stops_sending_messages_but_not_once_settled() {
+        let t0 = Instant::now();
+        let mut m = one_shot(t0, Duration::from_secs(30));
+        m.handle(t0, Input::Tick);
+        m.handle(t0, Input::Connected);
+        m.handle(t0, Input::Settle { waiter: Waiter(1) });
+        // Pongs keep the connection alive but do not move the sync on; messages do.
+        let tick = |m: &mut Machine, ms| link(m.handle(after(t0, ms), Input::Tick));
+        assert_eq!(tick(&mut m, 15_000), [Action::Ping]);
+        m.handle(after(t0, 15_001), Input::Heard);
+        m.handle(after(t0, 20_000), Input::Message);
+        assert!(tick(&mut m, 29_999).is_empty());
+        assert_eq!(
+            tick(&mut m, 30_000),
+            [Action::Ping],
+            "30 s after connecting: not stalled"
+        );
+        m.handle(after(t0, 30_001), Input::Heard);
+        assert_eq!(tick(&mut m, 45_000), [Action::Ping]);
+        m.handle(after(t0, 45_001), Input::Heard);
+        assert!(tick(&mut m, 49_999).is_empty());
+        assert!(m.deadline() <= after(t0, 50_000));
+        assert_eq!(
+            tick(&mut m, 50_000),
+            [Action::Stalled],
+            "30 s after the last message"
+        );
+        // Said once per quiet spell.
+        assert!(tick(&mut m, 50_001).is_empty());
+
+        // Once settled, a quiet relay is no stall; and a one-shot sync never resyncs.
+        m.handle(after(t0, 50_002), Input::Progress { settled: true });
+        for s in 51..200 {
+            let actions = m.handle(after(t0, s * 1000), Input::Tick);
+            assert!(
+                !actions.contains(&Action::Stalled) && !actions.contains(&Action::ResyncStalled),
+                "{actions:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_settle_waits_for_the_first_connection_answers_at_once_when_offline_and_once_in_sync() {
         let t0 = Instant::now();
@@ -636,6 +809,7 @@ mod tests {
             keepalive: KEEPALIVE,
             jitter: Duration::ZERO,
             seed: 1,
+            once: None,
         };
         let no_token = Unsynced::NoToken {
             relay: "https://relay.example".into(),
@@ -794,6 +968,7 @@ mod tests {
             keepalive: KEEPALIVE,
             jitter: Duration::from_millis(250),
             seed: 42,
+            once: None,
         };
         let mut m = Machine::new(config, None, false, t0);
         let mut now = t0;

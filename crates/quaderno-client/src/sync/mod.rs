@@ -1,10 +1,10 @@
 //! Syncing the joined groups with their relays: once (`quaderno sync`) or live
 //! (`quaderno sync --watch`, the web UI).
 
+mod changed;
 mod connect;
 mod live;
 mod machine;
-mod once;
 pub mod owner;
 mod pages;
 pub mod presence;
@@ -13,10 +13,8 @@ mod session;
 use serde::Serialize;
 
 use crate::ClientError;
-use crate::groups::Group;
 
-pub use live::{Live, LiveEvent, LiveGroupStatus};
-pub use once::sync_once;
+pub use live::{Live, LiveEvent, LiveGroupStatus, sync_once};
 pub use pages::{PageId, PageSender, ToPage};
 pub use presence::Present;
 
@@ -91,14 +89,6 @@ impl GroupReport {
             messages: 0,
             seconds: 0.0,
         }
-    }
-
-    fn new(group: &Group) -> Self {
-        Self::kept_live(
-            group.slug.clone(),
-            group.relay_url.clone(),
-            GroupOutcome::Synced,
-        )
     }
 
     fn record(&mut self, session: &session::Session) {

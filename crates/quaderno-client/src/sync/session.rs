@@ -206,11 +206,6 @@ impl Session {
         self.input(inputs).await
     }
 
-    /// A frame from the relay.
-    pub async fn frame(&mut self, bytes: Vec<u8>) -> Result<(), ClientError> {
-        self.frames(vec![bytes]).await
-    }
-
     /// Frames that arrived together, handled as one turn (documents new here that came whole
     /// are then loaded side by side).
     pub async fn frames(&mut self, frames: Vec<Vec<u8>>) -> Result<(), ClientError> {
