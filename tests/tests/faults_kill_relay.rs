@@ -111,6 +111,9 @@ fn watching_participants_reconnect_to_a_restarted_relay_and_lose_nothing() {
     let settled = Instant::now();
     let done = wait_until(CONVERGE, || converged(&everyone, &expected));
     if !done {
+        if let Ok(dir) = std::env::var("QUADERNO_TEST_WATCH_LOGS") {
+            let _ = std::fs::write(std::path::Path::new(&dir).join("relay.log"), c.relay.log());
+        }
         // Whether the relay holds what the watches lack tells a relay that lost an edit from
         // a client that never asked for it.
         let diverged = divergence(&everyone, &expected);

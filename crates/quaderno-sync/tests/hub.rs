@@ -1107,3 +1107,32 @@ fn a_device_that_lost_a_note_the_relay_believes_it_holds_gets_it_back() {
     net.share(again, note);
     assert_eq!(net.text(again, note).as_deref(), Some("Verbale"));
 }
+
+/// Regression: a share whose load was never answered (the connection broke while the output
+/// that asked for it was carried out) left the note "loading" for as long as the watch ran,
+/// and every later share of it waited behind that load: a note written as the relay went
+/// down never reached it.
+#[test]
+fn a_note_whose_load_failed_is_loaded_again_when_it_is_next_shared() {
+    let mut net = Net::new();
+    let anna = net.add_client("anna", true);
+    net.connect(anna);
+    let note = net.create_doc(anna, "Verbale scritto mentre la rete cadeva");
+    let now = net.now;
+    let out = net.clients[anna].hub.handle(
+        now,
+        vec![Input::Share {
+            conn: CLIENT_CONN,
+            doc: note,
+        }],
+    );
+    assert_eq!(out.loads, vec![note]);
+    net.client_input(anna, vec![Input::LoadFailed { doc: note }]);
+
+    net.share(anna, note);
+    assert_eq!(
+        net.relay_text(note).as_deref(),
+        Some("Verbale scritto mentre la rete cadeva")
+    );
+    assert!(net.acknowledged(anna, note));
+}

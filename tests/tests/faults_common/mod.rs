@@ -54,7 +54,9 @@ pub fn watch(q: &Quaderno) -> Watching {
 
 /// A watch with extra environment variables.
 /// With `QUADERNO_TEST_WATCH_LOGS` set to a folder, each watch logs there at debug level (in a
-/// file named after the data folder), to find out afterwards why a run failed.
+/// file named after the data folder), to find out afterwards why a run failed;
+/// `QUADERNO_TEST_WATCH_LOG_LEVEL` sets what they log (`quaderno_sync=trace` adds every sync
+/// message in and out, by document, without content).
 pub fn watch_with(q: &Quaderno, envs: &[(&str, &str)]) -> Watching {
     let mut command = q.command(&["sync", "--watch"]);
     command.stdout(Stdio::null()).stderr(Stdio::null());
@@ -65,7 +67,11 @@ pub fn watch_with(q: &Quaderno, envs: &[(&str, &str)]) -> Watching {
         let path = Path::new(&dir).join(name).with_extension("log");
         let log = std::fs::File::create(path).expect("the watch's log file");
         command
-            .env("QUADERNO_LOG", "quaderno_client=debug,quaderno_sync=debug")
+            .env(
+                "QUADERNO_LOG",
+                std::env::var("QUADERNO_TEST_WATCH_LOG_LEVEL")
+                    .unwrap_or_else(|_| "quaderno_client=debug,quaderno_sync=debug".into()),
+            )
             .stderr(log);
     }
     let child = command

@@ -501,17 +501,27 @@ impl Session {
         Ok(())
     }
 
+    /// Hands `inputs` to the hub and carries out what it says, loading what it asks for. Every
+    /// load is answered even once something failed (the relay's socket broke mid-output, say):
+    /// the hub holds back every later share of a document whose load is unanswered, and the
+    /// hub outlives the connection. The first error is returned at the end.
     async fn input(&mut self, inputs: Vec<Input>) -> Result<(), ClientError> {
         let mut out = self.hub.handle(Instant::now(), inputs);
+        let mut failed = None;
         loop {
             let loads = std::mem::take(&mut out.loads);
-            self.carry_out(out).await?;
+            if let Err(error) = self.carry_out(out).await {
+                failed.get_or_insert(error);
+            }
             if loads.is_empty() {
-                return Ok(());
+                return failed.map_or(Ok(()), Err);
             }
             let mut loaded = Vec::with_capacity(loads.len());
             for doc in loads {
-                loaded.push(self.load(doc)?);
+                loaded.push(self.load(doc).unwrap_or_else(|error| {
+                    failed.get_or_insert(error);
+                    Input::LoadFailed { doc }
+                }));
             }
             out = self.hub.handle(Instant::now(), loaded);
         }
@@ -532,21 +542,29 @@ impl Session {
                 .sync(&self.hub, &self.group.slug, conn, doc, message);
         }
         let relay = self.relay_conn();
+        // What arrived is taken in even if the relay's socket broke while answering it.
+        let mut unsent = None;
         for (conn, frame) in sends {
+            if unsent.is_some() {
+                break;
+            }
             let Some((_, sink)) = self.relay.as_mut().filter(|_| Some(conn) == relay) else {
                 continue;
             };
-            sink.send(WsMessage::Binary(frame.into()))
-                .await
-                .map_err(|e| ClientError::Unreachable {
+            if let Err(e) = sink.send(WsMessage::Binary(frame.into())).await {
+                unsent = Some(ClientError::Unreachable {
                     url: self.group.relay_url.clone(),
                     reason: e.to_string(),
-                })?;
+                });
+            }
         }
         for event in events {
             self.event(event)?;
         }
         self.record_acknowledged()?;
+        if let Some(error) = unsent {
+            return Err(error);
+        }
         if closes.iter().any(|conn| Some(*conn) == relay) {
             return Err(ClientError::Protocol {
                 url: self.group.relay_url.clone(),

@@ -354,8 +354,18 @@ impl Hub {
                 continue;
             };
             let Some(message) = automerge.generate_sync_message(state) else {
+                tracing::trace!(conn = conn.0, %doc, heads = heads.len(), "nothing to send");
                 continue;
             };
+            tracing::trace!(
+                conn = conn.0,
+                %doc,
+                heads = message.heads.len(),
+                need = message.need.len(),
+                have = message.have.len(),
+                changes = !message.changes.is_empty(),
+                "sync message out"
+            );
             if self.conns.get(conn).is_some_and(|c| c.local) {
                 out.local.push((*conn, doc, message.encode()));
                 continue;

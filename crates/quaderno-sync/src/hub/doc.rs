@@ -140,6 +140,22 @@ impl Hub {
         self.drop_if_unused(doc);
     }
 
+    /// Storage did not answer a load: nothing waits for it any more, and whoever asks next
+    /// starts a new load. Changes already stored are read with the document then.
+    pub(super) fn load_failed(&mut self, doc: DocumentId) {
+        let Some(slot) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        if slot.doc.is_some() {
+            return;
+        }
+        slot.loading = false;
+        slot.pending.clear();
+        slot.pending_shares.clear();
+        slot.pending_local.clear();
+        self.drop_if_unused(doc);
+    }
+
     /// Relay: a message for a document storage does not have. A writer's `sync` creates it;
     /// anything else gets `doc-unavailable`, and the peer is synced if it appears later.
     fn missing(

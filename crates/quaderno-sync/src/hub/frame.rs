@@ -109,6 +109,16 @@ impl Hub {
                 self.reject(conn, &reason, out)
             }
             Ok(message) => {
+                tracing::trace!(
+                    conn = conn.0,
+                    %doc,
+                    request,
+                    heads = message.heads.len(),
+                    need = message.need.len(),
+                    have = message.have.len(),
+                    changes = !message.changes.is_empty(),
+                    "sync message in"
+                );
                 let incoming = Incoming {
                     conn,
                     request,

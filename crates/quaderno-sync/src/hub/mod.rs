@@ -135,6 +135,11 @@ pub enum Input {
         /// Whether a writer may create this document if it is not found (false when purged).
         may_create: bool,
     },
+    /// Storage could not answer a load the hub asked for: what waited for the document is
+    /// dropped, and the next message, share or change asks for it again. A load left
+    /// unanswered would hold back every later share of the document for as long as the hub
+    /// lives.
+    LoadFailed { doc: DocumentId },
     /// Client: start syncing this document with the peer on this connection.
     Share { conn: ConnId, doc: DocumentId },
     /// Changes made outside the hub and already stored (a local edit, another process).
@@ -246,6 +251,7 @@ impl Hub {
                 found,
                 may_create,
             } => self.loaded(now, doc, found, may_create, batch, out),
+            Input::LoadFailed { doc } => self.load_failed(doc),
             Input::Share { conn, doc } => self.share(now, conn, doc, batch, out),
             Input::LocalChanges { doc, changes } => self.local_changes(doc, changes, batch, out),
             Input::Forget { doc } => self.forget(doc),
