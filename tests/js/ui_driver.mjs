@@ -53,6 +53,12 @@ const commands = {
     return { status: response?.status(), url: page.url() };
   },
 
+  /** The window's size, as a narrow window beside a video call would have it. */
+  async viewport({ name, width, height = 900 }) {
+    await person(name).page.setViewportSize({ width, height });
+    return {};
+  },
+
   async goto({ name, url }) {
     const response = await person(name).page.goto(url);
     return { status: response?.status(), url: person(name).page.url() };

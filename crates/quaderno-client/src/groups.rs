@@ -103,6 +103,15 @@ pub fn set_synced(
     Ok(())
 }
 
+/// The relay says this participant's role in the group is now `role`.
+pub fn set_role(conn: &Connection, slug: &str, role: &str) -> Result<(), ClientError> {
+    conn.execute(
+        "UPDATE sync_groups SET role = ?2 WHERE slug = ?1",
+        params![slug, role],
+    )?;
+    Ok(())
+}
+
 /// The relay refused this device for the group; stop trying until it joins again.
 pub fn set_refused(conn: &Connection, slug: &str, reason: &str) -> Result<(), ClientError> {
     conn.execute(

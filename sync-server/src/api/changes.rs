@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth::authorize_group;
 use super::{ApiState, AppError};
-use crate::accounts::{self, ChangesSince};
+use crate::accounts::{self, ChangesSince, Role};
 
 /// The query string.
 #[derive(Debug, Deserialize)]
@@ -18,6 +18,15 @@ pub struct ChangesQuery {
     pub since: u64,
 }
 
+/// The answer: what changed, and the caller's role in the group as it is now, so that every
+/// sync keeps the client's idea of what it may do current.
+#[derive(Debug, Serialize)]
+pub struct ChangesResponse {
+    #[serde(flatten)]
+    pub changes: ChangesSince,
+    pub role: Role,
+}
+
 /// Lists the documents changed since `since`, for members of the group.
 #[tracing::instrument(skip_all, err(level = "debug"), fields(group = %group))]
 pub async fn changes(
@@ -25,8 +34,8 @@ pub async fn changes(
     Path(group): Path<String>,
     headers: HeaderMap,
     query: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Json<ChangesSince>, AppError> {
-    let (_, _, group) = authorize_group(&state, &headers, None, &group).await?;
+) -> Result<Json<ChangesResponse>, AppError> {
+    let (_, role, group) = authorize_group(&state, &headers, None, &group).await?;
     let Query(ChangesQuery { since }) = query.map_err(|_| {
         AppError::BadRequest("`since` must be a whole number, e.g. ?since=0".into())
     })?;
@@ -34,5 +43,5 @@ pub async fn changes(
         .db
         .call(move |conn| Ok(accounts::changes_since(conn, &group.slug, since)?))
         .await?;
-    Ok(Json(changes))
+    Ok(Json(ChangesResponse { changes, role }))
 }

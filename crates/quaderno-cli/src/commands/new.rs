@@ -33,6 +33,7 @@ pub fn run(format: Format, notebook: &mut Notebook, args: NewArgs) -> anyhow::Re
             notebook.create(&new, group.as_deref())?
         }
         None => {
+            notebook.check_writable(group.as_deref())?;
             let template = notebook.new_note_markdown(&new)?;
             match editor::edit(&template)? {
                 Edited::Changed(file) => {

@@ -374,11 +374,22 @@ fn print_event(format: Format, event: &LiveEvent) {
         LiveEvent::Refused { group, reason } => {
             format!("{group}: refused by the relay ({reason}); no longer syncing this group")
         }
+        LiveEvent::Role { group, role } => format!("{group}: you are now {}", role_words(role)),
         LiveEvent::Changed { group, doc } => format!("{group}: {doc} changed"),
         LiveEvent::Synced { group } => format!("{group}: in sync"),
         LiveEvent::Presence { .. } => return,
     };
     println!("{line}");
+}
+
+/// A role as the watch's output says it.
+fn role_words(role: &str) -> String {
+    match role {
+        "reader" => "a reader: the group's notes can be read here, not changed".into(),
+        "editor" => "an editor: you can write the group's notes".into(),
+        "admin" => "an admin: you can write and govern the group".into(),
+        other => format!("`{other}`"),
+    }
 }
 
 fn event_json(event: &LiveEvent) -> serde_json::Value {
@@ -390,6 +401,9 @@ fn event_json(event: &LiveEvent) -> serde_json::Value {
         }
         LiveEvent::Refused { group, reason } => {
             json!({ "event": "refused", "group": group, "reason": reason })
+        }
+        LiveEvent::Role { group, role } => {
+            json!({ "event": "role", "group": group, "role": role })
         }
         LiveEvent::Changed { group, doc } => {
             json!({ "event": "changed", "group": group, "note": doc.to_string() })

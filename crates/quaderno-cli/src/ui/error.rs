@@ -96,6 +96,7 @@ fn notebook(error: &NotebookError, message: String) -> AppError {
         NotebookError::UnknownGroup { .. } => (StatusCode::BAD_REQUEST, "unknown_group"),
         NotebookError::NotPersonal { .. } => (StatusCode::CONFLICT, "not_personal"),
         NotebookError::AlreadyInGroup { .. } => (StatusCode::CONFLICT, "already_in_group"),
+        NotebookError::ReadOnly { .. } => (StatusCode::FORBIDDEN, "read_only"),
         NotebookError::Model(e) => model(e),
         NotebookError::Client(e) => client(e),
         e if e.is_user_error() => (StatusCode::BAD_REQUEST, "invalid"),

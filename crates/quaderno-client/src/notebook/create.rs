@@ -6,7 +6,7 @@ use chrono::Utc;
 use quaderno_model::markdown::{from_markdown, to_markdown};
 use quaderno_model::{DocumentId, NewNote, Note, create_note};
 
-use super::documents::{reindex, save_new_doc};
+use super::documents::{ensure_writable, reindex, save_new_doc};
 use super::notes::ShownNote;
 use super::{Notebook, NotebookError, PERSONAL_GROUP};
 
@@ -84,6 +84,13 @@ impl Notebook {
             note,
             updated_at: now,
         })
+    }
+
+    /// Whether notes may be written in `group` (the personal notebook when `None`): asked
+    /// before an editor opens, so that nobody writes a note that cannot be saved.
+    pub fn check_writable(&self, group: Option<&str>) -> Result<(), NotebookError> {
+        let group = self.known_group(group)?;
+        ensure_writable(self.store.conn(), &group)
     }
 
     pub(super) fn known_group(&self, group: Option<&str>) -> Result<String, NotebookError> {

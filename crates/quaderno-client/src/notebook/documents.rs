@@ -11,6 +11,7 @@ use quaderno_store::index::{self, IndexEntry};
 use quaderno_store::rusqlite::Connection;
 
 use super::NotebookError;
+use crate::groups;
 
 /// The document `id` of namespace `ns`, with `actor` set for the changes this process makes.
 pub fn load_doc(
@@ -57,6 +58,19 @@ fn damaged(conn: &Connection, ns: &str, id: &str) -> Result<NotebookError, Noteb
     })
 }
 
+/// Refuses writes into a group where this participant is a reader: the relay would never
+/// take them, and a write the group never sees must not look saved.
+pub fn ensure_writable(conn: &Connection, ns: &str) -> Result<(), NotebookError> {
+    let group = groups::get(conn, ns).map_err(NotebookError::from_client)?;
+    match group {
+        Some(group) if !group.can_write() => Err(NotebookError::ReadOnly {
+            group: group.slug,
+            title: group.title,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Stores a document that is new to this store, whole.
 pub fn save_new_doc(
     conn: &Connection,
@@ -64,6 +78,7 @@ pub fn save_new_doc(
     id: &str,
     doc: &Automerge,
 ) -> Result<(), NotebookError> {
+    ensure_writable(conn, ns)?;
     docs::put_snapshot(conn, ns, id, &doc.save())?;
     Ok(())
 }
@@ -80,6 +95,7 @@ pub fn save_doc_changes(
     if changes.is_empty() {
         return Ok(false);
     }
+    ensure_writable(conn, ns)?;
     docs::append_changes(conn, ns, id, &changes)?;
     Ok(true)
 }

@@ -7,7 +7,7 @@ use chrono::Utc;
 use quaderno_model::markdown::{from_markdown, to_markdown};
 use quaderno_model::{DocumentId, NoteEdit, edit_note, read_note};
 
-use super::documents::{load_existing_doc, reindex, save_doc_changes};
+use super::documents::{ensure_writable, load_existing_doc, reindex, save_doc_changes};
 use super::{Notebook, NotebookError};
 
 /// A note handed out for editing as Markdown, remembering the version it shows.
@@ -23,6 +23,7 @@ impl Notebook {
     /// The note as a Markdown file to hand to an editor, with the version it was made from.
     pub fn draft(&self, reference: &str) -> Result<Draft, NotebookError> {
         let listed = self.resolve(reference)?;
+        ensure_writable(self.store.conn(), &listed.group)?;
         let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
             .map_err(|e| self.set_damage_aside(e))?;
         let note = read_note(&doc)?;

@@ -43,6 +43,15 @@ fn recovery(group: &str) -> String {
     }
 }
 
+/// The group's slug in brackets, when its title does not already say it.
+fn slug_if_other(title: &str, slug: &str) -> String {
+    if title == slug {
+        String::new()
+    } else {
+        format!(" (group `{slug}`)")
+    }
+}
+
 fn suggestions(candidates: &[Candidate]) -> String {
     if candidates.is_empty() {
         "run `quaderno list` or `quaderno search WORDS` to find it".to_owned()
@@ -92,6 +101,11 @@ pub enum NotebookError {
         "\"{title}\" is in group `{group}`; only notes of the personal notebook can be moved into a group"
     )]
     NotPersonal { title: String, group: String },
+
+    #[error(
+        "you are a reader in «{title}»{}: its notes can be read on this machine, not changed; ask one of the group's admins to make you an editor", slug_if_other(.title, .group)
+    )]
+    ReadOnly { group: String, title: String },
 
     #[error("\"{title}\" is already in group `{group}`")]
     AlreadyInGroup { title: String, group: String },

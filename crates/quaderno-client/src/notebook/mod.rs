@@ -160,6 +160,7 @@ impl Notebook {
                 group: group.to_owned(),
             });
         }
+        documents::ensure_writable(self.store.conn(), group)?;
         let actor = self.actor.clone();
         let note = self
             .store

@@ -75,6 +75,9 @@ pub type MeGroup = JoinedGroup;
 pub struct ChangesSince {
     pub docs: Vec<DocumentId>,
     pub latest: u64,
+    /// This participant's role in the group now (`None` from a relay that does not say).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -46,7 +46,11 @@ pub(super) fn plain_relay_changes(
     if let Some(index) = docs::load(conn, &group.slug, &group.index_doc.to_string())? {
         docs.extend(index_entries(&index).unwrap_or_default());
     }
-    Ok(Some(ChangesSince { docs, latest: 0 }))
+    Ok(Some(ChangesSince {
+        docs,
+        latest: 0,
+        role: None,
+    }))
 }
 
 /// What a session starts by syncing: what the relay says changed, what changed here since the

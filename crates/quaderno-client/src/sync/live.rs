@@ -78,6 +78,12 @@ pub enum LiveEvent {
         group: String,
         reason: String,
     },
+    /// The relay says this participant's role in the group changed (`reader`, `editor` or
+    /// `admin`); it is recorded, and writes into the group follow it from now on.
+    Role {
+        group: String,
+        role: String,
+    },
     /// A document changed because of what the relay or a page sent (the index is already
     /// updated).
     Changed {
@@ -782,8 +788,30 @@ impl GroupTask {
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
         self.link = Link::Idle;
+        self.take_role(session, changed.role.as_deref()).await?;
         self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
         self.feed(session, Input::NothingChanged).await
+    }
+
+    /// Records the role the relay says this participant has in the group, if it changed (an
+    /// admin promoted or demoted them since the last connection), and tells the listeners.
+    async fn take_role(
+        &mut self,
+        session: &mut Session,
+        role: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let Some(role) = role.filter(|role| *role != self.group.role) else {
+            return Ok(());
+        };
+        groups::set_role(&session.conn, &self.group.slug, role)?;
+        tracing::info!(group = %self.group.slug, from = %self.group.role, to = role, "this participant's role in the group changed");
+        self.group.role = role.to_owned();
+        session.role_changed(role).await?;
+        let _ = self.events.send(LiveEvent::Role {
+            group: self.group.slug.clone(),
+            role: role.to_owned(),
+        });
+        Ok(())
     }
 
     /// What the group's sync did, for whoever asked it to settle.
@@ -823,6 +851,7 @@ impl GroupTask {
         socket: Socket,
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
+        self.take_role(session, changed.role.as_deref()).await?;
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());

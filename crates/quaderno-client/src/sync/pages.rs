@@ -126,6 +126,17 @@ impl Pages {
         inputs
     }
 
+    /// The inputs that let every page write, or stop it (the participant's role changed).
+    pub fn set_read_only(&self, read_only: bool) -> Vec<Input> {
+        self.links
+            .keys()
+            .map(|conn| Input::ReadOnly {
+                conn: *conn,
+                read_only,
+            })
+            .collect()
+    }
+
     /// The hub's connection for a page's messages about a note it has open.
     pub fn conn_of(&self, page: PageId, doc: &DocumentId) -> Option<ConnId> {
         let conn = self.by_page.get(&page)?;

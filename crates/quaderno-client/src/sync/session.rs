@@ -273,6 +273,14 @@ impl Session {
         self.reindex_from_memory(doc)
     }
 
+    /// This participant's role in the group changed: open pages write, or stop writing, from
+    /// now on.
+    pub async fn role_changed(&mut self, role: &str) -> Result<(), ClientError> {
+        self.group.role = role.to_owned();
+        let inputs = self.pages.set_read_only(!self.group.can_write());
+        self.input(inputs).await
+    }
+
     /// A page opens a note of this group: it gets the whole note, then syncs with the hub.
     pub async fn open_page(
         &mut self,

@@ -122,6 +122,9 @@ pub enum Input {
         doc: DocumentId,
         data: Vec<u8>,
     },
+    /// A local peer may now write, or may no longer (its participant's role changed): its
+    /// changes are applied, or refused out loud, from the next message on.
+    ReadOnly { conn: ConnId, read_only: bool },
     /// A local peer no longer shows the document: its sync state is dropped.
     LocalClose { conn: ConnId, doc: DocumentId },
     /// A text frame arrived; the protocol has none, so the connection is closed.
@@ -239,6 +242,11 @@ impl Hub {
                 self.sync_message(now, conn, doc, &data, false, batch, out)
             }
             Input::LocalClose { conn, doc } => self.close_local(conn, doc, out),
+            Input::ReadOnly { conn, read_only } => {
+                if let Some(state) = self.conns.get_mut(&conn).filter(|c| c.local) {
+                    state.policy.read_only = read_only;
+                }
+            }
             Input::Frame { conn, bytes } => self.frame(now, conn, &bytes, batch, out),
             Input::TextFrame { conn } => self.reject(
                 conn,

@@ -99,6 +99,7 @@ export class Editor {
     if (!this.id) return;
     this.renderCrumb();
     this.renderPresence();
+    this.renderAccess();
     this.renderFoot();
   }
 
@@ -110,6 +111,7 @@ export class Editor {
     this.renderMenu();
     this.renderLabels();
     this.renderFields(true);
+    this.renderAccess();
     this.history?.render();
   }
 
@@ -153,6 +155,7 @@ export class Editor {
     e.menu = h("div", { class: "menu", role: "menu", hidden: true });
     e.presence = h("div", { class: "presence", "aria-live": "polite" });
     e.banner = h("div", { class: "banner", hidden: true });
+    e.readOnly = h("div", { class: "banner info", id: "note-read-only", hidden: true });
     e.title = h("input", { class: "title-input", id: "note-title", autocomplete: "off", "aria-label": t("note.title.label"), disabled: true });
     e.date = h("input", { type: "date", id: "note-date", onchange: () => this.save({ date: e.date.value }) });
     e.place = h("input", { id: "note-place", autocomplete: "off", placeholder: t("note.place.placeholder"), onchange: () => this.save({ place: e.place.value }) });
@@ -195,6 +198,7 @@ export class Editor {
       h(
         "div",
         { class: "editor-body" },
+        e.readOnly,
         e.banner,
         e.title,
         e.fields,
@@ -246,7 +250,8 @@ export class Editor {
     this.note.bind("body", e.body);
     e.title.disabled = false;
     e.body.disabled = false;
-    if (this.fresh) {
+    this.renderAccess();
+    if (this.fresh && !this.readOnly()) {
       e.title.focus();
       e.title.select();
     }
@@ -326,6 +331,28 @@ export class Editor {
     this.renderFoot();
   }
 
+  /** Whether this participant may only read the note's group (the relay says their role). */
+  readOnly() {
+    const group = this.app.group(this.group);
+    return !!group && !group.personal && group.role === "reader";
+  }
+
+  /** A reader sees the note as it is, cannot change it, and is told why. */
+  renderAccess() {
+    const e = this.els;
+    if (!e?.readOnly) return;
+    const readOnly = this.readOnly();
+    e.title.readOnly = readOnly;
+    e.body.readOnly = readOnly;
+    for (const input of [e.date, e.place, e.participants, e.tagInput]) input.disabled = readOnly;
+    e.tags.classList.toggle("read-only", readOnly);
+    e.readOnly.hidden = !readOnly;
+    if (readOnly) {
+      fill(e.readOnly, h("strong", {}, t("note.readonly.title")), h("span", {}, t("note.readonly.body")));
+    }
+    this.renderMenu();
+  }
+
   renderCrumb() {
     const title = this.group ? this.app.groupTitle(this.group) : "";
     fill(this.els.crumb, folderIcon(), h("span", {}, t("note.group")), h("strong", {}, title));
@@ -368,7 +395,10 @@ export class Editor {
     const group = this.app.group(this.group);
     let state = "synced";
     let text = t("note.saved.synced");
-    if (!group || group.personal) {
+    if (this.readOnly()) {
+      state = "readonly";
+      text = t("note.saved.readonly");
+    } else if (!group || group.personal) {
       state = "personal";
       text = t("note.saved.personal");
     } else if (!group.online || group.waiting.some((w) => w.id === this.id)) {
@@ -391,7 +421,9 @@ export class Editor {
       menu,
       canMove ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.app.openMove(this.id)) }, arrowIcon(), t("note.move")) : null,
       h("a", { role: "menuitem", href: api.markdownUrl(this.id), download: "", onclick: () => this.toggleMenu(false) }, downloadIcon(), t("note.export")),
-      deleted
+      this.readOnly()
+        ? null
+        : deleted
         ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.setDeleted(false)) }, restoreIcon(), t("note.restore"))
         : h("button", { type: "button", role: "menuitem", class: "danger", onclick: () => this.menuAction(() => this.setDeleted(true)) }, binIcon(), t("note.delete")),
     );

@@ -183,10 +183,19 @@ function renderSidebar() {
   if (!overview) return;
   renderGroups($("#groups"), overview, state.group, chooseGroup);
   renderPill($("#sync-status"), overview);
+  renderAccess();
   const details = $("#sync-details");
   if (!details.hidden) renderDetails(details, overview);
   const me = overview.identity;
   fill($("#me"), me ? [avatar(me.name, `${me.name} (${me.city})`), h("span", {}, `${me.name} · ${me.city}`)] : []);
+}
+
+/** A reader's group: its notes are read here, never written, so there is nothing to create.
+ *  Drawn with the list and again whenever the overview (where the role is) changes. */
+function renderAccess() {
+  const readOnly = !state.filters.bin && !!state.group && app.group(state.group)?.role === "reader";
+  $("#list-read-only").hidden = !readOnly;
+  $("#new-note").hidden = readOnly;
 }
 
 function renderListNow() {
@@ -195,6 +204,7 @@ function renderListNow() {
   fill($("#list-title"), title);
   const n = list?.notes.length ?? 0;
   fill($("#list-count"), n === 1 ? t("list.count.one") : t("list.count.many", { n }));
+  renderAccess();
   renderOptions($("#filter-tag"), list?.tags ?? [], t("filters.tag.any"), state.filters.tag);
   renderOptions($("#filter-place"), list?.places ?? [], t("filters.place.any"), state.filters.place);
   const filtered = Object.values(state.filters).some(Boolean);
