@@ -112,6 +112,8 @@ fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
     );
     assert!(english, "the English page says the same");
     b.screenshot("rita", "roles-en-narrow-reader");
+    b.run(json!({ "cmd": "viewport", "name": "rita", "width": 390 }));
+    b.screenshot("rita", "roles-en-390-reader");
     b.run(json!({ "cmd": "viewport", "name": "rita", "width": 1440 }));
     b.screenshot("rita", "roles-en-wide-reader");
     b.click("rita", r#"[data-lang="it"]"#);
