@@ -58,8 +58,16 @@ fn turns(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 let db = Db::open(dir.path()).unwrap();
                 let slug = GroupSlug::parse(GROUP).unwrap();
-                db.with_conn(|conn| Ok(accounts::create_group(conn, &slug, None, Utc::now())?))
-                    .unwrap();
+                db.with_conn(|conn| {
+                    Ok(accounts::create_group(
+                        conn,
+                        &slug,
+                        None,
+                        &accounts::Actor::command_line("bench"),
+                        Utc::now(),
+                    )?)
+                })
+                .unwrap();
                 let mut conn = quaderno_store::open_connection(db.path()).unwrap();
                 let mut docs: Vec<Doc> = (0..changed).map(|_| Doc::new()).collect();
                 let mut timed = Duration::ZERO;

@@ -3,12 +3,14 @@
 //! SQLite transactions, and those that concern live connections record an admin event the
 //! running relay acts on within a second.
 
+mod activity;
 mod backup;
 mod devices;
 mod groups;
 mod invites;
 mod members;
 mod notes;
+mod operators;
 mod table;
 
 use std::path::PathBuf;
@@ -17,8 +19,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, TransactionBehavior};
 use serde::Serialize;
 
-use crate::accounts::{self, AccountsError};
-use crate::cli::{AdminCommand, DeviceCommand, GroupCommand, InviteCommand, NoteCommand};
+use crate::accounts::{self, AccountsError, Actor};
+use crate::cli::{
+    AdminCommand, DeviceCommand, GroupCommand, InviteCommand, NoteCommand, OperatorCommand,
+};
 use crate::db::{Db, DbError};
 
 /// Why an admin command failed.
@@ -95,7 +99,7 @@ trait Output: Serialize {
     }
 }
 
-/// Who runs the commands, recorded on the invites they create.
+/// Who runs the commands, recorded on the invites they create and in the activity log.
 #[derive(Debug, Clone)]
 pub struct Operator(pub String);
 
@@ -104,6 +108,11 @@ impl Operator {
     pub fn from_env() -> Self {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME"));
         Operator(format!("cli:{}", user.unwrap_or_else(|_| "unknown".into())))
+    }
+
+    /// How the activity log names them.
+    fn actor(&self) -> Actor {
+        Actor::command_line(self.0.clone())
     }
 }
 
@@ -115,11 +124,15 @@ pub fn run(
     now: DateTime<Utc>,
     operator: &Operator,
 ) -> Result<Report, AdminError> {
+    let actor = &operator.actor();
     match command {
         AdminCommand::Group(GroupCommand::Create { name, title }) => {
-            groups::create(db, name, title.as_deref(), now)
+            groups::create(db, name, title.as_deref(), actor, now)
         }
         AdminCommand::Group(GroupCommand::List) => groups::list(db),
+        AdminCommand::Group(GroupCommand::Rename { name, title }) => {
+            groups::rename(db, name, title, actor, now)
+        }
         AdminCommand::Invite(InviteCommand::Create {
             group,
             role,
@@ -133,15 +146,26 @@ pub fn run(
                 expires_at: now + *expires,
                 created_by: operator.0.clone(),
             };
-            invites::create(db, new, now)
+            invites::create(db, new, actor, now)
         }
-        AdminCommand::Member(command) => members::run(db, command, now),
+        AdminCommand::Invite(InviteCommand::List { group }) => invites::list(db, group, now),
+        AdminCommand::Invite(InviteCommand::Revoke { group, id }) => {
+            invites::revoke(db, group, *id, actor, now)
+        }
+        AdminCommand::Operator(OperatorCommand::Add { name, expires }) => {
+            operators::add(db, name, now + *expires, actor, now)
+        }
+        AdminCommand::Operator(OperatorCommand::List) => operators::list(db),
+        AdminCommand::Activity { group, csv, limit } => {
+            activity::show(db, group.as_deref(), *csv, *limit)
+        }
+        AdminCommand::Member(command) => members::run(db, command, actor, now),
         AdminCommand::Device(DeviceCommand::List { participant }) => {
             devices::list(db, participant.as_deref())
         }
-        AdminCommand::Device(DeviceCommand::Revoke { id }) => devices::revoke(db, *id, now),
+        AdminCommand::Device(DeviceCommand::Revoke { id }) => devices::revoke(db, *id, actor, now),
         AdminCommand::Note(NoteCommand::Purge { group, doc_id }) => {
-            notes::purge(db, group.as_deref(), doc_id, now)
+            notes::purge(db, group.as_deref(), doc_id, actor, now)
         }
         AdminCommand::Backup { out } => backup::run(db, out),
     }

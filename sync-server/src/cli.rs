@@ -27,10 +27,20 @@ Examples:
   quaderno-server --data-dir /var/lib/quaderno group create integrazione --title \"Integrazione sociosanitaria\"
   quaderno-server --data-dir /var/lib/quaderno invite create --group integrazione --role editor --expires 7d
 
+  # The coordinating body's first operator: a one-time code for their Quaderno
+  quaderno-server --data-dir /var/lib/quaderno operator add --name \"Coordinamento regionale\"
+
+  # See who can still join, withdraw a code sent to the wrong address
+  quaderno-server --data-dir /var/lib/quaderno invite list --group integrazione
+  quaderno-server --data-dir /var/lib/quaderno invite revoke --group integrazione 4
+
   # Make a member read-only, revoke a lost laptop, back up while serving
   quaderno-server --data-dir /var/lib/quaderno member set-role --group integrazione 12 reader
   quaderno-server --data-dir /var/lib/quaderno device revoke 31
   quaderno-server --data-dir /var/lib/quaderno backup --out /backups/relay-2025-06-01.sqlite3
+
+  # Who did what in a group, for the records
+  quaderno-server --data-dir /var/lib/quaderno activity --group integrazione --csv > attivita.csv
 
 Every command takes --json. The data directory may also come from QUADERNO_SERVER_DATA_DIR.
 Exit codes: 0 done, 1 the relay's storage failed, 2 a mistake in the command (the message says what to change).";
@@ -110,6 +120,12 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..),
     )]
     pub max_messages_per_sec: u32,
+
+    /// The address participants reach the relay at, e.g. https://quaderno.example.org: what
+    /// the invites made from the page tell people to type. Without it, the address each
+    /// request came to.
+    #[arg(long, env = "QUADERNO_SERVER_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -120,6 +136,7 @@ impl ServeArgs {
             group_idle: Duration::from_secs(self.group_idle_secs),
             ping_interval: Duration::from_secs(self.ping_interval_secs),
             max_messages_per_sec: self.max_messages_per_sec,
+            public_url: self.public_url.clone(),
             ..ServeConfig::new(data_dir, self.listen)
         }
     }
@@ -133,12 +150,27 @@ fn defaults() -> ServeConfig {
 /// The admin commands.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create and list groups.
+    /// Create, list and rename groups.
     #[command(subcommand)]
     Group(GroupCommand),
-    /// Create invite codes.
+    /// Create, list and revoke invite codes.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Appoint the relay's operators, who govern every group from their own Quaderno.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Show who did what in a group (or, without --group, on the relay).
+    Activity {
+        /// The group whose log to show.
+        #[arg(long)]
+        group: Option<String>,
+        /// Write the group's whole log as CSV instead (needs --group).
+        #[arg(long, requires = "group", conflicts_with = "json")]
+        csv: bool,
+        /// How many entries to show, newest first.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+    },
     /// List a group's members, change their roles, remove them.
     #[command(subcommand)]
     Member(MemberCommand),
@@ -170,6 +202,34 @@ pub enum GroupCommand {
     },
     /// List the groups with their member and document counts.
     List,
+    /// Give a group a new title; its name (in addresses and commands) never changes.
+    Rename {
+        /// The group's name.
+        name: String,
+        /// The new title people see.
+        #[arg(long)]
+        title: String,
+    },
+}
+
+/// `operator …`
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Print a one-time code that makes whoever joins with it an operator of this relay.
+    ///
+    /// The operator types it in their Quaderno (`quaderno join RELAY_URL CODE`, or the page's
+    /// join dialog); from then on they create groups, appoint admins and invite further
+    /// operators from the page ("Gestione dei gruppi").
+    Add {
+        /// Whom the code is for, as the activity log records it.
+        #[arg(long)]
+        name: String,
+        /// How long the code stays valid: minutes, hours or days, e.g. 30m, 12h, 7d.
+        #[arg(long, default_value = "7d", value_parser = parse_expiry)]
+        expires: TimeDelta,
+    },
+    /// List the relay's operators.
+    List,
 }
 
 /// `invite …`
@@ -189,6 +249,20 @@ pub enum InviteCommand {
         /// How long the code stays valid: minutes, hours or days, e.g. 30m, 12h, 7d.
         #[arg(long, default_value = "7d", value_parser = parse_expiry)]
         expires: TimeDelta,
+    },
+    /// List a group's invites with the uses left and whether each still works.
+    List {
+        /// The group.
+        #[arg(long)]
+        group: String,
+    },
+    /// Revoke an invite: its code stops working at once.
+    Revoke {
+        /// The group.
+        #[arg(long)]
+        group: String,
+        /// The invite's id (see `invite list`).
+        id: i64,
     },
 }
 
@@ -250,6 +324,18 @@ pub enum NoteCommand {
         /// The note's document id, e.g. 3uQUjbaDfGKoHMh8XGHx7c9jNxyU or automerge:3uQU….
         doc_id: DocumentId,
     },
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` must start with https:// (or http://)"))?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(format!("`{text}` is not an address"));
+    }
+    Ok(text.to_owned())
 }
 
 fn parse_slug(text: &str) -> Result<GroupSlug, String> {

@@ -19,6 +19,9 @@ pub struct ServeConfig {
     pub ping_interval: Duration,
     /// Messages a connection may send per second before it is closed for flooding.
     pub max_messages_per_sec: u32,
+    /// The address participants reach the relay at, printed in the invites admins make from
+    /// the page; `None`: the address each request came to.
+    pub public_url: Option<String>,
 }
 
 impl ServeConfig {
@@ -31,6 +34,7 @@ impl ServeConfig {
             group_idle: Duration::from_secs(60),
             ping_interval: Duration::from_secs(15),
             max_messages_per_sec: 2_000,
+            public_url: None,
         }
     }
 }

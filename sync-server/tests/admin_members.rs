@@ -95,11 +95,13 @@ fn setting_the_same_role_changes_nothing() {
 fn remove_takes_the_group_away_and_records_an_event() {
     let data = DataDir::new();
     let code = data.group_with_invite("palermo", "editor", "1");
-    let anna = data.join(&code, "Anna", "Palermo").participant.id;
+    let joined = data.join(&code, "Anna", "Palermo");
+    let (anna, laptop) = (joined.participant.id, joined.device.device_id);
 
     let text = data.ok(&["member", "remove", "--group", "palermo", &anna.to_string()]);
 
     assert!(text.contains("Removed Anna of Palermo"), "{text}");
+    assert!(text.contains("last group"), "{text}");
     let memberships = data
         .db()
         .with_conn(move |c| Ok(accounts::memberships(c, anna)?))
@@ -109,7 +111,9 @@ fn remove_takes_the_group_away_and_records_an_event() {
         participant_id: anna,
         group: "palermo".into(),
     };
-    assert_eq!(events(&data), [removed]);
+    // Palermo was Anna's only group: her laptop is revoked with her.
+    let revoked = AdminEventKind::DeviceRevoked { device_id: laptop };
+    assert_eq!(events(&data), [removed, revoked]);
 }
 
 #[test]

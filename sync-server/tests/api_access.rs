@@ -52,7 +52,7 @@ async fn a_revoked_device_no_longer_authenticates_and_the_relay_hears_of_it() {
 
     relay
         .db
-        .with_conn(|c| Ok(accounts::revoke_device(c, device_id, Utc::now())?))
+        .with_conn(|c| Ok(accounts::revoke_device(c, device_id, &cli(), Utc::now())?))
         .unwrap();
 
     assert_eq!(
@@ -154,21 +154,29 @@ async fn without_a_token_a_group_is_401_whether_it_exists_or_not() {
 }
 
 #[tokio::test]
-async fn a_removed_member_loses_the_group() {
+async fn a_member_removed_from_their_last_group_loses_their_token_too() {
     let (relay, anna) = palermo_with_anna().await;
     let me = relay.get("/v1/me", Some(&anna)).await.body;
     let id = me["participant"]["id"].as_i64().unwrap();
 
     relay
         .db
-        .with_conn(move |c| Ok(accounts::remove_member(c, "palermo", id, Utc::now())?))
+        .with_conn(move |c| {
+            Ok(accounts::remove_member(
+                c,
+                "palermo",
+                id,
+                &cli(),
+                Utc::now(),
+            )?)
+        })
         .unwrap();
 
     let answer = relay.get("/v1/groups/palermo/changes", Some(&anna)).await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        relay.get("/v1/me", Some(&anna)).await.body["groups"],
-        serde_json::json!([])
+        relay.get("/v1/me", Some(&anna)).await.status,
+        StatusCode::UNAUTHORIZED
     );
 }
 
@@ -212,6 +220,7 @@ async fn a_role_change_shows_at_once() {
                 "palermo",
                 id,
                 Role::Reader,
+                &cli(),
                 Utc::now(),
             )?)
         })
@@ -230,4 +239,8 @@ async fn a_role_change_shows_at_once() {
         role: Role::Reader,
     };
     assert_eq!(events.last().unwrap().kind, role_changed);
+}
+
+fn cli() -> accounts::Actor {
+    accounts::Actor::command_line("cli:test")
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::activity::{self, Action, Actor, Entry};
 use super::events::{AdminEventKind, record_event};
 use super::secrets::{DeviceToken, hashes_match, new_peer_id};
 use super::text::{MAX_NAME_CHARS, clean};
@@ -112,14 +113,31 @@ pub fn touch_device(conn: &Connection, device_id: i64, now: DateTime<Utc>) -> Re
 
 /// Every device, or only those of one participant, oldest first.
 pub fn list_devices(conn: &Connection, participant_id: Option<i64>) -> Result<Vec<Device>> {
-    let mut stmt = conn.prepare_cached(
+    list_devices_where(conn, "?1 IS NULL OR d.participant_id = ?1", participant_id)
+}
+
+/// The devices of a group's members, oldest first.
+pub fn group_devices(conn: &Connection, group: &str) -> Result<Vec<Device>> {
+    list_devices_where(
+        conn,
+        "d.participant_id IN (SELECT participant_id FROM memberships WHERE grp = ?1)",
+        group,
+    )
+}
+
+fn list_devices_where(
+    conn: &Connection,
+    condition: &str,
+    value: impl rusqlite::ToSql,
+) -> Result<Vec<Device>> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT d.id, d.participant_id, p.name, d.name, d.peer_id, d.created_at,
                 d.last_seen_at, d.revoked_at
          FROM devices d JOIN participants p ON p.id = d.participant_id
-         WHERE ?1 IS NULL OR d.participant_id = ?1
-         ORDER BY d.id",
-    )?;
-    let rows = stmt.query_map([participant_id], |row| {
+         WHERE {condition}
+         ORDER BY d.id"
+    ))?;
+    let rows = stmt.query_map([value], |row| {
         Ok((
             (
                 row.get(0)?,
@@ -135,26 +153,81 @@ pub fn list_devices(conn: &Connection, participant_id: Option<i64>) -> Result<Ve
 }
 
 /// Revokes a device: its token stops working and the running relay closes its connections.
-/// Call inside a transaction, so the revocation and its event are written together.
-pub fn revoke_device(conn: &Connection, device_id: i64, now: DateTime<Utc>) -> Result<()> {
-    let revoked: Option<Option<i64>> = conn
-        .query_row(
-            "SELECT revoked_at FROM devices WHERE id = ?1",
-            [device_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    match revoked {
-        None => return Err(AccountsError::UnknownDevice(device_id)),
-        Some(Some(_)) => return Err(AccountsError::AlreadyRevoked(device_id)),
-        Some(None) => {}
+/// The log of each of its participant's groups records it. Call inside a transaction, so the
+/// revocation and its event are written together.
+pub fn revoke_device(
+    conn: &Connection,
+    device_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Device> {
+    let device = list_devices_where(conn, "d.id = ?1", device_id)?
+        .pop()
+        .ok_or(AccountsError::UnknownDevice(device_id))?;
+    if device.revoked_at.is_some() {
+        return Err(AccountsError::AlreadyRevoked(device_id));
     }
-    conn.execute(
-        "UPDATE devices SET revoked_at = ?2 WHERE id = ?1",
+    revoke_quietly(conn, device_id, now)?;
+    let mut groups =
+        conn.prepare_cached("SELECT grp FROM memberships WHERE participant_id = ?1 ORDER BY grp")?;
+    let groups: Vec<String> = groups
+        .query_map([device.participant_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for group in &groups {
+        let entry = Entry {
+            group: Some(group),
+            action: Action::DeviceRevoked,
+            target: device.participant.clone(),
+            detail: format!("device {} «{}»", device.id, device.name),
+        };
+        activity::record(conn, actor, entry, now)?;
+    }
+    Ok(Device {
+        revoked_at: Some(now),
+        ..device
+    })
+}
+
+/// Revokes one device of a member of `group`; any other device is as unknown as one that
+/// does not exist. Call inside a transaction.
+pub fn revoke_member_device(
+    conn: &Connection,
+    group: &str,
+    device_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Device> {
+    let member: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM devices d JOIN memberships m
+                        ON m.participant_id = d.participant_id
+                        WHERE d.id = ?1 AND m.grp = ?2)",
+        params![device_id, group],
+        |row| row.get(0),
+    )?;
+    if !member {
+        return Err(AccountsError::DeviceNotInGroup {
+            device: device_id,
+            group: group.to_owned(),
+        });
+    }
+    revoke_device(conn, device_id, actor, now)
+}
+
+/// Revokes a device and records the event that closes its connections, without a log entry
+/// of its own. Returns whether it was still unrevoked.
+pub(crate) fn revoke_quietly(
+    conn: &Connection,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let updated = conn.execute(
+        "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![device_id, to_millis(now)],
     )?;
-    record_event(conn, &AdminEventKind::DeviceRevoked { device_id }, now)?;
-    Ok(())
+    if updated > 0 {
+        record_event(conn, &AdminEventKind::DeviceRevoked { device_id }, now)?;
+    }
+    Ok(updated > 0)
 }
 
 /// The identity of a device by id, unless it is revoked.

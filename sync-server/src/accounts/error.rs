@@ -78,6 +78,43 @@ pub enum AccountsError {
     #[error("this invite code has already been used: ask the group's coordinator for a new one")]
     InviteUsedUp,
 
+    /// An invite an admin revoked.
+    #[error("this invite code was withdrawn on {}: ask the group's coordinator for a new one", .0.format("%Y-%m-%d %H:%M UTC"))]
+    InviteRevoked(DateTime<Utc>),
+
+    /// An invite made before its holder was removed from the group.
+    #[error(
+        "you were removed from this group after this invite was made: only a new invite lets you back in"
+    )]
+    RemovedSinceInvite,
+
+    /// An invite id that names no invite of the group.
+    #[error("there is no invite {0} in this group: see `invite list --group GROUP`")]
+    UnknownInvite(i64),
+
+    /// `invite revoke` on an invite already revoked.
+    #[error("invite {0} is already revoked")]
+    InviteAlreadyRevoked(i64),
+
+    /// An admin changing their own role or removing themselves.
+    #[error(
+        "an admin cannot change their own role or remove themselves: ask another admin or an operator"
+    )]
+    OwnMembership,
+
+    /// A device that belongs to no member of the group named.
+    #[error("device {device} does not belong to a member of `{group}`")]
+    DeviceNotInGroup {
+        /// The device's id.
+        device: i64,
+        /// The group's slug.
+        group: String,
+    },
+
+    /// `operator add` for a participant who already is one.
+    #[error("participant {0} already is an operator")]
+    AlreadyOperator(i64),
+
     /// A join without a device token that lacks the participant's details.
     #[error("joining for the first time needs a name, a city and a device name")]
     MissingJoinDetails,

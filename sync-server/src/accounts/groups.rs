@@ -5,6 +5,7 @@ use quaderno_model::{DocumentId, create_group_index};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::activity::{self, Action, Actor, Entry};
 use super::changes::record_doc_change;
 use super::slug::GroupSlug;
 use super::text::{MAX_TITLE_CHARS, clean};
@@ -34,6 +35,8 @@ pub struct GroupSummary {
     pub members: u64,
     /// How many documents (the index included) it holds.
     pub documents: u64,
+    /// How many of its members are admins.
+    pub admins: u64,
 }
 
 /// Creates a group and its empty index document, stored in the group's namespace.
@@ -42,6 +45,7 @@ pub fn create_group(
     conn: &Connection,
     slug: &GroupSlug,
     title: Option<&str>,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Group> {
     let title = clean("title", title.unwrap_or(slug.as_str()), MAX_TITLE_CHARS)?;
@@ -57,12 +61,47 @@ pub fn create_group(
     let id = index_doc.to_string();
     quaderno_store::docs::put_snapshot(conn, slug.as_str(), &id, &index.save())?;
     record_doc_change(conn, slug.as_str(), &index_doc)?;
+    let entry = Entry {
+        group: Some(slug.as_str()),
+        action: Action::GroupCreated,
+        target: slug.to_string(),
+        detail: title.clone(),
+    };
+    activity::record(conn, actor, entry, now)?;
     Ok(Group {
         slug: slug.to_string(),
         title,
         index_doc,
         created_at: now,
     })
+}
+
+/// Gives the group a new title; its slug, and so every address and code, stays. Call inside a
+/// transaction.
+pub fn rename_group(
+    conn: &Connection,
+    slug: &str,
+    title: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Group> {
+    let group = existing_group(conn, slug)?;
+    let title = clean("title", title, MAX_TITLE_CHARS)?;
+    if title == group.title {
+        return Ok(group);
+    }
+    conn.execute(
+        "UPDATE groups SET title = ?2 WHERE slug = ?1",
+        params![slug, title],
+    )?;
+    let entry = Entry {
+        group: Some(slug),
+        action: Action::GroupRenamed,
+        target: slug.to_owned(),
+        detail: format!("«{}» → «{title}»", group.title),
+    };
+    activity::record(conn, actor, entry, now)?;
+    Ok(Group { title, ..group })
 }
 
 /// The group with this slug, if any.
@@ -84,18 +123,25 @@ pub fn list_groups(conn: &Connection) -> Result<Vec<GroupSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT g.slug, g.title, g.index_doc, g.created_at,
                 (SELECT COUNT(*) FROM memberships m WHERE m.grp = g.slug),
-                (SELECT COUNT(*) FROM group_changes c WHERE c.grp = g.slug)
+                (SELECT COUNT(*) FROM group_changes c WHERE c.grp = g.slug),
+                (SELECT COUNT(*) FROM memberships m WHERE m.grp = g.slug AND m.role = 'admin')
          FROM groups g ORDER BY g.slug",
     )?;
     let rows = stmt.query_map([], |row| {
-        Ok((read_row(row)?, row.get::<_, i64>(4)?, row.get::<_, i64>(5)?))
+        Ok((
+            read_row(row)?,
+            row.get::<_, i64>(4)?,
+            row.get::<_, i64>(5)?,
+            row.get::<_, i64>(6)?,
+        ))
     })?;
     rows.map(|row| {
-        let (group, members, documents) = row?;
+        let (group, members, documents, admins) = row?;
         Ok(GroupSummary {
             group: into_group(group)?,
             members: members.unsigned_abs(),
             documents: documents.unsigned_abs(),
+            admins: admins.unsigned_abs(),
         })
     })
     .collect()

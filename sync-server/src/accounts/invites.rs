@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use serde::Serialize;
+
+use super::activity::{self, Action, Actor, Entry};
 use super::groups::existing_group;
 use super::secrets::InviteCode;
-use super::time::{from_millis, to_millis};
+use super::time::{from_millis, from_opt_millis, to_millis};
 use super::{AccountsError, Result, Role};
 
 /// The most uses one invite may have.
@@ -39,11 +42,56 @@ pub struct Invite {
     pub uses_left: u32,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
+    /// When an admin revoked it, if they did.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was made: a participant removed from the group after this cannot use it.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether an invite still lets people in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    Active,
+    Expired,
+    UsedUp,
+    Revoked,
+}
+
+/// An invite as the admins list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedInvite {
+    pub id: i64,
+    pub role: Role,
+    /// How many uses it was made with.
+    pub uses: u32,
+    pub uses_left: u32,
+    pub expires_at: DateTime<Utc>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub state: InviteState,
 }
 
 impl Invite {
+    /// The invite's state at `now`.
+    pub fn state(&self, now: DateTime<Utc>) -> InviteState {
+        if self.revoked_at.is_some() {
+            InviteState::Revoked
+        } else if now >= self.expires_at {
+            InviteState::Expired
+        } else if self.uses_left == 0 {
+            InviteState::UsedUp
+        } else {
+            InviteState::Active
+        }
+    }
+
     /// Whether the invite can be used at `now`, and if not, why.
     pub fn check(&self, now: DateTime<Utc>) -> Result<()> {
+        if let Some(revoked) = self.revoked_at {
+            return Err(AccountsError::InviteRevoked(revoked));
+        }
         if now >= self.expires_at {
             return Err(AccountsError::InviteExpired(self.expires_at));
         }
@@ -54,8 +102,14 @@ impl Invite {
     }
 }
 
-/// Creates an invite and returns its code: the only time the code exists in clear.
-pub fn create_invite(conn: &Connection, new: &NewInvite, now: DateTime<Utc>) -> Result<InviteCode> {
+/// Creates an invite and returns its id and code: the only time the code exists in clear.
+/// Call inside a transaction (the invite and its log entry are written together).
+pub fn create_invite(
+    conn: &Connection,
+    new: &NewInvite,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(i64, InviteCode)> {
     existing_group(conn, &new.group)?;
     if !(1..=MAX_INVITE_USES).contains(&new.uses) {
         return Err(AccountsError::InvalidText {
@@ -71,8 +125,9 @@ pub fn create_invite(conn: &Connection, new: &NewInvite, now: DateTime<Utc>) -> 
     }
     let code = InviteCode::generate();
     conn.execute(
-        "INSERT INTO invites (code_hash, grp, role, uses_left, expires_at, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO invites
+             (code_hash, grp, role, uses, uses_left, expires_at, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
         params![
             code.hash(),
             new.group,
@@ -83,7 +138,94 @@ pub fn create_invite(conn: &Connection, new: &NewInvite, now: DateTime<Utc>) -> 
             to_millis(now)
         ],
     )?;
-    Ok(code)
+    let id = conn.last_insert_rowid();
+    let entry = Entry {
+        group: Some(&new.group),
+        action: Action::InviteCreated,
+        target: format!("invite {id}"),
+        detail: format!(
+            "{}, {} use(s), until {}",
+            new.role,
+            new.uses,
+            new.expires_at.format("%Y-%m-%d")
+        ),
+    };
+    activity::record(conn, actor, entry, now)?;
+    Ok((id, code))
+}
+
+/// The group's invites, newest first, with what is left of each. Codes are never listed.
+pub fn list_invites(
+    conn: &Connection,
+    group: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<ListedInvite>> {
+    existing_group(conn, group)?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{INVITE_SELECT} WHERE grp = ?1 ORDER BY id DESC"))?;
+    let rows = stmt.query_map([group], read_row)?;
+    rows.map(|row| {
+        let (invite, uses, created_by) = into_invite(row?)?;
+        Ok(ListedInvite {
+            id: invite.id,
+            role: invite.role,
+            uses,
+            uses_left: invite.uses_left,
+            expires_at: invite.expires_at,
+            created_by,
+            created_at: invite.created_at,
+            revoked_at: invite.revoked_at,
+            state: invite.state(now),
+        })
+    })
+    .collect()
+}
+
+/// Revokes one of the group's invites: its code stops working at once. An invite of another
+/// group is as unknown as one that does not exist. Call inside a transaction.
+pub fn revoke_invite(
+    conn: &Connection,
+    group: &str,
+    invite_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Invite> {
+    existing_group(conn, group)?;
+    let invite = find_invite_by_id(conn, invite_id)?
+        .filter(|i| i.group == group)
+        .ok_or(AccountsError::UnknownInvite(invite_id))?;
+    if invite.revoked_at.is_some() {
+        return Err(AccountsError::InviteAlreadyRevoked(invite_id));
+    }
+    conn.execute(
+        "UPDATE invites SET revoked_at = ?2 WHERE id = ?1",
+        params![invite_id, to_millis(now)],
+    )?;
+    let entry = Entry {
+        group: Some(group),
+        action: Action::InviteRevoked,
+        target: format!("invite {invite_id}"),
+        detail: format!("{}, {} use(s) left", invite.role, invite.uses_left),
+    };
+    activity::record(conn, actor, entry, now)?;
+    Ok(Invite {
+        revoked_at: Some(now),
+        ..invite
+    })
+}
+
+/// Revokes an invite without a log entry of its own (a removal's entry says it). Returns
+/// whether it was still unrevoked.
+pub(crate) fn revoke_quietly(
+    conn: &Connection,
+    invite_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let updated = conn.execute(
+        "UPDATE invites SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![invite_id, to_millis(now)],
+    )?;
+    Ok(updated > 0)
 }
 
 /// The invite a typed code names, whether or not it is still usable.
@@ -113,31 +255,58 @@ pub fn use_invite(conn: &Connection, invite_id: i64) -> Result<()> {
 
 fn find_invite(conn: &Connection, code: &InviteCode) -> Result<Option<Invite>> {
     let row = conn
-        .prepare_cached(
-            "SELECT id, grp, role, uses_left, expires_at FROM invites WHERE code_hash = ?1",
-        )?
-        .query_row([code.hash().as_slice()], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, u32>(3)?,
-                row.get::<_, i64>(4)?,
-            ))
-        })
+        .prepare_cached(&format!("{INVITE_SELECT} WHERE code_hash = ?1"))?
+        .query_row([code.hash().as_slice()], read_row)
         .optional()?;
-    row.map(|(id, group, role, uses_left, expires)| {
-        Ok(Invite {
-            id,
-            group,
-            role: role
-                .parse()
-                .map_err(|_| AccountsError::Corrupt(format!("role of invite {id}")))?,
-            uses_left,
-            expires_at: from_millis(expires)?,
-        })
-    })
-    .transpose()
+    row.map(|row| into_invite(row).map(|(invite, _, _)| invite))
+        .transpose()
+}
+
+fn find_invite_by_id(conn: &Connection, id: i64) -> Result<Option<Invite>> {
+    let row = conn
+        .prepare_cached(&format!("{INVITE_SELECT} WHERE id = ?1"))?
+        .query_row([id], read_row)
+        .optional()?;
+    row.map(|row| into_invite(row).map(|(invite, _, _)| invite))
+        .transpose()
+}
+
+const INVITE_SELECT: &str = "SELECT id, grp, role, uses_left, expires_at, revoked_at, created_at,
+        COALESCE(uses, uses_left), created_by
+     FROM invites";
+
+type Row = (
+    (i64, String, String, u32),
+    (i64, Option<i64>, i64, u32, String),
+);
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?),
+        (
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+            row.get(7)?,
+            row.get(8)?,
+        ),
+    ))
+}
+
+fn into_invite(row: Row) -> Result<(Invite, u32, String)> {
+    let ((id, group, role, uses_left), (expires, revoked, created, uses, created_by)) = row;
+    let invite = Invite {
+        id,
+        group,
+        role: role
+            .parse()
+            .map_err(|_| AccountsError::Corrupt(format!("role of invite {id}")))?,
+        uses_left,
+        expires_at: from_millis(expires)?,
+        revoked_at: from_opt_millis(revoked)?,
+        created_at: from_millis(created)?,
+    };
+    Ok((invite, uses, created_by))
 }
 
 #[cfg(test)]
@@ -153,6 +322,8 @@ mod tests {
             role: Role::Editor,
             uses_left,
             expires_at,
+            revoked_at: None,
+            created_at: expires_at - TimeDelta::days(7),
         }
     }
 
@@ -174,5 +345,16 @@ mod tests {
             invite(0, expires).check(now),
             Err(AccountsError::InviteUsedUp)
         ));
+        let revoked = Invite {
+            revoked_at: Some(now),
+            ..invite(1, expires)
+        };
+        assert!(matches!(
+            revoked.check(now),
+            Err(AccountsError::InviteRevoked(_))
+        ));
+        assert_eq!(revoked.state(now), InviteState::Revoked);
+        assert_eq!(invite(0, expires).state(now), InviteState::UsedUp);
+        assert_eq!(invite(1, expires).state(expires), InviteState::Expired);
     }
 }

@@ -5,6 +5,7 @@
 //! several in one transaction. Functions that change more than one row say "call inside a
 //! transaction". Time is always passed in (`now`), never read from the clock.
 
+mod activity;
 mod changes;
 mod devices;
 mod error;
@@ -13,6 +14,7 @@ mod groups;
 mod invites;
 mod join;
 mod members;
+mod operators;
 mod participants;
 mod purge;
 mod role;
@@ -22,22 +24,29 @@ mod slug;
 mod text;
 mod time;
 
+pub use activity::{
+    Action, Activity, Actor, MAX_ACTIVITY_PAGE, group_activity, group_activity_csv, relay_activity,
+};
 pub use changes::{ChangesSince, changes_since, is_purged, record_doc_change};
 pub use devices::{
-    Device, DeviceAuth, IssuedDevice, authenticate, create_device, list_devices, revoke_device,
-    touch_device,
+    Device, DeviceAuth, IssuedDevice, authenticate, create_device, group_devices, list_devices,
+    revoke_device, revoke_member_device, touch_device,
 };
 pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};
-pub use groups::{Group, GroupSummary, create_group, group, list_groups};
+pub use groups::{Group, GroupSummary, create_group, group, list_groups, rename_group};
 pub use invites::{
-    Invite, MAX_INVITE_USES, NewInvite, create_invite, find_invite_by_code, find_usable_invite,
-    use_invite,
+    Invite, InviteState, ListedInvite, MAX_INVITE_USES, NewInvite, create_invite,
+    find_invite_by_code, find_usable_invite, list_invites, revoke_invite, use_invite,
 };
-pub use join::{Joined, Joiner, join};
+pub use join::{Joined, Joiner, Linked, join, join_with_link};
 pub use members::{
-    Member, Membership, add_member, list_members, memberships, remove_member, role_in_group,
-    set_role,
+    Member, Membership, Removal, add_member, list_members, memberships, remove_member, removed_at,
+    role_in_group, set_role,
+};
+pub use operators::{
+    IssuedCode, LINK_CODE_VALIDITY, Operator, create_link_code, create_operator_code, is_operator,
+    list_operators,
 };
 pub use participants::{Participant, create_participant, participant, resolve_participant};
 pub use purge::{Purged, purge_document};

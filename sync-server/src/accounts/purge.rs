@@ -6,6 +6,7 @@ use quaderno_store::docs;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::activity::{self, Action, Actor, Entry};
 use super::changes::record_doc_change;
 use super::events::{AdminEventKind, record_event};
 use super::groups::{Group, all_slugs, existing_group};
@@ -31,6 +32,7 @@ pub fn purge_document(
     conn: &Connection,
     group: Option<&str>,
     doc: &DocumentId,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Purged> {
     let group = match group {
@@ -56,6 +58,13 @@ pub fn purge_document(
         doc: *doc,
     };
     record_event(conn, &event, now)?;
+    let entry = Entry {
+        group: Some(&group.slug),
+        action: Action::NotePurged,
+        target: id,
+        detail: String::new(),
+    };
+    activity::record(conn, actor, entry, now)?;
     Ok(Purged {
         group: group.slug,
         doc: *doc,

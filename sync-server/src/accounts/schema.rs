@@ -76,4 +76,47 @@ pub const MIGRATIONS: &[&str] = &[
         role TEXT,
         created_at INTEGER NOT NULL
     );",
+    // 2: governance. Invites remember their uses and can be revoked; a membership remembers
+    // the invite it came from, and a removal is remembered so that an older invite cannot
+    // undo it; operators govern the relay; one-time codes make operators and link devices;
+    // the activity log records who did what, and refuses to be changed.
+    "ALTER TABLE invites ADD COLUMN uses INTEGER;
+    UPDATE invites SET uses = uses_left;
+    ALTER TABLE invites ADD COLUMN revoked_at INTEGER;
+    ALTER TABLE memberships ADD COLUMN invite_id INTEGER;
+    CREATE TABLE removals (
+        participant_id INTEGER NOT NULL REFERENCES participants (id),
+        grp TEXT NOT NULL,
+        removed_at INTEGER NOT NULL,
+        PRIMARY KEY (participant_id, grp)
+    ) WITHOUT ROWID;
+    CREATE TABLE operators (
+        participant_id INTEGER PRIMARY KEY REFERENCES participants (id),
+        since INTEGER NOT NULL,
+        appointed_by TEXT NOT NULL
+    );
+    CREATE TABLE one_time_codes (
+        id INTEGER PRIMARY KEY,
+        code_hash BLOB NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('operator', 'link')),
+        participant_id INTEGER REFERENCES participants (id),
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE activity (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        grp TEXT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX activity_by_group ON activity (grp, seq);
+    CREATE TRIGGER activity_is_append_only_update BEFORE UPDATE ON activity
+    BEGIN SELECT RAISE(ABORT, 'the activity log cannot be changed'); END;
+    CREATE TRIGGER activity_is_append_only_delete BEFORE DELETE ON activity
+    BEGIN SELECT RAISE(ABORT, 'the activity log cannot be changed'); END;",
 ];

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report, read, table, when, write};
-use crate::accounts::{self, AccountsError, Device};
+use crate::accounts::{self, Actor, Device};
 use crate::db::Db;
 
 #[derive(Serialize)]
@@ -69,15 +69,13 @@ impl Output for Revoked {
     }
 }
 
-pub(super) fn revoke(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Report, AdminError> {
-    let device = write(db, |tx| {
-        accounts::revoke_device(tx, id, now)?;
-        let devices = accounts::list_devices(tx, None)?;
-        devices
-            .into_iter()
-            .find(|d| d.id == id)
-            .ok_or(AccountsError::UnknownDevice(id))
-    })?;
+pub(super) fn revoke(
+    db: &Db,
+    id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Report, AdminError> {
+    let device = write(db, |tx| accounts::revoke_device(tx, id, actor, now))?;
     tracing::info!(device = id, "revoked a device");
     Ok(Revoked(device).report())
 }

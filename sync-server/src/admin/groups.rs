@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report, read, table, when, write};
-use crate::accounts::{self, Group, GroupSlug, GroupSummary};
+use crate::accounts::{self, Actor, Group, GroupSlug, GroupSummary};
 use crate::db::Db;
 
 #[derive(Serialize)]
@@ -25,9 +25,10 @@ pub(super) fn create(
     db: &Db,
     slug: &GroupSlug,
     title: Option<&str>,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
-    let group = write(db, |tx| accounts::create_group(tx, slug, title, now))?;
+    let group = write(db, |tx| accounts::create_group(tx, slug, title, actor, now))?;
     tracing::info!(group = %group.slug, "created a group");
     Ok(Created(group).report())
 }
@@ -60,4 +61,28 @@ impl Output for Listed {
 
 pub(super) fn list(db: &Db) -> Result<Report, AdminError> {
     Ok(Listed(read(db, accounts::list_groups)?).report())
+}
+
+#[derive(Serialize)]
+struct Renamed(Group);
+
+impl Output for Renamed {
+    fn human(&self) -> String {
+        format!(
+            "{} is now called \"{}\"; members see the new title at their next sync.\n",
+            self.0.slug, self.0.title
+        )
+    }
+}
+
+pub(super) fn rename(
+    db: &Db,
+    slug: &str,
+    title: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Report, AdminError> {
+    let group = write(db, |tx| accounts::rename_group(tx, slug, title, actor, now))?;
+    tracing::info!(group = %group.slug, "renamed a group");
+    Ok(Renamed(group).report())
 }

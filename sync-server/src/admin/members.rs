@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report, read, table, when, write};
-use crate::accounts::{self, Member, Participant, Role};
+use crate::accounts::{self, Actor, Member, Participant, Removal, Role};
 use crate::cli::MemberCommand;
 use crate::db::Db;
 
 pub(super) fn run(
     db: &Db,
     command: &MemberCommand,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
     match command {
@@ -19,8 +20,8 @@ pub(super) fn run(
             group,
             participant,
             role,
-        } => set_role(db, group, participant, *role, now),
-        MemberCommand::Remove { group, participant } => remove(db, group, participant, now),
+        } => set_role(db, group, participant, *role, actor, now),
+        MemberCommand::Remove { group, participant } => remove(db, group, participant, actor, now),
     }
 }
 
@@ -38,7 +39,7 @@ impl Output for Listed {
                 self.group, self.group
             );
         }
-        let rows: Vec<[String; 6]> = self
+        let rows: Vec<[String; 7]> = self
             .members
             .iter()
             .map(|m| {
@@ -49,10 +50,20 @@ impl Output for Listed {
                     m.role.to_string(),
                     m.active_devices.to_string(),
                     when(m.joined_at),
+                    m.last_seen_at.map(when).unwrap_or_else(|| "never".into()),
                 ]
             })
             .collect();
-        let mut text = table::render(["ID", "NAME", "CITY", "ROLE", "DEVICES", "JOINED"], &rows);
+        let headers = [
+            "ID",
+            "NAME",
+            "CITY",
+            "ROLE",
+            "DEVICES",
+            "JOINED",
+            "LAST SEEN",
+        ];
+        let mut text = table::render(headers, &rows);
         text.push_str(&format!(
             "\nName a member by ID (or exact name), e.g. `member set-role --group {} {} reader`.\n",
             self.group, self.members[0].participant_id
@@ -99,11 +110,12 @@ fn set_role(
     group: &str,
     typed: &str,
     role: Role,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
     let (participant, previous_role) = write(db, |tx| {
         let participant = accounts::resolve_participant(tx, typed)?;
-        let previous = accounts::set_role(tx, group, participant.id, role, now)?;
+        let previous = accounts::set_role(tx, group, participant.id, role, actor, now)?;
         Ok((participant, previous))
     })?;
     tracing::info!(group, participant = participant.id, %role, "changed a member's role");
@@ -120,28 +132,59 @@ fn set_role(
 struct Removed {
     group: String,
     participant: Participant,
+    revoked_devices: Vec<i64>,
+    revoked_invites: Vec<i64>,
 }
 
 impl Output for Removed {
     fn human(&self) -> String {
-        format!(
+        let mut text = format!(
             "Removed {} from {}; their open connections to it close within a second.\n",
             describe(&self.participant),
             self.group
-        )
+        );
+        if !self.revoked_invites.is_empty() {
+            let ids: Vec<String> = self.revoked_invites.iter().map(i64::to_string).collect();
+            text.push_str(&format!(
+                "The invite they joined with ({}) is revoked: they hold its code. \
+                 Make a new one for anyone else still to join.\n",
+                ids.join(", ")
+            ));
+        }
+        if !self.revoked_devices.is_empty() {
+            text.push_str(&format!(
+                "It was their last group: their {} device(s) are revoked too.\n",
+                self.revoked_devices.len()
+            ));
+        }
+        text.push_str("Only an invite made from now on lets them back in.\n");
+        text
     }
 }
 
-fn remove(db: &Db, group: &str, typed: &str, now: DateTime<Utc>) -> Result<Report, AdminError> {
-    let participant = write(db, |tx| {
+fn remove(
+    db: &Db,
+    group: &str,
+    typed: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Report, AdminError> {
+    let (participant, removal) = write(db, |tx| {
         let participant = accounts::resolve_participant(tx, typed)?;
-        accounts::remove_member(tx, group, participant.id, now)?;
-        Ok(participant)
+        let removal = accounts::remove_member(tx, group, participant.id, actor, now)?;
+        Ok((participant, removal))
     })?;
     tracing::info!(group, participant = participant.id, "removed a member");
+    let Removal {
+        revoked_devices,
+        revoked_invites,
+        ..
+    } = removal;
     let removed = Removed {
         group: group.to_owned(),
         participant,
+        revoked_devices,
+        revoked_invites,
     };
     Ok(removed.report())
 }

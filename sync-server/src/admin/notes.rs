@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report};
-use crate::accounts::{self, Purged};
+use crate::accounts::{self, Actor, Purged};
 use crate::db::{Db, DbError};
 
 #[derive(Serialize)]
@@ -33,11 +33,12 @@ pub(super) fn purge(
     db: &Db,
     group: Option<&str>,
     doc: &DocumentId,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
     let purged = db.with_conn(|conn| {
         conn.pragma_update(None, "secure_delete", true)?;
-        let purged = purge_in_transaction(conn, group, doc, now);
+        let purged = purge_in_transaction(conn, group, doc, actor, now);
         conn.pragma_update(None, "secure_delete", false)?;
         let purged = purged?;
         checkpoint(conn)?;
@@ -53,10 +54,11 @@ fn purge_in_transaction(
     conn: &mut Connection,
     group: Option<&str>,
     doc: &DocumentId,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Purged, DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let purged = accounts::purge_document(&tx, group, doc, now)?;
+    let purged = accounts::purge_document(&tx, group, doc, actor, now)?;
     tx.commit()?;
     Ok(purged)
 }

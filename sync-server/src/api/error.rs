@@ -29,6 +29,10 @@ pub enum AppError {
     InviteExpired(String),
     /// The invite code's uses are all taken.
     InviteUsedUp,
+    /// An admin withdrew the invite; the message says when.
+    InviteRevoked(String),
+    /// The participant was removed from the group after the invite was made.
+    RemovedSinceInvite,
     /// The request itself is wrong; the message says how.
     BadRequest(String),
     /// Too many attempts: try again after this long.
@@ -56,7 +60,10 @@ impl AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::InviteUnknown => StatusCode::NOT_FOUND,
-            Self::InviteExpired(_) | Self::InviteUsedUp => StatusCode::GONE,
+            Self::InviteExpired(_) | Self::InviteUsedUp | Self::InviteRevoked(_) => {
+                StatusCode::GONE
+            }
+            Self::RemovedSinceInvite => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -72,6 +79,8 @@ impl AppError {
             Self::InviteUnknown => "invite_unknown",
             Self::InviteExpired(_) => "invite_expired",
             Self::InviteUsedUp => "invite_used_up",
+            Self::InviteRevoked(_) => "invite_revoked",
+            Self::RemovedSinceInvite => "removed",
             Self::BadRequest(_) => "bad_request",
             Self::RateLimited(_) => "rate_limited",
             Self::Busy => "busy",
@@ -85,11 +94,14 @@ impl AppError {
             Self::Unauthorized => "this device is not signed in to the relay, or its access was \
                  revoked: join again with an invite code"
                 .into(),
-            Self::Forbidden => "you are not a member of this group: ask its coordinator for an \
-                 invite"
+            Self::Forbidden => "there is no such group, or you may not do this in it: ask the \
+                 group's coordinator"
                 .into(),
             Self::InviteUnknown => AccountsError::InviteUnknown.to_string(),
-            Self::InviteExpired(message) | Self::BadRequest(message) => message.clone(),
+            Self::InviteExpired(message)
+            | Self::InviteRevoked(message)
+            | Self::BadRequest(message) => message.clone(),
+            Self::RemovedSinceInvite => AccountsError::RemovedSinceInvite.to_string(),
             Self::InviteUsedUp => AccountsError::InviteUsedUp.to_string(),
             Self::RateLimited(wait) => format!(
                 "too many attempts: wait {} seconds and try again",
@@ -151,7 +163,16 @@ impl From<AccountsError> for AppError {
             AccountsError::InviteUnknown => Self::InviteUnknown,
             AccountsError::InviteExpired(_) => Self::InviteExpired(error.to_string()),
             AccountsError::InviteUsedUp => Self::InviteUsedUp,
-            AccountsError::UnknownGroup(_) | AccountsError::NotAMember { .. } => Self::Forbidden,
+            AccountsError::InviteRevoked(_) => Self::InviteRevoked(error.to_string()),
+            AccountsError::RemovedSinceInvite => Self::RemovedSinceInvite,
+            // Whether a group, member, invite or device exists is nobody's business but its
+            // admins': every miss is the same refusal as a group one may not see.
+            AccountsError::UnknownGroup(_)
+            | AccountsError::NotAMember { .. }
+            | AccountsError::UnknownInvite(_)
+            | AccountsError::UnknownDevice(_)
+            | AccountsError::UnknownParticipant(_)
+            | AccountsError::DeviceNotInGroup { .. } => Self::Forbidden,
             AccountsError::Store(e) if e.is_transient() => Self::Busy,
             e if e.is_user_error() => Self::BadRequest(e.to_string()),
             e => Self::Internal(e.to_string()),

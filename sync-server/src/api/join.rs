@@ -53,8 +53,10 @@ pub struct JoinResponse {
     pub participant: ParticipantView,
     /// The device.
     pub device: DeviceView,
-    /// The group joined, with the participant's role.
-    pub group: GroupView,
+    /// The group joined, with the participant's role; `null` for an operator code.
+    pub group: Option<GroupView>,
+    /// Whether the participant is an operator of the relay.
+    pub operator: bool,
     /// The relay's own peer id.
     pub relay_peer_id: String,
 }
@@ -64,12 +66,13 @@ impl fmt::Debug for JoinResponse {
         f.debug_struct("JoinResponse")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("peer_id", &self.peer_id)
-            .field("group", &self.group.slug)
+            .field("group", &self.group.as_ref().map(|g| &g.slug))
+            .field("operator", &self.operator)
             .finish_non_exhaustive()
     }
 }
 
-/// Joins a group; see the module docs.
+/// Joins a group (or, with an operator code, the relay's operators); see the module docs.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn join(
     State(state): State<ApiState>,
@@ -96,13 +99,21 @@ pub async fn join(
             Ok(joined)
         })
         .await?;
-    tracing::info!(
-        group = %joined.group.slug,
-        participant = joined.participant.id,
-        device = joined.device.device_id,
-        new_device = joined.token.is_some(),
-        "joined a group"
-    );
+    match &joined.group {
+        Some((group, _)) => tracing::info!(
+            group = %group.slug,
+            participant = joined.participant.id,
+            device = joined.device.device_id,
+            new_device = joined.token.is_some(),
+            "joined a group"
+        ),
+        None => tracing::info!(
+            participant = joined.participant.id,
+            device = joined.device.device_id,
+            new_device = joined.token.is_some(),
+            "became an operator"
+        ),
+    }
     Ok(Json(respond(joined, &state.relay_peer_id)))
 }
 
@@ -137,7 +148,11 @@ fn respond(joined: Joined, relay_peer_id: &str) -> JoinResponse {
         peer_id: joined.device.peer_id.clone(),
         participant: ParticipantView::from(&joined.participant),
         device: DeviceView::from(&joined.device),
-        group: GroupView::new(&joined.group, joined.role),
+        group: joined
+            .group
+            .as_ref()
+            .map(|(g, role)| GroupView::new(g, *role)),
+        operator: joined.operator,
         relay_peer_id: relay_peer_id.to_owned(),
     }
 }

@@ -20,6 +20,8 @@ pub struct MeResponse {
     pub groups: Vec<GroupView>,
     /// The relay's own peer id.
     pub relay_peer_id: String,
+    /// Whether the participant is an operator of the relay.
+    pub operator: bool,
 }
 
 /// Describes the calling device.
@@ -29,14 +31,20 @@ pub async fn me(
     Authenticated(auth): Authenticated,
 ) -> Result<Json<MeResponse>, AppError> {
     let participant = auth.participant_id;
-    let memberships = state
+    let (memberships, operator) = state
         .db
-        .call(move |conn| Ok(accounts::memberships(conn, participant)?))
+        .call(move |conn| {
+            Ok((
+                accounts::memberships(conn, participant)?,
+                accounts::is_operator(conn, participant)?,
+            ))
+        })
         .await?;
     Ok(Json(MeResponse {
         participant: ParticipantView::from(&auth),
         device: DeviceView::from(&auth),
         groups: memberships.iter().map(GroupView::from).collect(),
         relay_peer_id: state.relay_peer_id.clone(),
+        operator,
     }))
 }

@@ -121,8 +121,23 @@ impl Connections {
         closed
     }
 
+    /// The devices with a live connection to `group`.
+    pub fn devices_in(&self, group: &str) -> std::collections::HashSet<i64> {
+        self.lock()
+            .values()
+            .filter(|h| h.group == group && !h.closed.is_cancelled())
+            .map(|h| h.device_id)
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, Arc<ConnHandle>>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl crate::api::Presence for Connections {
+    fn online_devices(&self, group: &str) -> std::collections::HashSet<i64> {
+        self.devices_in(group)
     }
 }
 

@@ -106,7 +106,9 @@ pub async fn run(
         shutdown.clone(),
     ));
     let state = RelayState {
-        api: ApiState::new(db, identity.peer_id.to_string()),
+        api: ApiState::new(db, identity.peer_id.to_string())
+            .with_presence(connections.clone())
+            .with_public_url(config.public_url.clone()),
         config: Arc::new(config),
         peer_id: identity.peer_id,
         groups,

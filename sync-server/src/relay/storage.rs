@@ -322,7 +322,7 @@ mod tests {
     use quaderno_sync::Write;
 
     use super::Storage;
-    use crate::accounts::{GroupSlug, create_group};
+    use crate::accounts::{Actor, GroupSlug, create_group};
     use crate::db::Db;
 
     /// A relay database with one group; returns the group's index document to write to.
@@ -330,7 +330,12 @@ mod tests {
         let db = Db::open(dir).unwrap();
         let slug = GroupSlug::parse("palermo").unwrap();
         let group = db
-            .with_conn(|conn| Ok(create_group(conn, &slug, None, Utc::now()).unwrap()))
+            .with_conn(|conn| {
+                Ok(
+                    create_group(conn, &slug, None, &Actor::command_line("test"), Utc::now())
+                        .unwrap(),
+                )
+            })
             .unwrap();
         (db, group.index_doc)
     }

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, TimeDelta, Utc};
-use quaderno_server::accounts::{self, Group, GroupSlug, NewInvite, Role};
+use quaderno_server::accounts::{self, Actor, Group, GroupSlug, NewInvite, Role};
 use quaderno_server::api::{self, ApiState, JoinLimits};
 use quaderno_server::db::Db;
 use serde_json::{Value, json};
@@ -57,6 +57,7 @@ impl Relay {
                     conn,
                     &slug,
                     Some(title),
+                    &Actor::command_line("cli:test"),
                     Utc::now(),
                 )?)
             })
@@ -80,8 +81,16 @@ impl Relay {
             created_by: "test".into(),
         };
         self.db
-            .with_conn(|conn| Ok(accounts::create_invite(conn, &new, now)?))
+            .with_conn(|conn| {
+                Ok(accounts::create_invite(
+                    conn,
+                    &new,
+                    &Actor::command_line("cli:test"),
+                    now,
+                )?)
+            })
             .unwrap()
+            .1
             .display()
     }
 
