@@ -66,6 +66,9 @@ pub struct ApiState {
     /// The address participants reach the relay at (`serve --public-url`), printed in
     /// invites; without it, the address a request came to.
     pub public_url: Option<String>,
+    /// Woken when a request recorded an admin event (a role change, a removal, a revoked
+    /// device), so the relay acts on it at once rather than at its next poll.
+    pub admin_events: Arc<tokio::sync::Notify>,
 }
 
 impl ApiState {
@@ -82,6 +85,7 @@ impl ApiState {
             join_limiter: Arc::new(JoinLimiter::new(limits)),
             presence: Arc::new(NoPresence),
             public_url: None,
+            admin_events: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Relay {
 /// What `POST /v1/join` answers.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Joined {
+    /// Empty when a device that already had a token joined one more group.
+    #[serde(default)]
     pub token: String,
     pub peer_id: String,
     pub relay_peer_id: String,

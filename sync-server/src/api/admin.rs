@@ -228,6 +228,7 @@ pub async fn set_role(
         Ok((previous, name))
     })
     .await?;
+    state.admin_events.notify_one();
     tracing::info!(group = %admin.group.slug, participant, %role, "changed a member's role");
     Ok(Json(RoleChanged {
         participant_id: participant,
@@ -258,6 +259,7 @@ pub async fn remove(
         accounts::remove_member(tx, &slug, participant, &actor, Utc::now())
     })
     .await?;
+    state.admin_events.notify_one();
     tracing::info!(group = %admin.group.slug, participant, "removed a member");
     Ok(Json(RemovedResponse {
         participant_id: removal.participant_id,
@@ -397,6 +399,7 @@ pub async fn revoke_device(
         accounts::revoke_member_device(tx, &slug, device, &actor, Utc::now())
     })
     .await?;
+    state.admin_events.notify_one();
     tracing::info!(group = %admin.group.slug, device, "revoked a device");
     Ok(Json(Revoked {
         id: device,

@@ -99,16 +99,18 @@ pub async fn run(
         tracker.clone(),
     );
     let connections = Arc::new(Connections::default());
+    let api = ApiState::new(db.clone(), identity.peer_id.to_string())
+        .with_presence(connections.clone())
+        .with_public_url(config.public_url.clone());
     tracker.spawn(watch::admin_events(
-        db.clone(),
+        db,
         groups.clone(),
         connections.clone(),
+        api.admin_events.clone(),
         shutdown.clone(),
     ));
     let state = RelayState {
-        api: ApiState::new(db, identity.peer_id.to_string())
-            .with_presence(connections.clone())
-            .with_public_url(config.public_url.clone()),
+        api,
         config: Arc::new(config),
         peer_id: identity.peer_id,
         groups,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::actor::Command;
@@ -12,13 +13,15 @@ use super::groups::Groups;
 use crate::accounts::{self, AdminEventKind};
 use crate::db::Db;
 
-/// How often the event log is read; revocations take effect within this (plus a close).
-const POLL: Duration = Duration::from_millis(250);
+/// How often the event log is read for the admin commands of other processes; revocations
+/// take effect within this (plus a close). Changes made through the API wake the loop at once.
+const POLL: Duration = Duration::from_millis(100);
 
 pub async fn admin_events(
     db: Db,
     groups: Arc<Groups>,
     connections: Arc<Connections>,
+    woken: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
     let mut last = match db
@@ -35,6 +38,7 @@ pub async fn admin_events(
     loop {
         tokio::select! {
             _ = poll.tick() => {}
+            () = woken.notified() => {}
             _ = shutdown.cancelled() => return,
         }
         let after = last;

@@ -20,6 +20,11 @@ use super::presence::{PRESENCE_EVERY, Presence, Present};
 /// The first wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A connection that stayed up this long earns its next loss an immediate reconnect (after
+/// the jitter only): the relay closes a member's connections when an admin changes their
+/// role, and the new role must reach them within a second. A relay that keeps closing
+/// connections sooner than this gets the doubling backoff.
+const STEADY_FOR: Duration = Duration::from_secs(2);
 /// A connection that brought nothing, not even a pong, for this many keepalive periods is
 /// given up and opened again.
 const SILENT_PERIODS: u32 = 3;
@@ -169,6 +174,10 @@ pub struct Machine {
     config: Config,
     phase: Phase,
     backoff: Duration,
+    /// When the current connection came online.
+    online_since: Option<Instant>,
+    /// Whether the next loss of a connection reconnects at once (see [`STEADY_FOR`]).
+    quick_retry: bool,
     /// Whether this participant announces itself (it has a name).
     announces: bool,
     presence: Presence,
@@ -195,6 +204,8 @@ impl Machine {
             config,
             phase,
             backoff: FIRST_BACKOFF,
+            online_since: None,
+            quick_retry: true,
             announces,
             presence: Presence::default(),
             published: HashMap::new(),
@@ -245,6 +256,7 @@ impl Machine {
                         was_settled: false,
                     };
                     self.backoff = FIRST_BACKOFF;
+                    self.online_since = Some(now);
                     actions.push(Action::Online);
                     self.announce_open(false, &mut actions);
                 }
@@ -377,11 +389,22 @@ impl Machine {
         };
         self.answer_all(outcome, actions);
         let jitter = self.jitter();
+        let since = self.online_since.take().filter(|_| self.is_online());
+        if since.is_some_and(|since| now.saturating_duration_since(since) >= STEADY_FOR) {
+            self.quick_retry = true;
+        }
+        let wait = if since.is_some() && self.quick_retry {
+            self.quick_retry = false;
+            Duration::ZERO
+        } else {
+            let wait = self.backoff;
+            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+            wait
+        };
         self.phase = Phase::Offline {
-            retry_at: now + self.backoff + jitter,
+            retry_at: now + wait + jitter,
             reason: Some(reason.clone()),
         };
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         actions.push(Action::Offline { reason });
     }
 
@@ -544,7 +567,8 @@ mod tests {
     fn reconnects_with_a_backoff_that_doubles_up_to_thirty_seconds_and_resets_once_online() {
         let t0 = Instant::now();
         let mut m = online(t0);
-        // (lost at, first retry at): 0.5 s, 1 s, 2 s, ... then 30 s for ever.
+        // A connection that was online is retried at once; then 0.5 s, 1 s, 2 s, ... then
+        // 30 s for ever.
         let mut now = t0;
         let mut waits = Vec::new();
         for _ in 0..9 {
@@ -560,13 +584,28 @@ mod tests {
             waits.push((retry - now).as_millis());
             now = retry;
         }
-        assert_eq!(
-            waits,
-            [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]
-        );
+        assert_eq!(waits, [0, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
         assert_eq!(m.handle(now, Input::Connected), [Action::Online]);
         m.handle(now, lost("closed"));
         assert_eq!(m.retry_at() - now, FIRST_BACKOFF, "reset once online");
+    }
+
+    #[test]
+    fn a_steady_connection_closed_by_the_relay_reconnects_at_once_and_a_flapping_one_backs_off() {
+        let t0 = Instant::now();
+        let mut m = online(t0);
+        let mut now = t0;
+        // Steady connections (a role change closes them): back at once, every time.
+        for _ in 0..3 {
+            now += STEADY_FOR;
+            m.handle(now, lost("closed"));
+            assert_eq!(m.retry_at(), now, "steady: at once");
+            assert!(m.handle(now, Input::Tick).contains(&Action::Connect));
+            assert_eq!(m.handle(now, Input::Connected), [Action::Online]);
+        }
+        // A relay that closes each connection at once: one quick retry, then the backoff.
+        m.handle(now, lost("closed"));
+        assert_eq!(m.retry_at(), now + FIRST_BACKOFF, "flapping: backs off");
     }
 
     #[test]
@@ -976,9 +1015,11 @@ mod tests {
         for _ in 0..20 {
             m.handle(now, Input::Tick);
             m.handle(now, Input::Connected);
+            // Steady connections, so each retry waits the jitter alone.
+            now += STEADY_FOR;
             m.handle(now, lost("closed"));
             let wait = m.retry_at() - now;
-            assert!(wait >= FIRST_BACKOFF && wait < FIRST_BACKOFF + config.jitter);
+            assert!(wait < config.jitter, "{wait:?}");
             seen.insert(wait);
             now = m.retry_at();
         }
