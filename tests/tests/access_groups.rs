@@ -94,9 +94,13 @@ async fn another_groups_endpoint_refuses_a_member_exactly_as_a_group_that_does_n
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_removed_member_is_cut_off_within_a_second_and_then_refused_like_a_stranger() {
-    // Rosa edits a note of Palermo's group; Teo has never been a member.
+    // Rosa edits a note of Palermo's group and belongs to Trieste's too; Teo has never been a
+    // member of Palermo's.
     let s = Setup::new(&["palermo", "trieste"]);
     let rosa = s.member("palermo", "editor", "Rosa").await;
+    s.relay
+        .join_with_token(&s.relay.invite("trieste", "editor"), &rosa.token)
+        .await;
     let teo = s.member("trieste", "editor", "Teo").await;
     let mut peer = s.connect("palermo", &rosa).await;
     s.shared_note(&mut peer, "Verbale").await;
@@ -113,7 +117,8 @@ async fn a_removed_member_is_cut_off_within_a_second_and_then_refused_like_a_str
         "closed {took:?} after the removal"
     );
 
-    // Coming back, she gets what a stranger gets, byte for byte; her token itself still works.
+    // Coming back, she gets what a stranger gets, byte for byte; her token still works for the
+    // group she is still in.
     assert_eq!(s.refusals("palermo", &rosa.token).await, stranger);
     let me = probe::get(
         &format!("{}/v1/me", s.relay.url),
@@ -122,6 +127,19 @@ async fn a_removed_member_is_cut_off_within_a_second_and_then_refused_like_a_str
     .await;
     assert_eq!(me.status, 200);
     assert!(!me.text().contains("palermo"), "{}", me.text());
+    assert!(me.text().contains("trieste"), "{}", me.text());
+
+    // Removed from her last group, her device is signed out: the answer of a revoked token.
+    s.relay
+        .admin(&["member", "remove", "--group", "trieste", "Rosa"]);
+    let me = probe::get(
+        &format!("{}/v1/me", s.relay.url),
+        &Credentials::Bearer(rosa.token.clone()),
+    )
+    .await;
+    assert_eq!(me.status, 401, "{}", me.text());
+    let revoked = s.refusals("palermo", &rosa.token).await;
+    assert!(revoked.iter().all(|a| a.status == 401), "{revoked:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
