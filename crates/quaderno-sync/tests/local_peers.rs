@@ -135,17 +135,33 @@ fn a_keystroke_in_a_page_is_applied_once_stored_once_and_sent_everywhere_in_one_
     assert_eq!(pages[1].body(), "Presenti: 12");
 
     // Step 2: one keystroke in the first page, handed to Anna's hub.
+    // The page leaves out a change that the hub's Bloom filter (in its last message) seems to
+    // hold; about one time in a hundred that is a false positive, and the change comes one
+    // message later, when the hub asks for it. The turn that receives it is the one measured.
     pages[0].type_text("!");
-    let data = pages[0].message().expect("the page has something to say");
     let applies = net.clients[anna].hub.applies();
-    let out = net.clients[anna].hub.handle(
-        net.now,
-        [Input::LocalSync {
-            conn: pages[0].conn,
-            doc: note,
-            data,
-        }],
-    );
+    let mut out = None;
+    for _ in 0..3 {
+        let data = pages[0].message().expect("the page has something to say");
+        let turn = net.clients[anna].hub.handle(
+            net.now,
+            [Input::LocalSync {
+                conn: pages[0].conn,
+                doc: note,
+                data,
+            }],
+        );
+        if net.clients[anna].hub.applies() > applies {
+            out = Some(turn);
+            break;
+        }
+        for (conn, _, data) in &turn.local {
+            if *conn == pages[0].conn {
+                pages[0].receive(data);
+            }
+        }
+    }
+    let out = out.expect("the hub received the keystroke within three messages");
 
     // Step 3: that one turn applied it once, stored it once, and has it for the relay and
     // for the other page.
