@@ -84,6 +84,12 @@ const commands = {
     return {};
   },
 
+  /** Chooses an option of a `<select>`, as a person would (a change event follows). */
+  async select({ name, selector, value, timeout = 15000 }) {
+    await person(name).page.locator(selector).first().selectOption(value, { timeout });
+    return {};
+  },
+
   async press({ name, selector, key }) {
     await person(name).page.locator(selector).first().press(key);
     return {};

@@ -264,3 +264,25 @@ fn a_promoted_reader_writes_from_the_same_watch() {
     elena.ok(&["sync"]);
     assert!(elena.ok(&["show", &note]).contains("Presenti: 5"));
 }
+
+#[test]
+fn a_group_renamed_on_the_relay_shows_its_new_title_after_the_next_sync() {
+    let c = Community::new();
+    let rita = member(&c, "Rita", "reader");
+    rita.ok(&["sync"]);
+    c.relay.admin(&[
+        "group",
+        "rename",
+        GROUP,
+        "--title",
+        "Housing First Ravenna e Lugo",
+    ]);
+    assert!(
+        !rita
+            .ok(&["status"])
+            .contains("Housing First Ravenna e Lugo")
+    );
+    rita.ok(&["sync"]);
+    let status = rita.ok(&["status"]);
+    assert!(status.contains("Housing First Ravenna e Lugo"), "{status}");
+}

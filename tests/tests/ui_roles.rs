@@ -11,24 +11,6 @@ use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(20);
 
-fn eval(b: &mut Browsers, name: &str, expression: &str) -> serde_json::Value {
-    b.run(json!({ "cmd": "eval", "name": name, "expression": expression }))["value"].clone()
-}
-
-/// Waits until `expression` is true in the page; says whether it became so within `limit`.
-fn until_true(b: &mut Browsers, name: &str, expression: &str, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if eval(b, name, expression) == json!(true) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
     quaderno_tests::init_tls();
@@ -60,9 +42,7 @@ fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
     b.click("rita", r#".group-button[data-group="prato"]"#);
     let (listed, list) = b.until("rita", "#notes", &["Verbale di novembre"], true, SOON);
     assert!(listed, "the group's note is listed: {list}");
-    assert!(until_true(
-        &mut b,
-        "rita",
+    assert!(b.until_true("rita",
         "document.querySelector('#new-note').hidden && !document.querySelector('#list-read-only').hidden",
         SOON
     ));
@@ -77,11 +57,7 @@ fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
     );
     assert!(told, "the page says why: {banner}");
     assert_eq!(
-        eval(
-            &mut b,
-            "rita",
-            "document.querySelector('#note-body').readOnly"
-        ),
+        b.eval("rita", "document.querySelector('#note-body').readOnly"),
         json!(true)
     );
     assert_eq!(
@@ -95,8 +71,7 @@ fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
         "Presenti: 7. Tema: l'uscita dalla comunità a diciotto anni.",
         "a reader's keys change nothing"
     );
-    eval(
-        &mut b,
+    b.eval(
         "rita",
         "document.querySelector('.editor-scroll').scrollTop = 0",
     );
@@ -120,17 +95,13 @@ fn a_readers_page_is_read_only_and_says_why_until_she_is_made_an_editor() {
 
     // An admin makes her an editor: the open page turns writable by itself.
     relay.admin(&["member", "set-role", "--group", "prato", "Rita", "editor"]);
-    let writable = until_true(
-        &mut b,
-        "rita",
+    let writable = b.until_true("rita",
         "document.querySelector('#note-read-only').hidden && !document.querySelector('#note-body').readOnly && !document.querySelector('#new-note').hidden",
         SOON,
     );
     if !writable {
-        let overview = eval(&mut b, "rita", "fetch('/api/overview').then(r => r.text())");
-        let shown = eval(
-            &mut b,
-            "rita",
+        let overview = b.eval("rita", "fetch('/api/overview').then(r => r.text())");
+        let shown = b.eval("rita",
             "[document.querySelector('#note-read-only').hidden, document.querySelector('#note-body').readOnly, document.querySelector('#new-note').hidden]",
         );
         panic!(

@@ -130,13 +130,22 @@ Examples:\n  quaderno import ./verbali notes/idea.md\n  quaderno import ./verbal
         group: Option<String>,
     },
 
-    /// Join a group on a relay with an invite code from its coordinator.
+    /// Join a group on a relay with an invite code, or link this computer to your account.
     #[command(after_help = "Examples:
   quaderno join https://quaderno.example.org 7K2M-QX9D-4HNP-RT3V
   quaderno join 127.0.0.1:7878 7K2M-QX9D-4HNP-RT3V --device \"portatile ufficio\"
+  quaderno join --link 4HNP-RT3V-7K2M-QX9D https://quaderno.example.org --device \"PC ufficio\"
 
 Joining a second group on the same relay uses this computer's existing registration.
 Run `quaderno init` first: your name and city are what the group sees.
+
+Another computer of yours: on one that is already in, run `quaderno device link`, then type
+here the command it prints (`quaderno join --link CODE RELAY_URL`) within 10 minutes. This
+computer becomes one more device of yours, in all of your groups with the same roles, signing
+with your name and city: no `quaderno init` needed.
+
+An operator code (from `quaderno-server operator add`) is joined like an invite: this computer
+then governs the relay from the page (`quaderno ui`, \"Gestione dei gruppi\").
 
 A plain automerge-repo relay (for example the JavaScript sync server) has no invites: give
 its ws:// URL, a name for the group and the id of the group's index document instead:
@@ -146,8 +155,11 @@ its ws:// URL, a name for the group and the id of the group's index document ins
         /// The relay's address, e.g. https://quaderno.example.org
         relay: String,
         /// The invite code, e.g. 7K2M-QX9D-4HNP-RT3V (case and dashes do not matter).
-        #[arg(required_unless_present = "index", conflicts_with = "plain")]
+        #[arg(required_unless_present_any = ["index", "link"], conflicts_with = "plain")]
         code: Option<String>,
+        /// A one-time code from `quaderno device link` on another computer of yours.
+        #[arg(long, value_name = "CODE", conflicts_with_all = ["code", "plain"])]
+        link: Option<String>,
         /// A name for this computer in the group's device list [default: its host name].
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
@@ -159,13 +171,20 @@ its ws:// URL, a name for the group and the id of the group's index document ins
         index: Option<quaderno_model::DocumentId>,
     },
 
+    /// Your other computers: link one to your account, in all of your groups.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+
     /// Exchange changes with the relays of every joined group, once or (--watch) continuously.
     #[command(after_help = "Examples:
   quaderno sync              # once: pull and push, then stop
   quaderno sync --watch      # stay connected, reconnect by itself; Ctrl-C to stop
 
 Exit codes: 0 synced, 3 a relay could not be reached (nothing local is changed),
-2 a relay refused this computer (ask for a new invite), 1 anything else.
+2 a relay refused this computer (ask for a new invite) or its edits (you are a reader in
+that group: they are kept as personal copies, tagged copia-personale, and the group's notes
+here are as the relay holds them), 1 anything else. A refusal is never waited out: the sync
+ends within seconds and says \"refused\", never \"offline\".
 
 With --watch, each connection is checked with a ping every 15 seconds and opened again after
 45 seconds without a sign of life; QUADERNO_KEEPALIVE_SECS sets the 15.
@@ -210,6 +229,26 @@ Ctrl-C stops it.")]
         /// The joined group (see `quaderno status`).
         #[arg(long, value_name = "GROUP")]
         group: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Print a one-time code that makes another computer one more device of yours.
+    #[command(after_help = "Examples:
+  quaderno device link
+  quaderno device link --relay https://quaderno.example.org
+
+Then, on the other computer (a new one needs no `quaderno init`), type what it prints:
+  quaderno join --link 4HNP-RT3V-7K2M-QX9D https://quaderno.example.org
+
+The code is valid for 10 minutes and works once. The other computer becomes one more device
+of yours, in every group you are in, with your roles; the groups' admins see you once, with
+both devices. Anyone holding the code can become you there: give it to nobody else.")]
+    Link {
+        /// The relay to link on, when this computer is registered on several.
+        #[arg(long, value_name = "URL")]
+        relay: Option<String>,
     },
 }
 
@@ -309,6 +348,26 @@ mod tests {
             panic!()
         };
         assert_eq!(changes, ["+a", "-b"]);
+    }
+
+    #[test]
+    fn join_takes_an_invite_or_a_link_code_never_both() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["quaderno", "join"].iter().chain(args)).map(|cli| cli.command)
+        };
+        let Ok(Command::Join {
+            relay, code, link, ..
+        }) = parse(&["--link", "4HNP-RT3V", "https://quaderno.example.org"])
+        else {
+            panic!("join --link CODE RELAY_URL parses")
+        };
+        assert_eq!(
+            (relay.as_str(), code, link.as_deref()),
+            ("https://quaderno.example.org", None, Some("4HNP-RT3V"))
+        );
+        assert!(parse(&["https://quaderno.example.org"]).is_err());
+        assert!(parse(&["--link", "A", "https://quaderno.example.org", "B"]).is_err());
+        assert!(parse(&["--link", "A", "ws://x", "--group", "g", "--index", "i"]).is_err());
     }
 
     #[test]

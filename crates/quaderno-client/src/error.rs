@@ -69,6 +69,44 @@ pub enum ClientError {
 
     #[error("cannot use {path}: {reason}")]
     Local { path: PathBuf, reason: String },
+
+    #[error(
+        "this computer is registered on several relays ({relays}): say which one the other computer should join, e.g. `quaderno device link --relay URL`"
+    )]
+    SeveralRelays { relays: String },
+
+    #[error(
+        "this computer has no account on {url} (it is registered on {relays}): name one of those relays"
+    )]
+    NotRegisteredOn { url: String, relays: String },
+
+    #[error(
+        "this computer is already registered on {url} as \"{device}\": a link code is for a computer that is not there yet. Here, `quaderno sync` fetches your groups' notes, and `quaderno join {url} CODE` with an invite joins one more group"
+    )]
+    AlreadyRegistered { url: String, device: String },
+
+    #[error(
+        "this link code has already been used: each code links one computer, once. On a computer that is already in, run `quaderno device link` for a new code"
+    )]
+    LinkCodeUsed,
+
+    #[error(
+        "this link code has expired: a code is valid for 10 minutes. On a computer that is already in, run `quaderno device link` for a new code"
+    )]
+    LinkCodeExpired,
+
+    #[error(
+        "the relay at {url} knows no such link code: check that it was typed correctly and that this is the relay `quaderno device link` named, or make a new code"
+    )]
+    LinkCodeUnknown { url: String },
+
+    #[error("cannot make a link code: {0}")]
+    Linking(ApiError),
+
+    #[error(
+        "the relay at {url} cannot link devices (it may run an older quaderno-server): ask its operator to update it, or join this computer with an invite"
+    )]
+    NoDeviceLinks { url: String },
 }
 
 impl ClientError {

@@ -112,6 +112,15 @@ pub fn set_role(conn: &Connection, slug: &str, role: &str) -> Result<(), ClientE
     Ok(())
 }
 
+/// The relay says the group is now called `title` (an operator renamed it).
+pub fn set_title(conn: &Connection, slug: &str, title: &str) -> Result<(), ClientError> {
+    conn.execute(
+        "UPDATE sync_groups SET title = ?2 WHERE slug = ?1 AND title <> ?2",
+        params![slug, title],
+    )?;
+    Ok(())
+}
+
 /// The relay refused this device for the group; stop trying until it joins again.
 pub fn set_refused(conn: &Connection, slug: &str, reason: &str) -> Result<(), ClientError> {
     conn.execute(

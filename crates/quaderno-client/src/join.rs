@@ -1,4 +1,7 @@
-//! `quaderno join RELAY_URL CODE`: redeeming an invite for this device.
+//! `quaderno join RELAY_URL CODE`: redeeming an invite (or an operator code) for this device;
+//! and, in [`link`], one person's other computers.
+
+mod link;
 
 use std::path::Path;
 
@@ -7,15 +10,19 @@ use quaderno_model::DocumentId;
 
 use crate::groups;
 use crate::notebook::{Notebook, NotebookError, STORE_FILE};
-use crate::relays::{self, RelayAccount, RelayApi, Relays};
+use crate::relays::{self, JoinedGroup, RelayAccount, RelayApi, Relays};
+
+pub use link::{DeviceLink, LinkOutcome, join_with_link, link_device};
 
 /// What joining did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinOutcome {
     pub relay_url: String,
-    pub group: String,
-    pub title: String,
-    pub role: String,
+    /// The group joined, with this participant's role in it; `None` for an operator code,
+    /// which joins no group.
+    pub group: Option<JoinedGroup>,
+    /// The participant is an operator of the relay: they govern every group from the page.
+    pub operator: bool,
     /// False when an existing device on this relay joined one more group.
     pub new_device: bool,
     /// A plain automerge-repo relay: nothing was registered there.
@@ -26,6 +33,9 @@ pub struct JoinOutcome {
 /// Redeems `code` on the relay at `relay_url`. A device already known to that relay joins the
 /// new group with its existing token; otherwise the participant set with `quaderno init`
 /// becomes a new device named `device` (the machine's host name by default).
+///
+/// An operator code makes the participant an operator of the relay: the account is saved and
+/// no group is recorded.
 pub async fn join(
     data_dir: &Path,
     relay_url: &str,
@@ -54,6 +64,12 @@ pub async fn join(
         relays::ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
         other => ClientError::Join(other),
     })?;
+    if answer.group.is_none() && !answer.operator {
+        return Err(ClientError::Protocol {
+            url,
+            reason: "the join answer names no group and no operator".into(),
+        });
+    }
 
     let new_device = answer.token.is_some();
     let account = match (answer.token, existing) {
@@ -76,14 +92,15 @@ pub async fn join(
     // The token first: a group recorded without its token could never sync.
     accounts.upsert(account.clone());
     accounts.save(data_dir)?;
-    let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
-    groups::ensure_schema(&conn)?;
-    groups::record(&conn, &url, &answer.group)?;
+    if let Some(group) = &answer.group {
+        let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
+        groups::ensure_schema(&conn)?;
+        groups::record(&conn, &url, group)?;
+    }
     Ok(JoinOutcome {
         relay_url: url,
-        group: answer.group.slug,
-        title: answer.group.title,
-        role: answer.group.role,
+        group: answer.group,
+        operator: answer.operator,
         new_device,
         device: account.device,
         plain: false,
@@ -127,7 +144,7 @@ pub fn join_plain(
     accounts.save(data_dir)?;
     let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
     groups::ensure_schema(&conn)?;
-    let joined = relays::JoinedGroup {
+    let joined = JoinedGroup {
         slug: slug.to_string(),
         title: slug.to_string(),
         role: "editor".into(),
@@ -136,9 +153,8 @@ pub fn join_plain(
     groups::record(&conn, &url, &joined)?;
     Ok(JoinOutcome {
         relay_url: url,
-        group: slug.to_string(),
-        title: slug.to_string(),
-        role: "editor".into(),
+        group: Some(joined),
+        operator: false,
         new_device: false,
         device: account.device,
         plain: true,
@@ -152,4 +168,31 @@ fn host_name() -> String {
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "computer".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::relays::Joined;
+
+    #[test]
+    fn an_operator_code_answers_with_no_group() {
+        let answer = r#"{"token": "qdt_secret", "peer_id": "device-4", "relay_peer_id": "relay",
+            "participant": {"id": 4, "name": "Marco", "city": "Roma"},
+            "device": {"id": 4, "name": "portatile", "peer_id": "device-4"},
+            "group": null, "operator": true}"#;
+        let joined: Joined = serde_json::from_str(answer).unwrap();
+        assert!(joined.group.is_none() && joined.operator);
+        assert!(!format!("{joined:?}").contains("qdt_secret"));
+    }
+
+    #[test]
+    fn a_join_answer_without_operator_is_a_member_only() {
+        let answer = r#"{"peer_id": "device-4", "relay_peer_id": "relay",
+            "device": {"id": 4, "name": "portatile", "peer_id": "device-4"},
+            "group": {"slug": "prato", "title": "Prato", "role": "editor",
+                      "index_doc": "3uQUjbaDfGKoHMh8XGHx7c9jNxyU"}}"#;
+        let joined: Joined = serde_json::from_str(answer).unwrap();
+        assert_eq!(joined.group.unwrap().role, "editor");
+        assert!(!joined.operator);
+    }
 }

@@ -4,7 +4,8 @@
 //!   local store with an index for listing and search, and the changes made to them (by a
 //!   person who names a note, or by a program that names it by id and pushes the change at
 //!   once). Everything in it works offline.
-//! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token.
+//! - [`join`](join()) and [`relays`]: redeeming an invite and keeping each relay's device token;
+//!   [`link_device`] and [`join_with_link`]: one person's other computers.
 //! - [`sync`]: syncing the joined groups with their relays, once or live, with presence; the
 //!   pages of the local web UI are peers of each group's hub, beside its relay.
 //! - [`status`](status()): what is synced and what is waiting; the [`overview`] adds who is
@@ -22,7 +23,9 @@ mod status;
 pub mod sync;
 
 pub use error::ClientError;
-pub use join::{JoinOutcome, join, join_plain};
+pub use join::{
+    DeviceLink, JoinOutcome, LinkOutcome, join, join_plain, join_with_link, link_device,
+};
 pub use notebook::{Notebook, NotebookError};
 pub use status::{GroupStatus, GroupView, Identity, Overview, Status, overview, status};
 

@@ -18,13 +18,15 @@ pub struct ChangesQuery {
     pub since: u64,
 }
 
-/// The answer: what changed, and the caller's role in the group as it is now, so that every
-/// sync keeps the client's idea of what it may do current.
+/// The answer: what changed, and the caller's role in the group and the group's title as they
+/// are now, so that every sync keeps the client's idea of what it may do (and of what the group
+/// is called) current.
 #[derive(Debug, Serialize)]
 pub struct ChangesResponse {
     #[serde(flatten)]
     pub changes: ChangesSince,
     pub role: Role,
+    pub title: String,
 }
 
 /// Lists the documents changed since `since`, for members of the group.
@@ -39,9 +41,14 @@ pub async fn changes(
     let Query(ChangesQuery { since }) = query.map_err(|_| {
         AppError::BadRequest("`since` must be a whole number, e.g. ?since=0".into())
     })?;
+    let slug = group.slug.clone();
     let changes = state
         .db
-        .call(move |conn| Ok(accounts::changes_since(conn, &group.slug, since)?))
+        .call(move |conn| Ok(accounts::changes_since(conn, &slug, since)?))
         .await?;
-    Ok(Json(ChangesResponse { changes, role }))
+    Ok(Json(ChangesResponse {
+        changes,
+        role,
+        title: group.title,
+    }))
 }

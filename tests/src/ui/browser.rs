@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -141,6 +141,25 @@ impl Browsers {
             answer["met"] == true,
             answer["value"].as_str().unwrap_or_default().to_string(),
         )
+    }
+
+    /// Evaluates `expression` in the page (a promise is awaited) and returns its value.
+    pub fn eval(&mut self, name: &str, expression: &str) -> Value {
+        self.run(json!({ "cmd": "eval", "name": name, "expression": expression }))["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page; says whether it became so within `limit`.
+    pub fn until_true(&mut self, name: &str, expression: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.eval(name, expression) == json!(true) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn attribute(&mut self, name: &str, selector: &str, attribute: &str) -> Option<String> {

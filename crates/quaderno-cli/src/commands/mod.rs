@@ -1,6 +1,7 @@
 //! One function per subcommand: call the notebook, render the result. No decisions about notes
 //! are made here.
 
+mod device;
 mod edit;
 mod export;
 mod import;
@@ -15,7 +16,7 @@ mod sync;
 mod tag;
 mod trash;
 
-use crate::args::Command;
+use crate::args::{Command, DeviceCommand};
 use crate::config::Config;
 use crate::output::Rendered;
 
@@ -43,16 +44,19 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Join {
             relay,
             code,
+            link,
             device,
             group,
             index,
-        } => match (code, group, index) {
-            (Some(code), _, _) => join::run(config, &relay, &code, device.as_deref()),
-            (None, Some(group), Some(index)) => {
+        } => match (link, code, group, index) {
+            (Some(link), _, _, _) => join::with_link(config, &relay, &link, device.as_deref()),
+            (None, Some(code), _, _) => join::run(config, &relay, &code, device.as_deref()),
+            (None, None, Some(group), Some(index)) => {
                 join::plain(config, &relay, &group, index, device.as_deref())
             }
-            _ => unreachable!("clap requires a code or both --group and --index"),
+            _ => unreachable!("clap requires a code, --link, or both --group and --index"),
         },
+        Command::Device(DeviceCommand::Link { relay }) => device::link(config, relay.as_deref()),
         Command::Sync { watch: false } => sync::once(config),
         Command::Sync { watch: true } => sync::watch(config),
         Command::Status { offline } => status::run(config, offline),

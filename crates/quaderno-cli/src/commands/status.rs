@@ -38,6 +38,20 @@ fn group_text(g: &GroupStatus) -> String {
             "  refused:        {reason} (ask for a new invite, then `quaderno join`)"
         ));
     }
+    if let Some(first) = g.kept.first() {
+        lines.push(format!(
+            "  refused edits:  {}, so the relay did not accept your edits to {}; they are kept as personal copies:",
+            first.reason,
+            notes(g.kept.len())
+        ));
+        for copy in &g.kept {
+            let short: String = copy.copy.chars().take(8).collect();
+            lines.push(format!(
+                "    {short}  {} (your version of \"{}\")",
+                copy.copy_title, copy.title
+            ));
+        }
+    }
     if g.waiting.is_empty() {
         lines.push("  waiting:        nothing, the relay holds every local change".into());
     } else {
@@ -51,4 +65,12 @@ fn group_text(g: &GroupStatus) -> String {
         }
     }
     lines.join("\n")
+}
+
+fn notes(n: usize) -> String {
+    if n == 1 {
+        "1 note".into()
+    } else {
+        format!("{n} notes")
+    }
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Arc;
 
+use quaderno_client::notebook::KeptCopy;
+use quaderno_client::notebook::kept::COPY_TAG;
 use quaderno_client::sync::owner::{self, Answer, Claim, Owner, OwnerKind, Ownership, Request};
 use quaderno_client::sync::{
     GroupOutcome, GroupReport, Live, LiveEvent, SyncProgress, SyncReport, sync_once,
@@ -189,11 +191,37 @@ fn line(g: &GroupReport) -> String {
         }
         GroupOutcome::Unreachable { reason } => format!("offline: {reason}"),
         GroupOutcome::Refused { reason } => format!("refused: {reason}"),
+        GroupOutcome::ChangesRefused { reason, kept } => changes_refused(reason, kept),
         GroupOutcome::Failed { reason } => format!("failed: {reason}"),
     }
 }
 
-/// Unreachable relays exit with code 3, refusals with 2; the report is printed either way.
+/// Edits the relay would not take, and the personal copies that keep them, one per line.
+fn changes_refused(reason: &str, kept: &[KeptCopy]) -> String {
+    let mut lines = vec![format!(
+        "refused: {reason}; your edits to {} were not accepted and are kept in your personal notebook:",
+        notes(kept.len())
+    )];
+    lines.extend(kept.iter().map(|copy| {
+        let short: String = copy.copy.chars().take(8).collect();
+        format!(
+            "    {short}  \"{}\" (your version of \"{}\")",
+            copy.copy_title, copy.title
+        )
+    }));
+    lines.join("\n")
+}
+
+fn notes(n: usize) -> String {
+    if n == 1 {
+        "1 note".into()
+    } else {
+        format!("{n} notes")
+    }
+}
+
+/// Unreachable relays exit with code 3, refusals (of this device, or of its edits) with 2; the
+/// report is printed either way.
 fn failure(report: &SyncReport) -> Option<anyhow::Error> {
     let unreachable = report
         .groups
@@ -214,6 +242,13 @@ fn failure(report: &SyncReport) -> Option<anyhow::Error> {
         .find(|g| matches!(g.outcome, GroupOutcome::Refused { .. }));
     if let Some(g) = refused {
         return Some(UserError(format!("the relay refused this device for group `{}`: ask for a new invite and run `quaderno join`", g.group)).into());
+    }
+    let changes_refused = report.groups.iter().find_map(|g| match &g.outcome {
+        GroupOutcome::ChangesRefused { reason, .. } => Some((g, reason)),
+        _ => None,
+    });
+    if let Some((g, reason)) = changes_refused {
+        return Some(UserError(format!("the relay did not accept your edits in group `{}`: {reason}; they are kept as personal copies (`quaderno list --tag {COPY_TAG}`), and an admin of the group can make you an editor again", g.group)).into());
     }
     let failed = report
         .groups
@@ -375,6 +410,11 @@ fn print_event(format: Format, event: &LiveEvent) {
             format!("{group}: refused by the relay ({reason}); no longer syncing this group")
         }
         LiveEvent::Role { group, role } => format!("{group}: you are now {}", role_words(role)),
+        LiveEvent::ChangesRefused {
+            group,
+            reason,
+            kept,
+        } => format!("{group}: {}", changes_refused(reason, kept)),
         LiveEvent::Changed { group, doc } => format!("{group}: {doc} changed"),
         LiveEvent::Synced { group } => format!("{group}: in sync"),
         LiveEvent::Presence { .. } => return,
@@ -405,6 +445,11 @@ fn event_json(event: &LiveEvent) -> serde_json::Value {
         LiveEvent::Role { group, role } => {
             json!({ "event": "role", "group": group, "role": role })
         }
+        LiveEvent::ChangesRefused {
+            group,
+            reason,
+            kept,
+        } => json!({ "event": "changes_refused", "group": group, "reason": reason, "kept": kept }),
         LiveEvent::Changed { group, doc } => {
             json!({ "event": "changed", "group": group, "note": doc.to_string() })
         }

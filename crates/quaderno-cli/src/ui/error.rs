@@ -123,6 +123,15 @@ fn client(error: &ClientError) -> (StatusCode, &'static str) {
             (StatusCode::BAD_REQUEST, "invite_refused")
         }
         ClientError::GroupOnAnotherRelay { .. } => (StatusCode::CONFLICT, "group_elsewhere"),
+        ClientError::NotJoined => (StatusCode::CONFLICT, "not_joined"),
+        ClientError::SeveralRelays { .. } => (StatusCode::BAD_REQUEST, "relay_needed"),
+        ClientError::NotRegisteredOn { .. } => (StatusCode::BAD_REQUEST, "unknown_relay"),
+        ClientError::AlreadyRegistered { .. } => (StatusCode::CONFLICT, "already_registered"),
+        ClientError::LinkCodeUsed => (StatusCode::BAD_REQUEST, "link_code_used"),
+        ClientError::LinkCodeExpired => (StatusCode::BAD_REQUEST, "link_code_expired"),
+        ClientError::LinkCodeUnknown { .. } => (StatusCode::BAD_REQUEST, "link_code_unknown"),
+        ClientError::Linking(_) => (StatusCode::BAD_REQUEST, "link_refused"),
+        ClientError::NoDeviceLinks { .. } => (StatusCode::BAD_GATEWAY, "relay_failed"),
         ClientError::UnknownGroup { .. } => (StatusCode::BAD_REQUEST, "unknown_group"),
         ClientError::Protocol { .. } => (StatusCode::BAD_GATEWAY, "relay_failed"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "failed"),

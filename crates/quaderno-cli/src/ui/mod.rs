@@ -1,7 +1,8 @@
 //! `quaderno ui`: the page in the browser, served on 127.0.0.1 by this process, which also
 //! keeps every joined group live.
 //!
-//! - [`routes`]: the API and the page's files ([`assets`], embedded in the binary).
+//! - [`routes`]: the API and the page's files ([`assets`], embedded in the binary); the
+//!   group's administration goes to its relay with this device's token ([`qr`] draws invites).
 //! - [`socket`]: the page's WebSocket: Automerge sync of the open notes ([`frames`]).
 //! - [`guard`]: Host, Origin and the per-run [`secret`], checked before anything else.
 //! - [`live`]: the live sync of the groups, whose hubs hold the notes open in pages.
@@ -20,6 +21,7 @@ mod guard;
 mod live;
 mod markdown;
 mod pages;
+mod qr;
 mod routes;
 mod secret;
 mod socket;

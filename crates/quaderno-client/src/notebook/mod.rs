@@ -7,7 +7,8 @@
 //! A person names a note by title, id or id prefix ([`Notebook::resolve`]); a program such as
 //! the web page names it by its [`DocumentId`](quaderno_model::DocumentId) and gets back the
 //! changes to push to the group's relay at once ([`Pushed`]). Lists with filters and search as
-//! you type are [`NoteQuery`]; a form's tags and meeting data, [`FieldsEdit`].
+//! you type are [`NoteQuery`]; a form's tags and meeting data, [`FieldsEdit`]. Edits a group
+//! would not take (the relay made this participant a reader) are [`kept`] as personal copies.
 
 mod create;
 mod documents;
@@ -18,6 +19,7 @@ mod fields;
 mod history;
 mod identity;
 mod import;
+pub mod kept;
 mod listing;
 mod notes;
 mod pushed;
@@ -38,6 +40,7 @@ pub use export::{ExportSelection, ExportedFile, export_file_name};
 pub use fields::FieldsEdit;
 pub use history::At;
 pub use import::{ImportOutcome, ImportedNote, markdown_files};
+pub use kept::KeptCopy;
 pub use listing::{MAX_LISTED, NoteList, NoteQuery, NoteSummary, search_terms};
 pub use notes::ShownNote;
 pub use pushed::Pushed;
@@ -73,6 +76,7 @@ impl Notebook {
         let path = data_dir.join(STORE_FILE);
         let store = Store::open(&path)?;
         crate::groups::ensure_schema(store.conn()).map_err(NotebookError::from_client)?;
+        kept::ensure_schema(store.conn())?;
         let identity = identity::load(store.conn())?;
         Ok(Notebook {
             store,

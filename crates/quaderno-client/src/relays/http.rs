@@ -36,14 +36,32 @@ impl ApiError {
 }
 
 /// What `POST /v1/join` answers.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Joined {
     /// Absent when an existing device joined one more group.
     pub token: Option<String>,
     pub peer_id: String,
     pub relay_peer_id: String,
     pub device: JoinedDevice,
-    pub group: JoinedGroup,
+    /// The group joined; `None` for an operator code, which makes an operator of the relay
+    /// and joins no group.
+    pub group: Option<JoinedGroup>,
+    /// The participant is an operator of the relay (absent from older relays: not one).
+    #[serde(default)]
+    pub operator: bool,
+}
+
+impl std::fmt::Debug for Joined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Joined")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("peer_id", &self.peer_id)
+            .field("relay_peer_id", &self.relay_peer_id)
+            .field("device", &self.device)
+            .field("group", &self.group)
+            .field("operator", &self.operator)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +84,30 @@ pub struct Me {
     pub peer_id: Option<String>,
     pub groups: Vec<MeGroup>,
     pub relay_peer_id: String,
+    /// The participant is an operator of the relay (absent from older relays: not one).
+    #[serde(default)]
+    pub operator: bool,
+    /// Who this device belongs to (absent from relays that do not say).
+    #[serde(default)]
+    pub participant: Option<MeParticipant>,
+    /// Which of their devices this is (absent from relays that do not say).
+    #[serde(default)]
+    pub device: Option<MeDevice>,
+}
+
+/// This device, as the relay knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MeDevice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The person behind a device, as the relay knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MeParticipant {
+    pub id: i64,
+    pub name: String,
+    pub city: String,
 }
 
 pub type MeGroup = JoinedGroup;
@@ -78,6 +120,9 @@ pub struct ChangesSince {
     /// This participant's role in the group now (`None` from a relay that does not say).
     #[serde(default)]
     pub role: Option<String>,
+    /// The group's title now (`None` from a relay that does not say).
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -90,7 +135,7 @@ struct ErrorBody {
 #[derive(Debug, Clone)]
 pub struct RelayApi {
     base: String,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
 }
 
 impl RelayApi {
@@ -143,14 +188,35 @@ impl RelayApi {
         self.answer(self.http.get(url).bearer_auth(token)).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn answer<T: DeserializeOwned>(
+    pub(super) async fn answer<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ApiError> {
+        let bytes = self.answer_bytes(request).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Like [`answer`](Self::answer), for an answer that is text (a CSV file), not JSON.
+    pub(super) async fn answer_text(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<String, ApiError> {
+        let bytes = self.answer_bytes(request).await?;
+        String::from_utf8(bytes).map_err(|e| ApiError::Unexpected {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The body of a successful answer; the relay's explanation of any other.
+    async fn answer_bytes(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ApiError> {
         let response = request.send().await.map_err(|e| ApiError::Unreachable {
             url: self.base.clone(),
             reason: short_reason(&e),
@@ -161,10 +227,7 @@ impl RelayApi {
             reason: short_reason(&e),
         })?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
-                url: self.base.clone(),
-                reason: e.to_string(),
-            });
+            return Ok(bytes.to_vec());
         }
         Err(refusal(status, &bytes))
     }

@@ -1,16 +1,28 @@
-//! The relays this machine joined: where they are, and the device token for each.
+//! The relays this machine joined: where they are, and the device token for each; and the
+//! one-time codes that link another computer of the same person ([`LinkCode`]); and governing
+//! a group or the relay over its admin API ([`Members`], [`Invite`], [`RelayGroup`], ...).
 //!
 //! Tokens live in `relays.json` in the data folder, readable by its owner only (mode 0600),
 //! never in the SQLite store and never in logs. The groups of each relay are recorded in the
 //! store (see [`crate::groups`]).
 
+mod admin;
 mod file;
 mod http;
+mod link;
 
 use serde::{Deserialize, Serialize};
 
+pub use admin::{
+    ActivityEvent, ActivityPage, CreatedInvite, GroupName, Invite, InviteState, Member,
+    MemberDevice, Members, NamedGroup, NewInvite, Operator, OperatorCode, RelayGroup, Removed,
+    Revoked, Role, RoleChanged, account_for_group,
+};
 pub use file::{RELAYS_FILE, Relays};
-pub use http::{ApiError, ChangesSince, Joined, JoinedGroup, Me, MeGroup, RelayApi};
+pub use http::{
+    ApiError, ChangesSince, Joined, JoinedGroup, Me, MeDevice, MeGroup, MeParticipant, RelayApi,
+};
+pub use link::{LinkCode, Linked, LinkedDevice, LinkedParticipant};
 
 /// One relay and this device's credentials on it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

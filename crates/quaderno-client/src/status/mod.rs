@@ -1,5 +1,6 @@
 //! `quaderno status`: the joined groups, whether their relays answer, when they were last fully
-//! synced, and which notes hold changes the relay has not acknowledged yet; and the
+//! synced, which notes hold changes the relay has not acknowledged yet, and which edits the
+//! relay refused (this participant reads the group) and were kept as personal copies; and the
 //! [`overview`](overview()) that adds who is here and what the live sync knows right now.
 
 mod overview;
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 use crate::ClientError;
 use crate::groups::{self, Group};
-use crate::notebook::STORE_FILE;
+use crate::notebook::{KeptCopy, STORE_FILE, kept};
 use crate::relays::{RelayApi, Relays};
 
 pub use overview::{GroupView, Identity, Overview, overview};
@@ -42,6 +43,9 @@ pub struct GroupStatus {
     /// Notes with local changes the relay has not acknowledged.
     pub waiting: Vec<WaitingNote>,
     pub refused: Option<String>,
+    /// Notes whose edits the relay would not take, kept as personal copies (those still in
+    /// the personal notebook, out of the bin).
+    pub kept: Vec<KeptCopy>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -54,6 +58,7 @@ pub struct WaitingNote {
 pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, ClientError> {
     let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
     groups::ensure_schema(&conn)?;
+    kept::ensure_schema(&conn)?;
     let joined = groups::all(&conn)?;
     let accounts = Relays::load(data_dir)?;
     let mut relay_states: BTreeMap<String, String> = BTreeMap::new();
@@ -70,6 +75,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
     let mut statuses = Vec::new();
     for group in joined {
         let waiting = waiting_notes(&conn, &group)?;
+        let kept = kept::kept_copies(&conn, &group.slug)?;
         statuses.push(GroupStatus {
             relay_state: relay_states
                 .get(&group.relay_url)
@@ -82,6 +88,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
             last_complete_sync: group.last_complete_sync,
             waiting,
             refused: group.refused,
+            kept,
         });
     }
     Ok(Status { groups: statuses })

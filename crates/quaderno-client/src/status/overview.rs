@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Status, WaitingNote};
+use crate::notebook::KeptCopy;
 use crate::notebook::PERSONAL_GROUP;
 use crate::sync::LiveGroupStatus;
 
@@ -43,6 +44,8 @@ pub struct GroupView {
     pub last_complete_sync: Option<DateTime<Utc>>,
     /// Notes with changes the relay has not acknowledged yet.
     pub waiting: Vec<WaitingNote>,
+    /// Notes whose edits the relay would not take, kept as personal copies.
+    pub kept: Vec<KeptCopy>,
 }
 
 /// The overview from its parts: the notebook's groups (personal first), what `status` knows of
@@ -81,6 +84,7 @@ fn group_view(slug: &str, status: &Status, live: &[LiveGroupStatus]) -> GroupVie
             .and_then(|g| g.last_complete_sync)
             .or_else(|| joined.and_then(|g| g.last_complete_sync)),
         waiting: joined.map(|g| g.waiting.clone()).unwrap_or_default(),
+        kept: joined.map(|g| g.kept.clone()).unwrap_or_default(),
     }
 }
 
@@ -104,6 +108,15 @@ mod tests {
                     title: "Verbale".into(),
                 }],
                 refused: None,
+                kept: vec![KeptCopy {
+                    group: "palermo".into(),
+                    note: "x".into(),
+                    title: "Verbale".into(),
+                    copy: "y".into(),
+                    copy_title: "Verbale (copia personale)".into(),
+                    reason: "you are a reader in «Integrazione sociosanitaria»".into(),
+                    at: chrono::Utc::now(),
+                }],
             }],
         };
         let live = [LiveGroupStatus {
@@ -122,5 +135,7 @@ mod tests {
         assert_eq!(palermo.title, "Integrazione sociosanitaria");
         assert!(palermo.online);
         assert_eq!(palermo.waiting.len(), 1);
+        assert_eq!(palermo.kept[0].copy_title, "Verbale (copia personale)");
+        assert!(personal.kept.is_empty());
     }
 }

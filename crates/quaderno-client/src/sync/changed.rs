@@ -50,6 +50,7 @@ pub(super) fn plain_relay_changes(
         docs,
         latest: 0,
         role: None,
+        title: None,
     }))
 }
 

@@ -37,11 +37,12 @@ use super::connect::{Socket, connect};
 use super::machine::{self, Action, Input, Machine, Unsynced, Waiter};
 use super::pages::{PageId, PageSender};
 use super::presence::{Present, encode};
+use super::refused::{self, set_back_refused};
 use super::session::{Progress, Session};
 use super::{Counts, GroupOutcome, GroupReport, SyncProgress, SyncReport};
 use crate::ClientError;
 use crate::groups::{self, Group};
-use crate::notebook::{Notebook, PERSONAL_GROUP, STORE_FILE};
+use crate::notebook::{KeptCopy, Notebook, PERSONAL_GROUP, STORE_FILE, kept};
 use crate::relays::{ChangesSince, RelayAccount, Relays};
 
 /// How often the store is checked for edits made by other processes.
@@ -83,6 +84,14 @@ pub enum LiveEvent {
     Role {
         group: String,
         role: String,
+    },
+    /// The relay will not take edits made here to the group's notes (`reason`: this
+    /// participant is a reader there): each note is kept as a personal copy, and the group's
+    /// copy is back to what the relay holds.
+    ChangesRefused {
+        group: String,
+        reason: String,
+        kept: Vec<KeptCopy>,
     },
     /// A document changed because of what the relay or a page sent (the index is already
     /// updated).
@@ -242,6 +251,7 @@ impl Live {
         let store = data_dir.join(STORE_FILE);
         let conn = quaderno_store::open_connection(&store)?;
         groups::ensure_schema(&conn)?;
+        kept::ensure_schema(&conn)?;
         let joined = groups::all(&conn)?;
         let accounts = Relays::load(data_dir)?;
         let (events, _) = broadcast::channel(1024);
@@ -300,6 +310,7 @@ impl Live {
                 },
                 messages: 0,
                 started: Instant::now(),
+                kept: Vec::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -606,6 +617,9 @@ struct GroupTask {
     /// Protocol messages and API calls exchanged with the relay.
     messages: usize,
     started: Instant,
+    /// Notes kept as personal copies (the relay would not take their edits) that no answer to
+    /// a settle has reported yet.
+    kept: Vec<KeptCopy>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -682,8 +696,15 @@ impl GroupTask {
     /// Hands `input` to the machine and carries out what it decides.
     async fn feed(&mut self, session: &mut Session, input: Input) -> Result<(), ClientError> {
         let actions = self.machine.handle(Instant::now(), input);
+        // Every answer of this turn reports the copies kept (see `report`), and only this one.
+        let reports_kept = actions.iter().any(|action| {
+            matches!(action, Action::Answer { outcome, .. } if *outcome == GroupOutcome::Synced)
+        });
         for action in actions {
             self.carry_out(session, action).await?;
+        }
+        if reports_kept {
+            self.kept.clear();
         }
         Ok(())
     }
@@ -788,34 +809,91 @@ impl GroupTask {
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
         self.link = Link::Idle;
+        // Nothing was written here since the last complete sync: nothing to set back either.
+        self.take_title(session, changed.title.as_deref())?;
         self.take_role(session, changed.role.as_deref()).await?;
         self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
         self.feed(session, Input::NothingChanged).await
     }
 
+    /// Records the group's title as the relay says it is now (an operator may have renamed it).
+    fn take_title(&mut self, session: &Session, title: Option<&str>) -> Result<(), ClientError> {
+        if let Some(title) = title.filter(|title| *title != self.group.title) {
+            groups::set_title(&session.conn, &self.group.slug, title)?;
+            self.group.title = title.to_owned();
+        }
+        Ok(())
+    }
+
     /// Records the role the relay says this participant has in the group, if it changed (an
-    /// admin promoted or demoted them since the last connection), and tells the listeners.
+    /// admin promoted or demoted them since the last connection), and tells the listeners. A
+    /// reader's edits the relay never took are then kept as personal copies (every time, not
+    /// only when the role changes: a crash may have come between the two). Returns the
+    /// documents set back, to sync again.
     async fn take_role(
         &mut self,
         session: &mut Session,
         role: Option<&str>,
-    ) -> Result<(), ClientError> {
-        let Some(role) = role.filter(|role| *role != self.group.role) else {
-            return Ok(());
-        };
-        groups::set_role(&session.conn, &self.group.slug, role)?;
-        tracing::info!(group = %self.group.slug, from = %self.group.role, to = role, "this participant's role in the group changed");
-        self.group.role = role.to_owned();
-        session.role_changed(role).await?;
-        let _ = self.events.send(LiveEvent::Role {
-            group: self.group.slug.clone(),
-            role: role.to_owned(),
-        });
-        Ok(())
+    ) -> Result<Vec<DocumentId>, ClientError> {
+        if let Some(role) = role.filter(|role| *role != self.group.role) {
+            // First, so that no other process writes into the group once its edits are kept.
+            groups::set_role(&session.conn, &self.group.slug, role)?;
+            tracing::info!(group = %self.group.slug, from = %self.group.role, to = role, "this participant's role in the group changed");
+            self.group.role = role.to_owned();
+            session.role_changed(role).await?;
+            let _ = self.events.send(LiveEvent::Role {
+                group: self.group.slug.clone(),
+                role: role.to_owned(),
+            });
+        }
+        if self.group.can_write() {
+            return Ok(Vec::new());
+        }
+        self.keep_refused(session).await
     }
 
-    /// What the group's sync did, for whoever asked it to settle.
+    /// Keeps the edits the relay will not take from a reader as personal copies, sets the
+    /// group's notes back to what it holds (see `refused`), and tells the listeners.
+    async fn keep_refused(
+        &mut self,
+        session: &mut Session,
+    ) -> Result<Vec<DocumentId>, ClientError> {
+        let reason = refused::reason(&self.group);
+        let done = set_back_refused(session, self.author.as_ref(), &reason, Utc::now())?;
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        for set_back in &done {
+            session.set_back(set_back.doc, set_back.held).await?;
+        }
+        let kept: Vec<KeptCopy> = done.iter().filter_map(|d| d.copy.clone()).collect();
+        tracing::info!(
+            group = %self.group.slug,
+            set_back = done.len(),
+            copies = ?kept.iter().map(|k| k.copy.as_str()).collect::<Vec<_>>(),
+            "the relay takes no changes from a reader: edits it never accepted are kept as personal copies"
+        );
+        if !kept.is_empty() {
+            self.kept.extend(kept.iter().cloned());
+            let _ = self.events.send(LiveEvent::ChangesRefused {
+                group: self.group.slug.clone(),
+                reason,
+                kept,
+            });
+        }
+        Ok(done.into_iter().map(|d| d.doc).collect())
+    }
+
+    /// What the group's sync did, for whoever asked it to settle. A sync that kept edits as
+    /// personal copies since the last answer says so instead of plain `Synced`.
     fn report(&self, session: &Session, outcome: GroupOutcome) -> GroupReport {
+        let outcome = match (outcome, self.kept.first()) {
+            (GroupOutcome::Synced, Some(first)) => GroupOutcome::ChangesRefused {
+                reason: first.reason.clone(),
+                kept: self.kept.clone(),
+            },
+            (outcome, _) => outcome,
+        };
         let mut report = GroupReport::kept_live(
             self.group.slug.clone(),
             self.group.relay_url.clone(),
@@ -851,10 +929,13 @@ impl GroupTask {
         socket: Socket,
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
-        self.take_role(session, changed.role.as_deref()).await?;
+        self.take_title(session, changed.title.as_deref())?;
+        let set_back = self.take_role(session, changed.role.as_deref()).await?;
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());
+        // What the relay holds of them comes back, even of a note removed here.
+        to_sync.extend(set_back);
         tracing::debug!(
             group = %self.group.slug,
             since_seq = self.group.last_seq,

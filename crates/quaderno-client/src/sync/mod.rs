@@ -8,11 +8,13 @@ mod machine;
 pub mod owner;
 mod pages;
 pub mod presence;
+mod refused;
 mod session;
 
 use serde::Serialize;
 
 use crate::ClientError;
+use crate::notebook::KeptCopy;
 
 pub use live::{Live, LiveEvent, LiveGroupStatus, sync_once};
 pub use pages::{PageId, PageSender, ToPage};
@@ -112,6 +114,13 @@ pub enum GroupOutcome {
     /// The relay refused this device for the group; syncing it stops until the next join.
     Refused {
         reason: String,
+    },
+    /// The group synced, but the relay would not take this participant's edits (`reason`:
+    /// they are a reader there now): each note they changed is kept as a personal copy, and
+    /// the group's notes here are as the relay holds them.
+    ChangesRefused {
+        reason: String,
+        kept: Vec<KeptCopy>,
     },
     Failed {
         reason: String,

@@ -6,7 +6,7 @@
 //! sent to the relay and to the note's other pages in the same turn. A page first gets the
 //! whole note (`Automerge::save`), then syncs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use quaderno_model::DocumentId;
 use quaderno_sync::{ConnId, ConnPolicy, Hub, Input, PeerId};
@@ -66,6 +66,8 @@ struct PageLink {
     docs: BTreeSet<DocumentId>,
     /// Notes opened whose snapshot the page has not been sent yet.
     opening: BTreeSet<DocumentId>,
+    /// Of those, notes whose copy in the page is to be replaced, not merged, and why.
+    resetting: BTreeMap<DocumentId, String>,
 }
 
 impl Pages {
@@ -101,6 +103,7 @@ impl Pages {
                         to_page: to_page.clone(),
                         docs: BTreeSet::new(),
                         opening: BTreeSet::new(),
+                        resetting: BTreeMap::new(),
                     },
                 );
                 inputs.push(Input::OpenedLocal {
@@ -122,8 +125,27 @@ impl Pages {
         }
         link.docs.insert(doc);
         link.opening.insert(doc);
+        link.resetting.remove(&doc);
         inputs.push(Input::Share { conn, doc });
         inputs
+    }
+
+    /// The note changed behind the hub's back in a way a page cannot merge (set back to what
+    /// the relay holds): every page showing it is detached from it, and once shared again
+    /// (with the connections returned) replaces its copy with the hub's, told `reason`.
+    pub fn restart_note(&mut self, doc: DocumentId, reason: &str) -> (Vec<Input>, Vec<ConnId>) {
+        let mut inputs = Vec::new();
+        let mut conns = Vec::new();
+        for (conn, link) in self.links.iter_mut() {
+            if link.docs.contains(&doc) {
+                link.opening.insert(doc);
+                link.resetting.insert(doc, reason.to_owned());
+                inputs.push(Input::LocalClose { conn: *conn, doc });
+                conns.push(*conn);
+            }
+        }
+        conns.sort_unstable();
+        (inputs, conns)
     }
 
     /// The inputs that let every page write, or stop it (the participant's role changed).
@@ -162,7 +184,8 @@ impl Pages {
         }
     }
 
-    /// After the turn that opened a note: the whole note, if the page has not had it yet.
+    /// After the turn that opened a note: the whole note, if the page has not had it yet (to
+    /// replace its copy with, when the note was restarted).
     pub fn snapshot_if_opening(&mut self, hub: &Hub, group: &str, conn: ConnId, doc: DocumentId) {
         let Some(link) = self.links.get_mut(&conn) else {
             return;
@@ -170,13 +193,21 @@ impl Pages {
         if !link.opening.remove(&doc) {
             return;
         }
-        if let Some(automerge) = hub.doc(&doc) {
-            let _ = link.to_page.send(ToPage::Snapshot {
+        let resetting = link.resetting.remove(&doc);
+        let Some(automerge) = hub.doc(&doc) else {
+            return;
+        };
+        let (group, bytes) = (group.to_owned(), automerge.save());
+        let message = match resetting {
+            Some(reason) => ToPage::Reset {
                 doc,
-                group: group.to_owned(),
-                bytes: automerge.save(),
-            });
-        }
+                group,
+                bytes,
+                reason,
+            },
+            None => ToPage::Snapshot { doc, group, bytes },
+        };
+        let _ = link.to_page.send(message);
     }
 
     /// The hub refused what the page wrote: the page replaces its copy with the hub's.
@@ -198,6 +229,7 @@ impl Pages {
         let link = self.links.get_mut(&conn)?;
         link.docs.remove(&doc);
         link.opening.remove(&doc);
+        link.resetting.remove(&doc);
         Some(Input::LocalClose { conn, doc })
     }
 
@@ -220,6 +252,7 @@ impl Pages {
         for (conn, link) in self.links.iter_mut() {
             if link.docs.remove(&doc) {
                 link.opening.remove(&doc);
+                link.resetting.remove(&doc);
                 let _ = link.to_page.send(tell(doc));
                 inputs.push(Input::LocalClose { conn: *conn, doc });
                 left.push((link.page, link.to_page.clone()));

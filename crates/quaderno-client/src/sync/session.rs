@@ -31,6 +31,9 @@ use crate::relays::RelayAccount;
 
 /// Local peers (pages) are numbered from here; connections to the relay below it.
 const FIRST_PAGE_CONN: u64 = 1 << 32;
+/// What a page showing a note that was set back is told.
+const SET_BACK: &str =
+    "the relay did not accept these changes: they are kept in the personal notebook";
 
 /// Where a shared document stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,6 +282,34 @@ impl Session {
         self.group.role = role.to_owned();
         let inputs = self.pages.set_read_only(!self.group.can_write());
         self.input(inputs).await
+    }
+
+    /// The document was set back in the store behind the hub's back (edits the relay will not
+    /// take, see `refused`), or removed when `held` is false: the hub forgets its copy and
+    /// reads the stored one when it is next shared, and the pages that show the note start
+    /// over from it (or are told it is gone).
+    pub async fn set_back(&mut self, doc: DocumentId, held: bool) -> Result<(), ClientError> {
+        self.progress.remove(&doc);
+        self.waiting_since.remove(&doc);
+        self.unacknowledged.remove(&doc);
+        let (mut inputs, pages) = if held {
+            self.pages.restart_note(doc, SET_BACK)
+        } else {
+            (self.pages.gone(doc), Vec::new())
+        };
+        inputs.push(Input::Forget { doc });
+        let out = self.hub.handle(Instant::now(), inputs);
+        self.store(out.writes)?;
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let shares = pages.iter().map(|conn| Input::Share { conn: *conn, doc });
+        self.input(shares.collect()).await?;
+        for conn in pages {
+            self.pages
+                .snapshot_if_opening(&self.hub, &self.group.slug, conn, doc);
+        }
+        Ok(())
     }
 
     /// A page opens a note of this group: it gets the whole note, then syncs with the hub.

@@ -52,7 +52,8 @@ pub struct Invite {
     city: Option<String>,
 }
 
-/// Joins a group with an invite code, saying who the participant is first if needed.
+/// Joins a group with an invite code, saying who the participant is first if needed. An
+/// operator code joins no group: `group` is null and `operator` true.
 pub async fn join(
     State(state): State<AppState>,
     Json(invite): Json<Invite>,
@@ -66,14 +67,16 @@ pub async fn join(
         .await?;
     let joined = quaderno_client::join(state.data_dir(), &invite.relay, &invite.code, None).await?;
     restart_live(&state).await?;
+    let group = joined.group.as_ref();
     Ok(Json(json!({
-        "group": joined.group,
-        "title": joined.title,
-        "role": joined.role,
+        "group": group.map(|g| &g.slug),
+        "title": group.map(|g| &g.title),
+        "role": group.map(|g| &g.role),
+        "operator": joined.operator,
     })))
 }
 
-async fn restart_live(state: &AppState) -> Result<(), AppError> {
+pub(super) async fn restart_live(state: &AppState) -> Result<(), AppError> {
     live::restart(state).await.map_err(|e| {
         AppError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,6 +1,8 @@
 //! The page's HTTP API: JSON in and out, every route behind the guard.
 
 mod account;
+mod admin;
+mod devices;
 mod history;
 mod notes;
 
@@ -20,6 +22,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/overview", get(account::overview))
         .route("/api/identity", post(account::identity))
         .route("/api/join", post(account::join))
+        .route("/api/devices/link", post(devices::link))
+        .route("/api/join-link", post(devices::join))
         .route("/api/notes", get(notes::list).post(notes::create))
         .route("/api/notes/{id}", patch(notes::fields))
         .route("/api/notes/{id}/bin", post(notes::bin))
@@ -30,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/notes/{id}/restore", post(history::restore))
         .route("/api/render", post(notes::render))
         .route(SOCKET_PATH, get(socket::socket))
+        .merge(admin::routes())
         .route("/{*path}", get(assets::file))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -53,6 +53,8 @@ export const api = {
   overview: () => call("GET", "/api/overview"),
   identity: (name, city) => call("POST", "/api/identity", { name, city }),
   join: (form) => call("POST", "/api/join", form),
+  joinLink: (form) => call("POST", "/api/join-link", form),
+  linkDevice: (relay) => call("POST", "/api/devices/link", { relay }),
   notes: (params) => call("GET", `/api/notes${query(params)}`),
   create: (group, title) => call("POST", "/api/notes", { group, title }),
   fields: (id, fields) => call("PATCH", note(id), fields),
@@ -63,4 +65,30 @@ export const api = {
   restore: (id, change) => call("POST", `${note(id)}/restore`, { change }),
   render: (markdown) => call("POST", "/api/render", { markdown }),
   markdownUrl: (id) => `${note(id)}/markdown`,
+  admin: adminApi(),
 };
+
+/** The group's and the relay's administration, through this computer (which holds the token).
+ *  `on` is `{ group, relay }`; `relay` is only needed for a group not joined here. */
+function adminApi() {
+  const group = (on, rest = "", params = {}) =>
+    `/api/admin/groups/${encodeURIComponent(on.group)}${rest}${query({ relay: on.relay, ...params })}`;
+  const relay = (url, rest) => `/api/admin/relay${rest}${query({ relay: url })}`;
+  return {
+    access: () => call("GET", "/api/admin/access"),
+    members: (on) => call("GET", group(on, "/members")),
+    setRole: (on, participant, role) => call("PUT", group(on, `/members/${participant}/role`), { role }),
+    remove: (on, participant) => call("DELETE", group(on, `/members/${participant}`)),
+    invites: (on) => call("GET", group(on, "/invites")),
+    createInvite: (on, invite) => call("POST", group(on, "/invites"), invite),
+    revokeInvite: (on, id) => call("DELETE", group(on, `/invites/${id}`)),
+    revokeDevice: (on, id) => call("POST", group(on, `/devices/${id}/revoke`)),
+    activity: (on, params) => call("GET", group(on, "/activity", params)),
+    activityCsvUrl: (on) => group(on, "/activity.csv"),
+    groups: (url) => call("GET", relay(url, "/groups")),
+    createGroup: (url, slug, title) => call("POST", relay(url, "/groups"), { slug, title }),
+    renameGroup: (url, slug, title) => call("PATCH", relay(url, `/groups/${encodeURIComponent(slug)}`), { title }),
+    operators: (url) => call("GET", relay(url, "/operators")),
+    inviteOperator: (url, days) => call("POST", relay(url, "/operators/invites"), { expires_in_days: days }),
+  };
+}

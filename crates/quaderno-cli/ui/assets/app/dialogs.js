@@ -1,7 +1,8 @@
-// The dialogs: saying who you are, joining a group with an invite, moving a note to a group.
+// The dialogs: saying who you are, joining a group with an invite (or as one more computer of
+// the same person), a code for another computer, moving a note to a group.
 
 import { h, fill } from "./dom.js";
-import { t, errorText } from "./i18n.js";
+import { t, errorText, formatClock } from "./i18n.js";
 import { api } from "./api.js";
 
 function formError(form, error) {
@@ -41,14 +42,28 @@ export function welcome(app) {
   form.elements.name.focus();
 }
 
-/** Joins a group with the relay's address and an invite code. */
+/** Joins a group with the relay's address and an invite code, or makes this computer one more
+ *  device of a person who already uses Quaderno elsewhere (a code from `link`). */
 export function join(app, { needIdentity = false, back = null } = {}) {
   const dialog = document.getElementById("join");
   const form = document.getElementById("join-form");
   const who = form.querySelector(".who");
-  who.hidden = !needIdentity;
-  form.elements.name.required = needIdentity;
-  form.elements.city.required = needIdentity;
+  const codeLabel = form.querySelector(".join-code-label");
+  const intro = form.querySelector("[data-i18n^='join.intro']");
+  const kind = () => new FormData(form).get("kind");
+  const shape = () => {
+    const asPerson = kind() === "link";
+    // The other computer already knows who this is: its name and city come with the code.
+    who.hidden = !needIdentity || asPerson;
+    form.elements.name.required = needIdentity && !asPerson;
+    form.elements.city.required = needIdentity && !asPerson;
+    codeLabel.dataset.i18n = asPerson ? "join.code.link" : "join.code";
+    codeLabel.textContent = t(codeLabel.dataset.i18n);
+    intro.dataset.i18n = asPerson ? "join.intro.link" : "join.intro";
+    intro.textContent = t(intro.dataset.i18n);
+  };
+  for (const radio of form.elements.kind) radio.onchange = shape;
+  shape();
   formError(form, null);
   form.querySelector("[data-close]").onclick = () => {
     dialog.close();
@@ -58,18 +73,28 @@ export function join(app, { needIdentity = false, back = null } = {}) {
     event.preventDefault();
     const data = new FormData(form);
     const invite = { relay: String(data.get("relay")).trim(), code: String(data.get("code")).trim() };
-    if (needIdentity) {
+    const asPerson = kind() === "link";
+    if (needIdentity && !asPerson) {
       invite.name = String(data.get("name"));
       invite.city = String(data.get("city"));
     }
     busy(form, true);
     try {
-      const joined = await api.join(invite);
+      const joined = asPerson ? await api.joinLink(invite) : await api.join(invite);
       dialog.close();
       form.reset();
       await app.refreshOverview();
-      app.chooseGroup(joined.group);
-      app.toast(t("join.done", { title: joined.title }));
+      if (joined.operator) await app.accessChanged();
+      if (asPerson) {
+        const first = joined.groups[0];
+        if (first) app.chooseGroup(first.group);
+        app.toast(t("join.linked", { name: joined.identity.name, n: joined.groups.length }));
+      } else if (joined.group) {
+        app.chooseGroup(joined.group);
+        app.toast(t("join.done", { title: joined.title }));
+      } else {
+        app.toast(t("join.operator"));
+      }
     } catch (error) {
       formError(form, error);
     } finally {
@@ -78,6 +103,28 @@ export function join(app, { needIdentity = false, back = null } = {}) {
   };
   dialog.showModal();
   form.elements.relay.focus();
+}
+
+/** A one-time code, valid for ten minutes, that makes another computer one more device of this
+ *  person, in all of their groups. */
+export async function link(app, relay) {
+  const dialog = document.getElementById("link");
+  const form = document.getElementById("link-form");
+  const ready = form.querySelector(".link-ready");
+  ready.hidden = true;
+  formError(form, null);
+  form.querySelector("[data-close]").onclick = () => dialog.close();
+  dialog.showModal();
+  try {
+    const made = await api.linkDevice(relay);
+    document.getElementById("link-relay").textContent = made.relay_url;
+    document.getElementById("link-code").textContent = made.code;
+    document.getElementById("link-until").textContent = t("link.until", { time: formatClock(made.expires_at) });
+    document.getElementById("link-command").textContent = `quaderno join --link ${made.code} ${made.relay_url}`;
+    ready.hidden = false;
+  } catch (error) {
+    formError(form, error);
+  }
 }
 
 /** Moves a personal note into one of the joined groups. */

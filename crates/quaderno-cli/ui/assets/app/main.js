@@ -10,6 +10,7 @@ import { Editor, avatar } from "./editor.js";
 import { renderList, renderOptions } from "./list.js";
 import { renderPill, renderDetails, renderGroups, sharedGroups } from "./status.js";
 import * as dialogs from "./dialogs.js";
+import { AdminView } from "./admin.js";
 
 const state = {
   overview: null,
@@ -32,6 +33,9 @@ const app = {
   listChanged: () => loadListSoon(),
   refreshOverview,
   chooseGroup,
+  sidebarChanged: () => renderSidebar(),
+  /** What this computer may govern changed (it became an operator): ask again. */
+  accessChanged: () => admin.loadAccess().then(renderSidebar),
   openMove: (id) => dialogs.move(app, id),
   toast,
   noteReady(id) {
@@ -46,6 +50,7 @@ const app = {
 
 let editor;
 let socket;
+let admin;
 
 async function boot() {
   translate(document);
@@ -63,6 +68,9 @@ async function boot() {
     onState: (s) => (s === "lost" ? checkAlive() : s === "open" ? hideClosed() : null),
   });
   editor = new Editor({ root: $("#editor"), socket, app });
+  admin = new AdminView({ root: $("#admin"), shell: $("#app"), app });
+  admin.overviewChanged(state.overview);
+  admin.loadAccess().then(renderSidebar);
   wire();
   const shared = sharedGroups(state.overview);
   state.group = shared.length ? shared[0].slug : "personal";
@@ -71,6 +79,7 @@ async function boot() {
   $("#splash").hidden = true;
   $("#app").hidden = false;
   document.body.dataset.ready = "true";
+  tellKept(state.overview);
   const wanted = decodeURIComponent(location.hash.slice(1));
   if (wanted) choose(wanted);
   if (!state.overview.identity) dialogs.welcome(app);
@@ -85,6 +94,7 @@ function wire() {
     renderSidebar();
     renderListNow();
     editor.languageChanged();
+    admin.languageChanged();
   });
   const search = $("#search");
   const searchSoon = debounce(() => loadList(), 120);
@@ -112,6 +122,7 @@ function wire() {
   };
   $("#new-note").onclick = newNote;
   $("#join-open").onclick = () => dialogs.join(app, { needIdentity: !state.overview?.identity });
+  $("#link-open").onclick = () => dialogs.link(app, linkRelay());
   const pill = $("#sync-status");
   const details = $("#sync-details");
   pill.onclick = () => {
@@ -149,7 +160,9 @@ function markLanguage() {
 async function refreshOverview() {
   state.overview = await api.overview();
   renderSidebar();
+  if (admin?.overviewChanged(state.overview)) admin.loadAccess().then(renderSidebar);
   editor?.statusChanged();
+  if (document.body.dataset.ready) tellKept(state.overview);
 }
 
 const refreshOverviewSoon = debounce(() => refreshOverview().catch(() => {}), 400, 2000);
@@ -182,12 +195,23 @@ function renderSidebar() {
   const overview = state.overview;
   if (!overview) return;
   renderGroups($("#groups"), overview, state.group, chooseGroup);
+  if (admin) {
+    admin.decorate($("#groups"), state.group);
+    admin.renderRelays($("#admin-relays"));
+  }
   renderPill($("#sync-status"), overview);
+  $("#link-open").hidden = !linkRelay();
   renderAccess();
   const details = $("#sync-details");
   if (!details.hidden) renderDetails(details, overview);
   const me = overview.identity;
   fill($("#me"), me ? [avatar(me.name, `${me.name} (${me.city})`), h("span", {}, `${me.name} · ${me.city}`)] : []);
+}
+
+/** The relay a code for another computer is made on: the chosen group's, or the first one's. */
+function linkRelay() {
+  const shared = sharedGroups(state.overview);
+  return (shared.find((g) => g.slug === state.group) ?? shared[0])?.relay ?? null;
 }
 
 /** A reader's group: its notes are read here, never written, so there is nothing to create.
@@ -222,12 +246,14 @@ function renderListNow() {
 // --- Actions ---------------------------------------------------------------------------------
 
 function chooseGroup(slug) {
+  admin?.close();
   state.group = slug;
   renderSidebar();
   loadList();
 }
 
 function choose(id, options = {}) {
+  admin?.close();
   state.selected = id;
   history.replaceState(null, "", `#${encodeURIComponent(id)}`);
   for (const item of document.querySelectorAll(".note-item")) {
@@ -266,6 +292,38 @@ function toast(text, kind = "info", action = null) {
   }
   $("#toasts").replaceChildren(el);
   setTimeout(() => el.remove(), action ? 8000 : 4500);
+}
+
+// --- Edits a group would not take -------------------------------------------------------------
+
+const KEPT_TOLD = "quaderno.kept.told";
+
+/** Says once, for each personal copy, that the relay refused an edit and where it is kept. */
+function tellKept(overview) {
+  let told;
+  try {
+    told = new Set(JSON.parse(localStorage.getItem(KEPT_TOLD) ?? "[]"));
+  } catch {
+    told = new Set();
+  }
+  const fresh = sharedGroups(overview).flatMap((g) =>
+    (g.kept ?? []).filter((k) => !told.has(k.copy)).map((k) => ({ ...k, groupTitle: g.title })),
+  );
+  if (fresh.length === 0) return;
+  for (const k of fresh) told.add(k.copy);
+  try {
+    localStorage.setItem(KEPT_TOLD, JSON.stringify([...told]));
+  } catch {
+    // Not remembered: told again next time.
+  }
+  const first = fresh[0];
+  if (fresh.length === 1) {
+    const text = t("kept.one", { group: first.groupTitle, title: first.title, copy: first.copy_title });
+    toast(text, "error", { label: t("kept.open"), run: () => choose(first.copy) });
+  } else {
+    const text = t("kept.many", { group: first.groupTitle, n: fresh.length });
+    toast(text, "error", { label: t("kept.show"), run: () => chooseGroup("personal") });
+  }
 }
 
 // --- When Quaderno stops -----------------------------------------------------------------------
