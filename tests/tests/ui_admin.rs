@@ -14,6 +14,9 @@ use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(20);
 
+/// Rita's page in its reader's state: the notices shown, the editor read-only.
+const READ_ONLY: &str = "!document.querySelector('#note-read-only').hidden && !document.querySelector('#list-read-only').hidden && document.querySelector('#note-body').readOnly";
+
 /// The admin pane scrolled back to its top, for a screenshot.
 fn to_top(b: &mut Browsers, name: &str) {
     b.eval(name, "document.querySelector('#admin').scrollTop = 0");
@@ -157,15 +160,25 @@ fn an_admin_invites_revokes_and_makes_a_member_a_reader_from_her_page() {
         .expect("Rita's participant id")
         .to_string();
     let rita_row = format!(r#".member[data-participant="{participant}"]"#);
+    // Rita's page notes the moment it turns read-only (both pages read the same clock).
+    b.eval(
+        "rita",
+        &format!(
+            "window.readOnlyAt = null; new MutationObserver(() => {{ if (window.readOnlyAt === null && {READ_ONLY}) window.readOnlyAt = Date.now(); }}).observe(document.body, {{ subtree: true, attributes: true, childList: true }}); true"
+        ),
+    );
+    let changed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
     b.run(json!({
         "cmd": "select", "name": "elena", "selector": format!("{rita_row} .member-role"), "value": "reader",
     }));
     b.wait("elena", &format!(r#"{rita_row}[data-role="reader"]"#));
-    let read_only = b.until_true("rita",
-        "!document.querySelector('#note-read-only').hidden && !document.querySelector('#list-read-only').hidden && document.querySelector('#note-body').readOnly",
-        SOON,
-    );
+    let read_only = b.until_true("rita", READ_ONLY, SOON);
     assert!(read_only, "Rita's page turned read-only after the change");
+    let took = b.eval("rita", "window.readOnlyAt").as_f64().unwrap() - changed_at;
+    assert!(
+        took <= 1000.0,
+        "Rita's page turned read-only {took} ms after Elena changed her role"
+    );
     b.screenshot("rita", "admin-it-rita-made-reader");
 
     // Step 7: the activity log says so, and downloads as CSV.
