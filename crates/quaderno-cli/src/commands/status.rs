@@ -1,7 +1,7 @@
 use quaderno_client::{GroupStatus, status};
 
 use crate::config::Config;
-use crate::output::Rendered;
+use crate::output::{Rendered, text};
 
 pub fn run(config: &Config, offline: bool) -> anyhow::Result<Rendered> {
     let status = super::runtime()?.block_on(status(&config.data_dir, !offline))?;
@@ -42,10 +42,10 @@ fn group_text(g: &GroupStatus) -> String {
         lines.push(format!(
             "  refused edits:  {}, so the relay did not accept your edits to {}; they are kept as personal copies:",
             first.reason,
-            notes(g.kept.len())
+            text::notes(g.kept.len())
         ));
         for copy in &g.kept {
-            let short: String = copy.copy.chars().take(8).collect();
+            let short = text::short_id(&copy.copy);
             lines.push(format!(
                 "    {short}  {} (your version of \"{}\")",
                 copy.copy_title, copy.title
@@ -65,12 +65,4 @@ fn group_text(g: &GroupStatus) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn notes(n: usize) -> String {
-    if n == 1 {
-        "1 note".into()
-    } else {
-        format!("{n} notes")
-    }
 }

@@ -20,7 +20,7 @@ use crate::owner::{Answering, answer_requests};
 
 use crate::config::Config;
 use crate::error::{SyncFailed, UserError};
-use crate::output::{Format, Rendered};
+use crate::output::{Format, Rendered, text};
 
 /// A progress bar appears only when a sync takes longer than this.
 const BAR_AFTER: Duration = Duration::from_millis(700);
@@ -200,24 +200,16 @@ fn line(g: &GroupReport) -> String {
 fn changes_refused(reason: &str, kept: &[KeptCopy]) -> String {
     let mut lines = vec![format!(
         "refused: {reason}; your edits to {} were not accepted and are kept in your personal notebook:",
-        notes(kept.len())
+        text::notes(kept.len())
     )];
     lines.extend(kept.iter().map(|copy| {
-        let short: String = copy.copy.chars().take(8).collect();
+        let short = text::short_id(&copy.copy);
         format!(
             "    {short}  \"{}\" (your version of \"{}\")",
             copy.copy_title, copy.title
         )
     }));
     lines.join("\n")
-}
-
-fn notes(n: usize) -> String {
-    if n == 1 {
-        "1 note".into()
-    } else {
-        format!("{n} notes")
-    }
 }
 
 /// Unreachable relays exit with code 3, refusals (of this device, or of its edits) with 2; the

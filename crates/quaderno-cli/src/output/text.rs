@@ -12,6 +12,15 @@ pub fn short_id(id: &str) -> String {
     id.chars().take(SHORT_ID).collect()
 }
 
+/// "1 note", "3 notes".
+pub fn notes(n: usize) -> String {
+    if n == 1 {
+        "1 note".into()
+    } else {
+        format!("{n} notes")
+    }
+}
+
 pub fn local_time(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local)
         .format("%Y-%m-%d %H:%M")
