@@ -16,6 +16,8 @@ const SOON: Duration = Duration::from_secs(20);
 
 /// Rita's page in its reader's state: the notices shown, the editor read-only.
 const READ_ONLY: &str = "!document.querySelector('#note-read-only').hidden && !document.querySelector('#list-read-only').hidden && document.querySelector('#note-body').readOnly";
+/// Rita's page in its editor's state: no notice, the editor writable.
+const WRITABLE: &str = "document.querySelector('#note-read-only').hidden && document.querySelector('#list-read-only').hidden && !document.querySelector('#note-body').readOnly && !document.querySelector('#note-body').disabled";
 
 /// The admin pane scrolled back to its top, for a screenshot.
 fn to_top(b: &mut Browsers, name: &str) {
@@ -180,6 +182,30 @@ fn an_admin_invites_revokes_and_makes_a_member_a_reader_from_her_page() {
         "Rita's page turned read-only {took} ms after Elena changed her role"
     );
     b.screenshot("rita", "admin-it-rita-made-reader");
+
+    // Elena changes her mind at once: Rita is an editor again, and her page says so as soon,
+    // although the relay closed her connection for the demotion a moment ago.
+    b.eval(
+        "rita",
+        &format!(
+            "window.writableAt = null; new MutationObserver(() => {{ if (window.writableAt === null && {WRITABLE}) window.writableAt = Date.now(); }}).observe(document.body, {{ subtree: true, attributes: true, childList: true }}); true"
+        ),
+    );
+    let changed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
+    b.run(json!({
+        "cmd": "select", "name": "elena", "selector": format!("{rita_row} .member-role"), "value": "editor",
+    }));
+    b.wait("elena", &format!(r#"{rita_row}[data-role="editor"]"#));
+    let writable = b.until_true("rita", WRITABLE, SOON);
+    assert!(
+        writable,
+        "Rita's page is writable again after the promotion"
+    );
+    let took = b.eval("rita", "window.writableAt").as_f64().unwrap() - changed_at;
+    assert!(
+        took <= 1000.0,
+        "Rita's page turned writable {took} ms after Elena made her an editor again"
+    );
 
     // Step 7: the activity log says so, and downloads as CSV.
     b.click("elena", "#admin-tab-activity");

@@ -34,6 +34,11 @@ pub enum ClientError {
     )]
     Refused { group: String, reason: String },
 
+    #[error(
+        "the relay at {url} closed the connection because this device's access to the group changed (a new role, or a removal); run the command again to sync with the new access"
+    )]
+    AccessChanged { url: String },
+
     #[error("cannot join: {0}")]
     Join(ApiError),
 

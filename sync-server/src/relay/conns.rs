@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use quaderno_sync::ConnId;
 use tokio::sync::mpsc;
@@ -46,6 +46,9 @@ pub struct ConnHandle {
     max_queued: usize,
     /// Cancelled to close the connection; the socket task notices and ends.
     pub closed: CancellationToken,
+    /// Set when the relay closes the connection because the device's access changed, so the
+    /// close frame tells the client to connect again at once.
+    access_changed: OnceLock<()>,
 }
 
 impl ConnHandle {
@@ -67,6 +70,7 @@ impl ConnHandle {
             queued: queued.clone(),
             max_queued,
             closed,
+            access_changed: OnceLock::new(),
         };
         (handle, queued)
     }
@@ -93,6 +97,17 @@ impl ConnHandle {
     pub fn close(&self) {
         self.closed.cancel();
     }
+
+    /// Closes like [`ConnHandle::close`], telling the client that its access changed.
+    pub fn close_for_access(&self) {
+        let _ = self.access_changed.set(());
+        self.close();
+    }
+
+    /// Whether the connection is closed because the device's access changed.
+    pub fn is_access_changed(&self) -> bool {
+        self.access_changed.get().is_some()
+    }
 }
 
 /// Every live connection, for admin events (revoked devices, removed members).
@@ -110,12 +125,13 @@ impl Connections {
         self.lock().remove(&id);
     }
 
-    /// Closes every connection that matches; returns how many.
+    /// Closes every connection that matches, because the device's access changed; returns how
+    /// many.
     pub fn close_where(&self, matches: impl Fn(&ConnHandle) -> bool) -> usize {
         let live = self.lock();
         let mut closed = 0;
         for handle in live.values().filter(|h| matches(h)) {
-            handle.close();
+            handle.close_for_access();
             closed += 1;
         }
         closed

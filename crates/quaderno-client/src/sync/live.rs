@@ -981,6 +981,7 @@ impl GroupTask {
         self.disconnect(session).await;
         let input = match error {
             ClientError::Refused { reason, .. } => Input::Refused { reason },
+            ClientError::AccessChanged { .. } => Input::AccessChanged,
             error => Input::Lost {
                 reason: error.to_string(),
             },
@@ -1032,6 +1033,11 @@ impl GroupTask {
     ) -> Result<(), ClientError> {
         let url = self.group.relay_url.clone();
         match frame {
+            Some(Ok(WsMessage::Close(Some(close))))
+                if u16::from(close.code) == quaderno_sync::wire::CLOSE_ACCESS_CHANGED =>
+            {
+                Err(ClientError::AccessChanged { url })
+            }
             Some(Ok(WsMessage::Close(_))) | None => Err(ClientError::Unreachable {
                 url,
                 reason: "the relay closed the connection".into(),

@@ -25,6 +25,11 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// role, and the new role must reach them within a second. A relay that keeps closing
 /// connections sooner than this gets the doubling backoff.
 const STEADY_FOR: Duration = Duration::from_secs(2);
+/// A connection the relay closes because this device's access changed is opened again after
+/// the jitter alone, however briefly it was up (a promotion right after a demotion must reach
+/// the member within a second too), this many times in a row; a relay that keeps doing so gets
+/// the doubling backoff until a connection stays up for [`STEADY_FOR`].
+const QUICK_ACCESS_RETRIES: u32 = 3;
 /// A connection that brought nothing, not even a pong, for this many keepalive periods is
 /// given up and opened again.
 const SILENT_PERIODS: u32 = 3;
@@ -73,6 +78,9 @@ pub enum Input {
     Connected,
     /// The connection could not be opened, or ended.
     Lost { reason: String },
+    /// The relay closed the connection because this device's access to the group changed (a
+    /// new role, a removal): the next connection learns the new access.
+    AccessChanged,
     /// Instead of a connection, a one-shot sync found that neither side changed since the
     /// last complete sync: it is in sync without one.
     NothingChanged,
@@ -178,6 +186,9 @@ pub struct Machine {
     online_since: Option<Instant>,
     /// Whether the next loss of a connection reconnects at once (see [`STEADY_FOR`]).
     quick_retry: bool,
+    /// Access changes reconnected at once since the last steady connection (see
+    /// [`QUICK_ACCESS_RETRIES`]).
+    quick_access: u32,
     /// Whether this participant announces itself (it has a name).
     announces: bool,
     presence: Presence,
@@ -206,6 +217,7 @@ impl Machine {
             backoff: FIRST_BACKOFF,
             online_since: None,
             quick_retry: true,
+            quick_access: 0,
             announces,
             presence: Presence::default(),
             published: HashMap::new(),
@@ -261,7 +273,11 @@ impl Machine {
                     self.announce_open(false, &mut actions);
                 }
             }
-            Input::Lost { reason } => self.lost(now, reason, &mut actions),
+            Input::Lost { reason } => self.lost(now, reason, false, &mut actions),
+            Input::AccessChanged => {
+                let reason = "this device's access to the group changed".to_string();
+                self.lost(now, reason, true, &mut actions);
+            }
             Input::NothingChanged => {
                 if self.phase == Phase::Connecting {
                     self.phase = Phase::InSync;
@@ -357,7 +373,7 @@ impl Machine {
                 if silent > self.config.keepalive * SILENT_PERIODS {
                     actions.push(Action::Disconnect);
                     let reason = format!("nothing heard from the relay for {} s", silent.as_secs());
-                    self.lost(now, reason, actions);
+                    self.lost(now, reason, false, actions);
                 } else {
                     *next_ping = now + self.config.keepalive;
                     actions.push(Action::Ping);
@@ -380,7 +396,7 @@ impl Machine {
         }
     }
 
-    fn lost(&mut self, now: Instant, reason: String, actions: &mut Vec<Action>) {
+    fn lost(&mut self, now: Instant, reason: String, access: bool, actions: &mut Vec<Action>) {
         if matches!(self.phase, Phase::Never(_) | Phase::InSync) {
             return;
         }
@@ -392,8 +408,13 @@ impl Machine {
         let since = self.online_since.take().filter(|_| self.is_online());
         if since.is_some_and(|since| now.saturating_duration_since(since) >= STEADY_FOR) {
             self.quick_retry = true;
+            self.quick_access = 0;
         }
-        let wait = if since.is_some() && self.quick_retry {
+        let wait = if since.is_some() && access && self.quick_access < QUICK_ACCESS_RETRIES {
+            self.quick_access += 1;
+            self.quick_retry = false;
+            Duration::ZERO
+        } else if since.is_some() && self.quick_retry {
             self.quick_retry = false;
             Duration::ZERO
         } else {
@@ -606,6 +627,37 @@ mod tests {
         // A relay that closes each connection at once: one quick retry, then the backoff.
         m.handle(now, lost("closed"));
         assert_eq!(m.retry_at(), now + FIRST_BACKOFF, "flapping: backs off");
+    }
+
+    #[test]
+    fn an_access_change_reconnects_at_once_even_on_a_brief_connection_a_few_times_in_a_row() {
+        let t0 = Instant::now();
+        let mut m = online(t0);
+        let mut now = t0;
+        // A demotion, then a promotion 300 ms later, then two more: each back at once.
+        for _ in 0..QUICK_ACCESS_RETRIES {
+            now += Duration::from_millis(300);
+            m.handle(now, Input::AccessChanged);
+            assert_eq!(m.retry_at(), now, "access changed: at once");
+            assert!(m.handle(now, Input::Tick).contains(&Action::Connect));
+            assert_eq!(m.handle(now, Input::Connected), [Action::Online]);
+        }
+        // A relay that keeps saying so on brief connections gets the backoff.
+        now += Duration::from_millis(300);
+        m.handle(now, Input::AccessChanged);
+        assert_eq!(m.retry_at(), now + FIRST_BACKOFF, "flapping: backs off");
+        // A steady connection earns the quick access retries back.
+        now = m.retry_at();
+        m.handle(now, Input::Tick);
+        m.handle(now, Input::Connected);
+        now += STEADY_FOR;
+        m.handle(now, Input::AccessChanged);
+        assert_eq!(m.retry_at(), now);
+        m.handle(now, Input::Tick);
+        m.handle(now, Input::Connected);
+        now += Duration::from_millis(300);
+        m.handle(now, Input::AccessChanged);
+        assert_eq!(m.retry_at(), now, "quick again after a steady connection");
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub use ids::IdTexts;
 /// The only protocol version this engine speaks.
 pub const PROTOCOL_VERSION: &str = "1";
 
+/// The WebSocket close code a Quaderno relay sends when it closes a connection because the
+/// device's access to the group changed (a new role, a removal, a revoked device): the client
+/// connects again at once, and learns its new access from that connection.
+pub const CLOSE_ACCESS_CHANGED: u16 = 4001;
+
 /// A peer's id as it appears in `senderId` and `targetId`: any string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerId(String);

@@ -121,9 +121,16 @@ impl Writer {
                     return;
                 }
             }
-            let close = CloseFrame {
-                code: 1000,
-                reason: "closed by the relay".into(),
+            let close = if self.handle.is_access_changed() {
+                CloseFrame {
+                    code: quaderno_sync::wire::CLOSE_ACCESS_CHANGED,
+                    reason: "access changed".into(),
+                }
+            } else {
+                CloseFrame {
+                    code: 1000,
+                    reason: "closed by the relay".into(),
+                }
             };
             let _ = sink.send(WsMessage::Close(Some(close))).await;
         })
