@@ -400,17 +400,22 @@ impl Machine {
         if matches!(self.phase, Phase::Never(_) | Phase::InSync) {
             return;
         }
-        let outcome = GroupOutcome::Unreachable {
-            reason: reason.clone(),
-        };
-        self.answer_all(outcome, actions);
         let jitter = self.jitter();
         let since = self.online_since.take().filter(|_| self.is_online());
         if since.is_some_and(|since| now.saturating_duration_since(since) >= STEADY_FOR) {
             self.quick_retry = true;
             self.quick_access = 0;
         }
-        let wait = if since.is_some() && access && self.quick_access < QUICK_ACCESS_RETRIES {
+        // After an access change the next connection learns the new access: a one-shot sync
+        // tries it too, and is answered by it (synced, or refused), not told it is offline.
+        let again = since.is_some() && access && self.quick_access < QUICK_ACCESS_RETRIES;
+        if !again {
+            let outcome = GroupOutcome::Unreachable {
+                reason: reason.clone(),
+            };
+            self.answer_all(outcome, actions);
+        }
+        let wait = if again {
             self.quick_access += 1;
             self.quick_retry = false;
             Duration::ZERO
@@ -424,7 +429,9 @@ impl Machine {
         };
         self.phase = Phase::Offline {
             retry_at: now + wait + jitter,
-            reason: Some(reason.clone()),
+            // A one-shot sync's reason says it tried and gives up; after an access change it
+            // has not finished trying.
+            reason: (!again || self.config.once.is_none()).then(|| reason.clone()),
         };
         actions.push(Action::Offline { reason });
     }
@@ -751,6 +758,37 @@ mod tests {
                     reason: "connection refused".into()
                 }
             }]
+        );
+    }
+
+    #[test]
+    fn a_one_shot_sync_whose_access_changed_tries_once_more_and_is_answered_by_that() {
+        let t0 = Instant::now();
+        let mut m = one_shot(t0, Duration::from_secs(30));
+        assert!(m.handle(t0, Input::Settle { waiter: Waiter(1) }).is_empty());
+        assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
+        m.handle(t0, Input::Connected);
+        let now = after(t0, 40);
+        let actions = m.handle(now, Input::AccessChanged);
+        assert!(
+            !actions.iter().any(|a| matches!(a, Action::Answer { .. })),
+            "not answered as offline: {actions:?}"
+        );
+        assert!(link(m.handle(now, Input::Tick)).contains(&Action::Connect));
+        let answered = m.handle(
+            now,
+            Input::Refused {
+                reason: "reader".into(),
+            },
+        );
+        assert!(
+            answered.contains(&Action::Answer {
+                waiter: Waiter(1),
+                outcome: GroupOutcome::Refused {
+                    reason: "reader".into()
+                }
+            }),
+            "{answered:?}"
         );
     }
 
