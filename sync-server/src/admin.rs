@@ -13,6 +13,8 @@ mod notes;
 mod operators;
 mod table;
 
+pub(crate) use notes::erase;
+
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -164,9 +166,11 @@ pub fn run(
             devices::list(db, participant.as_deref())
         }
         AdminCommand::Device(DeviceCommand::Revoke { id }) => devices::revoke(db, *id, actor, now),
-        AdminCommand::Note(NoteCommand::Purge { group, doc_id }) => {
-            notes::purge(db, group.as_deref(), doc_id, actor, now)
-        }
+        AdminCommand::Note(NoteCommand::Purge {
+            group,
+            reason,
+            doc_id,
+        }) => notes::purge(db, group.as_deref(), doc_id, actor, reason, now),
         AdminCommand::Backup { out } => backup::run(db, out),
     }
 }

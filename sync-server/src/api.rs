@@ -121,6 +121,15 @@ pub fn routes() -> Router<ApiState> {
         .route("/v1/devices/link", post(devices::link))
         .route("/v1/devices/join", post(devices::join))
         .route("/v1/groups/{group}/changes", get(changes::changes))
+        .route(
+            "/v1/groups/{group}/erasures/receipts",
+            post(changes::confirm_erasures),
+        )
+        .route(
+            "/v1/groups/{group}/admin/notes/{doc}/erase",
+            post(admin::erase),
+        )
+        .route("/v1/groups/{group}/admin/erasures", get(admin::erasures))
         .route("/v1/groups/{group}/admin/members", get(admin::members))
         .route(
             "/v1/groups/{group}/admin/members/{participant}/role",

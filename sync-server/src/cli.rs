@@ -177,7 +177,7 @@ pub enum AdminCommand {
     /// List and revoke devices.
     #[command(subcommand)]
     Device(DeviceCommand),
-    /// Purge a note from the relay.
+    /// Erase a note from the relay and from every device of its group.
     #[command(subcommand)]
     Note(NoteCommand),
     /// Write a consistent copy of the relay's database (safe while serving).
@@ -316,11 +316,21 @@ pub enum DeviceCommand {
 /// `note …`
 #[derive(Debug, Subcommand)]
 pub enum NoteCommand {
-    /// Delete every stored trace of a note from the relay and take it off its group's index.
+    /// Erase a note: delete every stored trace of it from the relay, take it off its group's
+    /// index, refuse it for ever after, and have every device of the group delete it too.
+    ///
+    /// The erasure is recorded (the note's id, who, when and the reason; never its content)
+    /// and each device confirms it: a group admin sees the receipts in the page or with
+    /// `quaderno erasures`. Do not write the erased content into the reason.
+    #[command(visible_alias = "erase")]
     Purge {
         /// The group holding the note (found automatically when only one does).
         #[arg(long)]
         group: Option<String>,
+        /// Why the note is erased, kept with the erasure and shown to the group's members,
+        /// e.g. "nome di un minore scritto per errore".
+        #[arg(long)]
+        reason: String,
         /// The note's document id, e.g. 3uQUjbaDfGKoHMh8XGHx7c9jNxyU or automerge:3uQU….
         doc_id: DocumentId,
     },

@@ -66,7 +66,7 @@ fn purge_removes_every_trace_and_denies_the_note_from_then_on() {
     assert_eq!(traces(&data, "palermo", doc), (true, 1, true, true, false));
 
     // Step 2: the coordinator purges it, without saying which group holds it.
-    let text = data.ok(&["note", "purge", &doc.to_string()]);
+    let text = data.ok(&["note", "purge", "--reason", "test", &doc.to_string()]);
     assert!(
         text.contains("Purged") && text.contains("taken off the group's index"),
         "{text}"
@@ -98,7 +98,7 @@ fn purge_leaves_no_bytes_of_the_note_in_the_relay_files() {
         "the test note is not stored in clear"
     );
 
-    data.ok(&["note", "purge", &doc.to_string()]);
+    data.ok(&["note", "purge", "--reason", "test", &doc.to_string()]);
 
     assert!(!files_mention(&data, NOTE_TITLE));
 }
@@ -122,7 +122,15 @@ fn the_changed_index_is_announced_to_clients() {
         .with_conn(|c| Ok(accounts::changes_since(c, "palermo", 0)?.latest))
         .unwrap();
 
-    data.ok(&["note", "purge", "--group", "palermo", &doc.url()]);
+    data.ok(&[
+        "note",
+        "purge",
+        "--reason",
+        "test",
+        "--group",
+        "palermo",
+        &doc.url(),
+    ]);
 
     let after = data
         .db()
@@ -143,7 +151,7 @@ fn purge_leaves_the_other_groups_alone() {
     let in_palermo = store_note(&data, "palermo");
     let in_roma = store_note(&data, "roma");
 
-    data.ok(&["note", "purge", &in_palermo.to_string()]);
+    data.ok(&["note", "purge", "--reason", "test", &in_palermo.to_string()]);
 
     assert_eq!(traces(&data, "roma", in_roma), (true, 1, true, true, false));
 }
@@ -156,11 +164,22 @@ fn purge_refuses_the_index_an_unknown_id_and_a_malformed_one() {
     let unknown = DocumentId::random().to_string();
 
     let cases = [
-        (vec!["note", "purge", index], "index document"),
-        (vec!["note", "purge", &unknown], "no group holds"),
-        (vec!["note", "purge", "not-an-id"], "is not a document id"),
         (
-            vec!["note", "purge", "--group", "milano", index],
+            vec!["note", "purge", "--reason", "test", index],
+            "index document",
+        ),
+        (
+            vec!["note", "purge", "--reason", "test", &unknown],
+            "no group holds",
+        ),
+        (
+            vec!["note", "purge", "--reason", "test", "not-an-id"],
+            "is not a document id",
+        ),
+        (
+            vec![
+                "note", "purge", "--reason", "test", "--group", "milano", index,
+            ],
             "no group named",
         ),
     ];

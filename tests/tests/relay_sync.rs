@@ -421,10 +421,26 @@ async fn a_purged_note_leaves_the_index_of_live_peers_and_cannot_be_uploaded_aga
     );
 
     // The coordinating body purges it while the relay is serving.
-    s.relay
-        .admin(&["note", "purge", "--group", "palermo", &note.to_string()]);
+    s.relay.admin(&[
+        "note",
+        "purge",
+        "--reason",
+        "test",
+        "--group",
+        "palermo",
+        &note.to_string(),
+    ]);
 
-    // Anna's live index loses the entry, and nobody can fetch or re-upload the note.
+    // The relay closes the group's connections (code 4002, "note erased"), so that clients
+    // reconnect and learn the erasure. Anna's index, back on the relay, has lost the entry,
+    // and nobody can fetch or re-upload the note.
+    assert!(
+        peer.pump_until(WAIT, |p| p.closed).await,
+        "the relay closes the group's connections after an erasure"
+    );
+    let held = peer.docs.remove(&note).expect("Anna still holds the note");
+    let mut peer = s.connect("palermo", &anna).await;
+    peer.share(index).await;
     let gone = |p: &Peer| {
         p.docs
             .get(&index)
@@ -434,6 +450,9 @@ async fn a_purged_note_leaves_the_index_of_live_peers_and_cannot_be_uploaded_aga
         peer.pump_until(WAIT, gone).await,
         "the index still lists the purged note"
     );
+    // Anna's client still holds the note and tries to send it again, with one more edit.
+    peer.docs.insert(note, held);
+    peer.share(note).await;
     peer.append(note, " (ancora)").await;
     peer.pump_for(Duration::from_millis(300)).await;
     let bruno = s.member("palermo", "editor", "Bruno").await;

@@ -219,6 +219,29 @@ it holds a key that changes every time. Every joined group stays in sync while i
 Ctrl-C stops it.")]
     Ui(UiArgs),
 
+    /// Erase a note of a group for everyone, from the relay and every device (group admins).
+    #[command(after_help = "Example:
+  quaderno erase \"Verbale 12 marzo\" --reason \"nome di un minore scritto per errore\"
+
+Unlike `rm` (the bin, which can be undone), an erasure cannot be undone: the relay deletes the
+note and refuses it for ever after, and every device of the group deletes it at its next sync,
+edits not yet sent included. The relay keeps a record of the erasure (the note's id, who, when,
+the reason; never its content) and which devices confirmed it: see `quaderno erasures`. Do not
+write the erased content into the reason.")]
+    Erase {
+        note: String,
+        /// Why the note is erased; kept with the erasure and shown to the group's members.
+        #[arg(long)]
+        reason: String,
+    },
+
+    /// List a group's erasures and which devices confirmed deleting each note (group admins).
+    Erasures {
+        /// The joined group (see `quaderno status`).
+        #[arg(long, value_name = "GROUP")]
+        group: String,
+    },
+
     /// Move a note of your personal notebook into a joined group, to share it.
     #[command(
         name = "move",

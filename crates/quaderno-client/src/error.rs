@@ -35,9 +35,12 @@ pub enum ClientError {
     Refused { group: String, reason: String },
 
     #[error(
-        "the relay at {url} closed the connection because this device's access to the group changed (a new role, or a removal); run the command again to sync with the new access"
+        "the relay at {url} closed the connection because {what}; run the command again to sync with what changed"
     )]
-    AccessChanged { url: String },
+    GroupChanged { url: String, what: String },
+
+    #[error("cannot erase this note: {0}")]
+    CannotErase(String),
 
     #[error("cannot join: {0}")]
     Join(ApiError),

@@ -83,8 +83,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "the data file did not switch to WAL mode");
     }
+    // secure_delete: what is deleted (an erased note, the chunks a compaction folded away) is
+    // overwritten with zeros, not left readable in the file's free pages.
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL;
+         PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA mmap_size = 268435456;",

@@ -10,7 +10,11 @@ use crate::{StoreError, begin_write, migrate, open_connection, settings};
 /// The component name of the notebook tables in `schema_versions`.
 pub const COMPONENT: &str = "notebook";
 
-const MIGRATIONS: &[&str] = &[include_str!("index/schema_1.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("index/schema_1.sql"),
+    // 2: a note removed from the full-text index leaves no term behind in its segments.
+    "INSERT INTO notes_fts (notes_fts, rank) VALUES ('secure-delete', 1);",
+];
 
 /// One SQLite file: documents (see [`docs`](crate::docs)), settings and the note index.
 ///

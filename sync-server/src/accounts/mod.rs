@@ -8,6 +8,7 @@
 mod activity;
 mod changes;
 mod devices;
+mod erasures;
 mod error;
 mod events;
 mod groups;
@@ -32,6 +33,10 @@ pub use devices::{
     Device, DeviceAuth, IssuedDevice, authenticate, create_device, group_devices, list_devices,
     revoke_device, revoke_member_device, touch_device,
 };
+pub use erasures::{
+    Erasure, ErasureDevice, ErasureReceipts, MAX_REASON_CHARS, confirm_erasures, list_erasures,
+    pending_erasures,
+};
 pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};
 pub use groups::{Group, GroupSummary, create_group, group, list_groups, rename_group};
@@ -49,7 +54,7 @@ pub use operators::{
     list_operators,
 };
 pub use participants::{Participant, create_participant, participant, resolve_participant};
-pub use purge::{Purged, purge_document};
+pub use purge::{Purged, holds_document, purge_document};
 pub use role::{InvalidRole, Role};
 pub use schema::{COMPONENT, MIGRATIONS};
 pub use slug::{GroupSlug, InvalidSlug};

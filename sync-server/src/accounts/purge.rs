@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::activity::{self, Action, Actor, Entry};
 use super::changes::record_doc_change;
+use super::erasures::record_erasure;
 use super::events::{AdminEventKind, record_event};
 use super::groups::{Group, all_slugs, existing_group};
 use super::time::to_millis;
@@ -22,17 +23,21 @@ pub struct Purged {
     pub doc: DocumentId,
     /// Whether it was listed in the group's index (and so was taken off it).
     pub removed_from_index: bool,
+    /// The erasure recorded, which the group's devices confirm.
+    pub erasure: i64,
 }
 
-/// Deletes the document's chunks, sync states and change-sequence row, takes it off the
-/// group's index document, denies it on the group from now on and records an event so the
-/// running relay drops it from memory. Without `group`, the one group holding it is found.
-/// Call inside a transaction.
+/// Erases the document: deletes its chunks, sync states and change-sequence row, takes it off
+/// the group's index document, denies it on the group from now on, records the erasure (who,
+/// when, `reason`) for the group's devices to learn and confirm, and records an event so the
+/// running relay drops it from memory and tells the devices. Without `group`, the one group
+/// holding it is found. Call inside a transaction.
 pub fn purge_document(
     conn: &Connection,
     group: Option<&str>,
     doc: &DocumentId,
     actor: &Actor,
+    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Purged> {
     let group = match group {
@@ -53,6 +58,7 @@ pub fn purge_document(
         "INSERT OR REPLACE INTO purged_docs (grp, doc_id, purged_at) VALUES (?1, ?2, ?3)",
         params![group.slug, id, to_millis(now)],
     )?;
+    let erasure = record_erasure(conn, &group.slug, doc, &actor.label, reason, now)?;
     let event = AdminEventKind::NotePurged {
         group: group.slug.clone(),
         doc: *doc,
@@ -62,13 +68,14 @@ pub fn purge_document(
         group: Some(&group.slug),
         action: Action::NotePurged,
         target: id,
-        detail: String::new(),
+        detail: reason.trim().to_string(),
     };
     activity::record(conn, actor, entry, now)?;
     Ok(Purged {
         group: group.slug,
         doc: *doc,
         removed_from_index,
+        erasure,
     })
 }
 
@@ -89,6 +96,12 @@ fn locate(conn: &Connection, doc: &DocumentId) -> Result<String> {
             groups: holders.join(", "),
         }),
     }
+}
+
+/// Whether `group` holds `doc`: stored chunks, or a change-sequence row.
+pub fn holds_document(conn: &Connection, group: &str, doc: &DocumentId) -> Result<bool> {
+    let id = doc.to_string();
+    Ok(docs::exists(conn, group, &id)? || in_change_sequence(conn, group, &id)?)
 }
 
 fn in_change_sequence(conn: &Connection, group: &str, id: &str) -> Result<bool> {

@@ -119,4 +119,23 @@ pub const MIGRATIONS: &[&str] = &[
     BEGIN SELECT RAISE(ABORT, 'the activity log cannot be changed'); END;
     CREATE TRIGGER activity_is_append_only_delete BEFORE DELETE ON activity
     BEGIN SELECT RAISE(ABORT, 'the activity log cannot be changed'); END;",
+    // 3: erasures. A purge becomes an erasure, with who, when and why (never content), and
+    // every device of the group confirms that it deleted the note.
+    "CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        grp TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        erased_at INTEGER NOT NULL,
+        erased_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        UNIQUE (grp, doc_id)
+    );
+    INSERT INTO erasures (grp, doc_id, erased_at, erased_by, reason)
+        SELECT grp, doc_id, purged_at, 'cli', '' FROM purged_docs;
+    CREATE TABLE erasure_receipts (
+        erasure_id INTEGER NOT NULL REFERENCES erasures (id),
+        device_id INTEGER NOT NULL REFERENCES devices (id),
+        confirmed_at INTEGER NOT NULL,
+        PRIMARY KEY (erasure_id, device_id)
+    ) WITHOUT ROWID;",
 ];

@@ -1,4 +1,4 @@
-//! `note purge`.
+//! `note purge` (`note erase`).
 
 use chrono::{DateTime, Utc};
 use quaderno_model::DocumentId;
@@ -23,8 +23,8 @@ impl Output for Done {
         format!(
             "Purged {} from {}: its stored changes, sync states and change records are deleted, \
              {index}, and the relay will refuse it from now on.\n\
-             Devices that synced it still hold a copy until they delete it.\n",
-            p.doc, p.group
+             Every device of the group deletes it at its next sync and confirms (erasure {}).\n",
+            p.doc, p.group, p.erasure
         )
     }
 }
@@ -34,42 +34,43 @@ pub(super) fn purge(
     group: Option<&str>,
     doc: &DocumentId,
     actor: &Actor,
+    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
-    let purged = db.with_conn(|conn| {
-        conn.pragma_update(None, "secure_delete", true)?;
-        let purged = purge_in_transaction(conn, group, doc, actor, now);
-        conn.pragma_update(None, "secure_delete", false)?;
-        let purged = purged?;
-        checkpoint(conn)?;
-        Ok(purged)
-    })?;
-    tracing::info!(group = %purged.group, doc = %purged.doc, "purged a document");
+    let purged = db.with_conn(|conn| erase(conn, group, doc, actor, reason, now))?;
+    tracing::info!(group = %purged.group, doc = %purged.doc, "erased a document");
     Ok(Done(purged).report())
 }
 
-/// Purges with `secure_delete` on, so SQLite overwrites the freed content with zeros rather
-/// than leaving the note's bytes in free pages of the file.
-fn purge_in_transaction(
+/// Erases `doc` (see [`accounts::purge_document`]) with `secure_delete` on, so SQLite
+/// overwrites the freed content with zeros rather than leaving the note's bytes in free pages
+/// of the file, then clears the write-ahead log. The API's erasure calls it too.
+pub(crate) fn erase(
     conn: &mut Connection,
     group: Option<&str>,
     doc: &DocumentId,
     actor: &Actor,
+    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Purged, DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let purged = accounts::purge_document(&tx, group, doc, actor, now)?;
+    let purged = accounts::purge_document(&tx, group, doc, actor, reason, now)?;
     tx.commit()?;
+    checkpoint(conn)?;
     Ok(purged)
 }
 
 /// Copies the write-ahead log into the file and truncates it, so the pages that held the
-/// note do not linger there either; a relay reading at that moment delays it to the next
-/// checkpoint.
+/// note do not linger there either. A reader of the file (the relay's storage thread) can hold
+/// it up for a moment: it is tried again for up to two seconds.
 fn checkpoint(conn: &Connection) -> Result<(), DbError> {
-    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
-    if busy != 0 {
-        tracing::warn!("the write-ahead log could not be cleared now: the relay clears it later");
+    for _ in 0..40 {
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    tracing::warn!("the write-ahead log could not be cleared now: the next erasure clears it");
     Ok(())
 }

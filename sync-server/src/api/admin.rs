@@ -13,13 +13,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
+use quaderno_model::DocumentId;
 use rusqlite::TransactionBehavior;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{authenticate, bearer_token};
 use super::{ApiState, AppError};
 use crate::accounts::{
-    self, Activity, Actor, Device, Group, ListedInvite, MAX_INVITE_USES, NewInvite, Role,
+    self, Activity, Actor, Device, ErasureReceipts, Group, ListedInvite, MAX_INVITE_USES,
+    NewInvite, Role,
 };
 
 /// The longest an invite made through the API stays valid.
@@ -405,6 +407,80 @@ pub async fn revoke_device(
         id: device,
         revoked_at: revoked.revoked_at.unwrap_or_else(Utc::now),
     }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EraseRequest {
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Erased {
+    doc: DocumentId,
+    erasure: i64,
+    removed_from_index: bool,
+}
+
+/// `POST /v1/groups/{group}/admin/notes/{doc}/erase` with `{"reason": "..."}`: the note leaves
+/// the relay for good, and every device of the group deletes it at its next contact (the
+/// connections to the group are closed so that live ones do at once).
+pub async fn erase(
+    State(state): State<ApiState>,
+    Path((group, doc)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Json<EraseRequest>, JsonRejection>,
+) -> Result<Json<Erased>, AppError> {
+    let admin = authorize_admin(&state, &headers, &group).await?;
+    let doc: DocumentId = doc.parse().map_err(|_| AppError::Forbidden)?;
+    let Json(EraseRequest { reason }) = body.map_err(bad_body)?;
+    if reason.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "say why the note is erased: `reason` must not be empty".into(),
+        ));
+    }
+    if doc == admin.group.index_doc {
+        return Err(AppError::Forbidden);
+    }
+    let (slug, actor) = (admin.group.slug.clone(), admin.actor);
+    let purged = state
+        .db
+        .call(move |conn| {
+            if !accounts::holds_document(conn, &slug, &doc)? {
+                return Ok(None);
+            }
+            let purged = crate::admin::erase(conn, Some(&slug), &doc, &actor, &reason, Utc::now())?;
+            Ok(Some(purged))
+        })
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    state.admin_events.notify_one();
+    tracing::info!(group = %admin.group.slug, %doc, erasure = purged.erasure, "erased a note");
+    Ok(Json(Erased {
+        doc,
+        erasure: purged.erasure,
+        removed_from_index: purged.removed_from_index,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErasuresResponse {
+    erasures: Vec<ErasureReceipts>,
+}
+
+/// `GET /v1/groups/{group}/admin/erasures`: every erasure, newest first, with which devices
+/// confirmed it.
+pub async fn erasures(
+    State(state): State<ApiState>,
+    Path(group): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ErasuresResponse>, AppError> {
+    let admin = authorize_admin(&state, &headers, &group).await?;
+    let slug = admin.group.slug;
+    let erasures = state
+        .db
+        .call(move |conn| Ok(accounts::list_erasures(conn, &slug)?))
+        .await?;
+    Ok(Json(ErasuresResponse { erasures }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -46,9 +46,9 @@ pub struct ConnHandle {
     max_queued: usize,
     /// Cancelled to close the connection; the socket task notices and ends.
     pub closed: CancellationToken,
-    /// Set when the relay closes the connection because the device's access changed, so the
-    /// close frame tells the client to connect again at once.
-    access_changed: OnceLock<()>,
+    /// Set when the relay closes the connection for a reason the client acts on (see
+    /// [`Because`]), which the close frame then carries.
+    because: OnceLock<Because>,
 }
 
 impl ConnHandle {
@@ -70,7 +70,7 @@ impl ConnHandle {
             queued: queued.clone(),
             max_queued,
             closed,
-            access_changed: OnceLock::new(),
+            because: OnceLock::new(),
         };
         (handle, queued)
     }
@@ -98,15 +98,35 @@ impl ConnHandle {
         self.closed.cancel();
     }
 
-    /// Closes like [`ConnHandle::close`], telling the client that its access changed.
-    pub fn close_for_access(&self) {
-        let _ = self.access_changed.set(());
+    /// Closes like [`ConnHandle::close`], telling the client why.
+    pub fn close_because(&self, because: Because) {
+        let _ = self.because.set(because);
         self.close();
     }
 
-    /// Whether the connection is closed because the device's access changed.
-    pub fn is_access_changed(&self) -> bool {
-        self.access_changed.get().is_some()
+    /// Why the relay closed the connection, if it said.
+    pub fn because(&self) -> Option<Because> {
+        self.because.get().copied()
+    }
+}
+
+/// Why the relay closes a connection, when the client should act on it: connect again at
+/// once, and learn from that connection what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Because {
+    /// The device's access to the group changed (a new role, a removal, a revoked device).
+    AccessChanged,
+    /// A note of the group was erased: the client deletes it.
+    NoteErased,
+}
+
+impl Because {
+    /// The WebSocket close code and reason.
+    pub fn close_frame(self) -> (u16, &'static str) {
+        match self {
+            Because::AccessChanged => (quaderno_sync::wire::CLOSE_ACCESS_CHANGED, "access changed"),
+            Because::NoteErased => (quaderno_sync::wire::CLOSE_NOTE_ERASED, "note erased"),
+        }
     }
 }
 
@@ -125,13 +145,12 @@ impl Connections {
         self.lock().remove(&id);
     }
 
-    /// Closes every connection that matches, because the device's access changed; returns how
-    /// many.
-    pub fn close_where(&self, matches: impl Fn(&ConnHandle) -> bool) -> usize {
+    /// Closes every connection that matches, saying why; returns how many.
+    pub fn close_where(&self, because: Because, matches: impl Fn(&ConnHandle) -> bool) -> usize {
         let live = self.lock();
         let mut closed = 0;
         for handle in live.values().filter(|h| matches(h)) {
-            handle.close_for_access();
+            handle.close_because(because);
             closed += 1;
         }
         closed

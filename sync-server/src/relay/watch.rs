@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::actor::Command;
-use super::conns::Connections;
+use super::conns::{Because, Connections};
 use super::groups::Groups;
 use crate::accounts::{self, AdminEventKind};
 use crate::db::Db;
@@ -81,15 +81,17 @@ async fn reload_index(db: &Db, groups: &Groups, group: &str) {
 fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
     match kind {
         AdminEventKind::DeviceRevoked { device_id } => {
-            let closed = connections.close_where(|c| c.device_id == *device_id);
+            let closed =
+                connections.close_where(Because::AccessChanged, |c| c.device_id == *device_id);
             tracing::info!(device = device_id, closed, "device revoked");
         }
         AdminEventKind::MemberRemoved {
             participant_id,
             group,
         } => {
-            let closed = connections
-                .close_where(|c| c.participant_id == *participant_id && c.group == *group);
+            let closed = connections.close_where(Because::AccessChanged, |c| {
+                c.participant_id == *participant_id && c.group == *group
+            });
             tracing::info!(
                 participant = participant_id,
                 group,
@@ -103,13 +105,16 @@ fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
             role,
         } => {
             // Reconnecting picks up the new role.
-            let closed = connections
-                .close_where(|c| c.participant_id == *participant_id && c.group == *group);
+            let closed = connections.close_where(Because::AccessChanged, |c| {
+                c.participant_id == *participant_id && c.group == *group
+            });
             tracing::info!(participant = participant_id, group, %role, closed, "role changed");
         }
         AdminEventKind::NotePurged { group, doc } => {
             groups.send_if_running(group, Command::Forget { doc: *doc });
-            tracing::info!(group, %doc, "document purged");
+            // Reconnecting, each device reads the erasure in the change feed and deletes it.
+            let closed = connections.close_where(Because::NoteErased, |c| c.group == *group);
+            tracing::info!(group, %doc, closed, "document erased");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod device;
 mod edit;
+mod erase;
 mod export;
 mod import;
 mod init;
@@ -60,6 +61,11 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Sync { watch: false } => sync::once(config),
         Command::Sync { watch: true } => sync::watch(config),
         Command::Status { offline } => status::run(config, offline),
+        Command::Erase { note, reason } => {
+            drop(notebook);
+            erase::run(config, &note, &reason)
+        }
+        Command::Erasures { group } => erase::list(config, &group),
         Command::Move { note, group } => move_note::run(format, &mut notebook, &note, &group),
         Command::Ui(args) => {
             drop(notebook);

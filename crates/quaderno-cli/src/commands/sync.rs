@@ -160,7 +160,13 @@ fn text(report: &SyncReport) -> String {
     report
         .groups
         .iter()
-        .map(|g| format!("{:width$}  {}", g.group, line(g)))
+        .map(|g| {
+            let mut text = format!("{:width$}  {}", g.group, line(g));
+            for note in &g.erased {
+                text.push_str(&format!("\n{:width$}  erased: {}", "", note.message()));
+            }
+            text
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -407,6 +413,7 @@ fn print_event(format: Format, event: &LiveEvent) {
             reason,
             kept,
         } => format!("{group}: {}", changes_refused(reason, kept)),
+        LiveEvent::NoteErased { note } => format!("{}: erased: {}", note.group, note.message()),
         LiveEvent::Changed { group, doc } => format!("{group}: {doc} changed"),
         LiveEvent::Synced { group } => format!("{group}: in sync"),
         LiveEvent::Presence { .. } => return,
@@ -442,6 +449,11 @@ fn event_json(event: &LiveEvent) -> serde_json::Value {
             reason,
             kept,
         } => json!({ "event": "changes_refused", "group": group, "reason": reason, "kept": kept }),
+        LiveEvent::NoteErased { note } => json!({
+            "event": "note_erased", "group": note.group, "note": note.doc.to_string(),
+            "erased_at": note.erased_at, "erased_by": note.erased_by, "reason": note.reason,
+            "lost_edits": note.lost_edits,
+        }),
         LiveEvent::Changed { group, doc } => {
             json!({ "event": "changed", "group": group, "note": doc.to_string() })
         }

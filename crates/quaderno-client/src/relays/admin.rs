@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use quaderno_model::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use super::http::RelayApi;
@@ -340,6 +341,69 @@ impl RelayApi {
         let url = self.url(&group_path(group, &["activity.csv"]));
         self.answer_text(self.http.get(url).bearer_auth(token))
             .await
+    }
+}
+
+/// What `POST /v1/groups/{group}/admin/notes/{doc}/erase` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    pub doc: DocumentId,
+    pub erasure: i64,
+    pub removed_from_index: bool,
+}
+
+/// An erasure with the devices that should confirm it, for the group's admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureReceipts {
+    pub id: i64,
+    pub doc: DocumentId,
+    pub erased_at: DateTime<Utc>,
+    pub erased_by: String,
+    pub reason: String,
+    pub devices: Vec<ErasureDevice>,
+}
+
+/// A device of the group, and whether it confirmed deleting the erased note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureDevice {
+    pub device_id: i64,
+    pub device: String,
+    pub participant_id: i64,
+    pub participant: String,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+struct ErasureList {
+    erasures: Vec<ErasureReceipts>,
+}
+
+/// Erasure, for a group's admins.
+impl RelayApi {
+    /// Erases a note from the group, on the relay and then on every device of the group.
+    pub async fn erase_note(
+        &self,
+        token: &str,
+        group: &str,
+        doc: &DocumentId,
+        reason: &str,
+    ) -> Result<Erased, ApiError> {
+        let url = self.url(&group_path(group, &["notes", &doc.to_string(), "erase"]));
+        let body = serde_json::json!({ "reason": reason });
+        self.answer(self.http.post(url).bearer_auth(token).json(&body))
+            .await
+    }
+
+    /// Every erasure of the group, newest first, with its receipts.
+    pub async fn erasures(
+        &self,
+        token: &str,
+        group: &str,
+    ) -> Result<Vec<ErasureReceipts>, ApiError> {
+        let url = self.url(&group_path(group, &["erasures"]));
+        let list: ErasureList = self.answer(self.http.get(url).bearer_auth(token)).await?;
+        Ok(list.erasures)
     }
 }
 

@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use quaderno_model::DocumentId;
 use reqwest::StatusCode;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// How long one API call may take before the relay counts as unreachable.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -123,6 +124,20 @@ pub struct ChangesSince {
     /// The group's title now (`None` from a relay that does not say).
     #[serde(default)]
     pub title: Option<String>,
+    /// Notes erased from the group that this device has not confirmed deleting.
+    #[serde(default)]
+    pub erasures: Vec<RemoteErasure>,
+}
+
+/// A note erased from a group, as the relay tells its devices: never its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteErasure {
+    pub id: i64,
+    pub doc: DocumentId,
+    pub erased_at: DateTime<Utc>,
+    /// Who erased it, as the relay names them.
+    pub erased_by: String,
+    pub reason: String,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +201,21 @@ impl RelayApi {
     ) -> Result<ChangesSince, ApiError> {
         let url = self.url(&format!("/v1/groups/{group}/changes?since={since}"));
         self.answer(self.http.get(url).bearer_auth(token)).await
+    }
+
+    /// Confirms that this device deleted the notes of these erasures.
+    pub async fn confirm_erasures(
+        &self,
+        token: &str,
+        group: &str,
+        erasures: &[i64],
+    ) -> Result<(), ApiError> {
+        let url = self.url(&format!("/v1/groups/{group}/erasures/receipts"));
+        let body = serde_json::json!({ "erasures": erasures });
+        let _: serde_json::Value = self
+            .answer(self.http.post(url).bearer_auth(token).json(&body))
+            .await?;
+        Ok(())
     }
 
     pub(super) fn url(&self, path: &str) -> String {

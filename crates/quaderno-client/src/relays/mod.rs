@@ -14,13 +14,14 @@ mod link;
 use serde::{Deserialize, Serialize};
 
 pub use admin::{
-    ActivityEvent, ActivityPage, CreatedInvite, GroupName, Invite, InviteState, Member,
-    MemberDevice, Members, NamedGroup, NewInvite, Operator, OperatorCode, RelayGroup, Removed,
-    Revoked, Role, RoleChanged, account_for_group,
+    ActivityEvent, ActivityPage, CreatedInvite, Erased, ErasureDevice, ErasureReceipts, GroupName,
+    Invite, InviteState, Member, MemberDevice, Members, NamedGroup, NewInvite, Operator,
+    OperatorCode, RelayGroup, Removed, Revoked, Role, RoleChanged, account_for_group,
 };
 pub use file::{RELAYS_FILE, Relays};
 pub use http::{
     ApiError, ChangesSince, Joined, JoinedGroup, Me, MeDevice, MeGroup, MeParticipant, RelayApi,
+    RemoteErasure,
 };
 pub use link::{LinkCode, Linked, LinkedDevice, LinkedParticipant};
 

@@ -51,6 +51,7 @@ pub(super) fn plain_relay_changes(
         latest: 0,
         role: None,
         title: None,
+        erasures: Vec::new(),
     }))
 }
 

@@ -34,6 +34,7 @@ use tokio_util::task::TaskTracker;
 
 use super::changed::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::connect::{Socket, connect};
+use super::erased::{ErasedNote, erase_here};
 use super::machine::{self, Action, Input, Machine, Unsynced, Waiter};
 use super::pages::{PageId, PageSender};
 use super::presence::{Present, encode};
@@ -43,7 +44,7 @@ use super::{Counts, GroupOutcome, GroupReport, SyncProgress, SyncReport};
 use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{KeptCopy, Notebook, PERSONAL_GROUP, STORE_FILE, kept};
-use crate::relays::{ChangesSince, RelayAccount, Relays};
+use crate::relays::{ChangesSince, RelayAccount, RelayApi, Relays, RemoteErasure};
 
 /// How often the store is checked for edits made by other processes.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -98,6 +99,11 @@ pub enum LiveEvent {
     Changed {
         group: String,
         doc: DocumentId,
+    },
+    /// A note was erased from the group by an admin or the coordinating body: it is deleted
+    /// here, edits not yet sent included.
+    NoteErased {
+        note: ErasedNote,
     },
     /// Everything shared with the relay is in sync.
     Synced {
@@ -311,6 +317,7 @@ impl Live {
                 messages: 0,
                 started: Instant::now(),
                 kept: Vec::new(),
+                erased: Vec::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -620,6 +627,9 @@ struct GroupTask {
     /// Notes kept as personal copies (the relay would not take their edits) that no answer to
     /// a settle has reported yet.
     kept: Vec<KeptCopy>,
+    /// Notes deleted here because they were erased from the group, that no answer to a
+    /// settle has reported yet.
+    erased: Vec<ErasedNote>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -705,6 +715,7 @@ impl GroupTask {
         }
         if reports_kept {
             self.kept.clear();
+            self.erased.clear();
         }
         Ok(())
     }
@@ -811,6 +822,7 @@ impl GroupTask {
         self.link = Link::Idle;
         // Nothing was written here since the last complete sync: nothing to set back either.
         self.take_title(session, changed.title.as_deref())?;
+        self.take_erasures(session, &changed.erasures).await?;
         self.take_role(session, changed.role.as_deref()).await?;
         self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
         self.feed(session, Input::NothingChanged).await
@@ -822,6 +834,42 @@ impl GroupTask {
             groups::set_title(&session.conn, &self.group.slug, title)?;
             self.group.title = title.to_owned();
         }
+        Ok(())
+    }
+
+    /// Deletes here the notes the relay says were erased from the group, tells the pages and
+    /// the listeners, and confirms to the relay. A confirmation that does not arrive is sent
+    /// again after the next connection, which names the erasure again.
+    async fn take_erasures(
+        &mut self,
+        session: &mut Session,
+        erasures: &[RemoteErasure],
+    ) -> Result<(), ClientError> {
+        let erased = erase_here(&mut session.conn, &self.group, erasures)?;
+        if erased.is_empty() {
+            return Ok(());
+        }
+        for note in &erased {
+            session.set_back(note.doc, false).await?;
+            tracing::info!(group = %self.group.slug, doc = %note.doc, lost_edits = note.lost_edits, "a note erased from the group was deleted here");
+        }
+        if let Some(account) = &self.account {
+            let ids: Vec<i64> = erasures.iter().map(|e| e.id).collect();
+            let api = RelayApi::new(&account.url);
+            self.messages += 1;
+            if let Err(error) = api
+                .confirm_erasures(&account.token, &self.group.slug, &ids)
+                .await
+            {
+                tracing::warn!(group = %self.group.slug, %error, "could not confirm the erasures to the relay; the next sync does");
+            }
+        }
+        for note in &erased {
+            let _ = self
+                .events
+                .send(LiveEvent::NoteErased { note: note.clone() });
+        }
+        self.erased.extend(erased);
         Ok(())
     }
 
@@ -900,6 +948,7 @@ impl GroupTask {
             outcome,
         );
         report.record(session);
+        report.erased = self.erased.clone();
         report.messages = self.messages;
         report.seconds = self.started.elapsed().as_secs_f64();
         report
@@ -930,6 +979,8 @@ impl GroupTask {
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
         self.take_title(session, changed.title.as_deref())?;
+        // Before anything is shared: an erased note is neither sent nor listed again.
+        self.take_erasures(session, &changed.erasures).await?;
         let set_back = self.take_role(session, changed.role.as_deref()).await?;
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
@@ -981,7 +1032,7 @@ impl GroupTask {
         self.disconnect(session).await;
         let input = match error {
             ClientError::Refused { reason, .. } => Input::Refused { reason },
-            ClientError::AccessChanged { .. } => Input::AccessChanged,
+            ClientError::GroupChanged { what, .. } => Input::GroupChanged { what },
             error => Input::Lost {
                 reason: error.to_string(),
             },
@@ -1032,12 +1083,17 @@ impl GroupTask {
         frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
     ) -> Result<(), ClientError> {
         let url = self.group.relay_url.clone();
+        let said = match &frame {
+            Some(Ok(WsMessage::Close(Some(close)))) => group_changed(close),
+            _ => None,
+        };
+        if let Some(what) = said {
+            return Err(ClientError::GroupChanged {
+                url,
+                what: what.into(),
+            });
+        }
         match frame {
-            Some(Ok(WsMessage::Close(Some(close))))
-                if u16::from(close.code) == quaderno_sync::wire::CLOSE_ACCESS_CHANGED =>
-            {
-                Err(ClientError::AccessChanged { url })
-            }
             Some(Ok(WsMessage::Close(_))) | None => Err(ClientError::Unreachable {
                 url,
                 reason: "the relay closed the connection".into(),
@@ -1291,5 +1347,19 @@ impl GroupTask {
         if let Some(status) = lock(&self.status).get_mut(&self.group.slug) {
             change(status);
         }
+    }
+}
+
+/// What changed for this device, when the relay closed the connection to say so (the next
+/// connection learns it).
+fn group_changed(
+    close: &tokio_tungstenite::tungstenite::protocol::CloseFrame,
+) -> Option<&'static str> {
+    match u16::from(close.code) {
+        quaderno_sync::wire::CLOSE_ACCESS_CHANGED => {
+            Some("this device's access to the group changed")
+        }
+        quaderno_sync::wire::CLOSE_NOTE_ERASED => Some("a note of the group was erased"),
+        _ => None,
     }
 }

@@ -78,9 +78,9 @@ pub enum Input {
     Connected,
     /// The connection could not be opened, or ended.
     Lost { reason: String },
-    /// The relay closed the connection because this device's access to the group changed (a
-    /// new role, a removal): the next connection learns the new access.
-    AccessChanged,
+    /// The relay closed the connection because the group changed for this device (`what`: its
+    /// access, a new role or a removal; or a note erased): the next connection learns what.
+    GroupChanged { what: String },
     /// Instead of a connection, a one-shot sync found that neither side changed since the
     /// last complete sync: it is in sync without one.
     NothingChanged,
@@ -274,10 +274,7 @@ impl Machine {
                 }
             }
             Input::Lost { reason } => self.lost(now, reason, false, &mut actions),
-            Input::AccessChanged => {
-                let reason = "this device's access to the group changed".to_string();
-                self.lost(now, reason, true, &mut actions);
-            }
+            Input::GroupChanged { what } => self.lost(now, what, true, &mut actions),
             Input::NothingChanged => {
                 if self.phase == Phase::Connecting {
                     self.phase = Phase::InSync;
@@ -644,26 +641,26 @@ mod tests {
         // A demotion, then a promotion 300 ms later, then two more: each back at once.
         for _ in 0..QUICK_ACCESS_RETRIES {
             now += Duration::from_millis(300);
-            m.handle(now, Input::AccessChanged);
+            m.handle(now, access_changed());
             assert_eq!(m.retry_at(), now, "access changed: at once");
             assert!(m.handle(now, Input::Tick).contains(&Action::Connect));
             assert_eq!(m.handle(now, Input::Connected), [Action::Online]);
         }
         // A relay that keeps saying so on brief connections gets the backoff.
         now += Duration::from_millis(300);
-        m.handle(now, Input::AccessChanged);
+        m.handle(now, access_changed());
         assert_eq!(m.retry_at(), now + FIRST_BACKOFF, "flapping: backs off");
         // A steady connection earns the quick access retries back.
         now = m.retry_at();
         m.handle(now, Input::Tick);
         m.handle(now, Input::Connected);
         now += STEADY_FOR;
-        m.handle(now, Input::AccessChanged);
+        m.handle(now, access_changed());
         assert_eq!(m.retry_at(), now);
         m.handle(now, Input::Tick);
         m.handle(now, Input::Connected);
         now += Duration::from_millis(300);
-        m.handle(now, Input::AccessChanged);
+        m.handle(now, access_changed());
         assert_eq!(m.retry_at(), now, "quick again after a steady connection");
     }
 
@@ -720,6 +717,12 @@ mod tests {
         assert!(m.handle(day, lost("store busy")).is_empty());
     }
 
+    fn access_changed() -> Input {
+        Input::GroupChanged {
+            what: "this device's access to the group changed".into(),
+        }
+    }
+
     fn one_shot(t0: Instant, stall: Duration) -> Machine {
         let config = Config {
             keepalive: KEEPALIVE,
@@ -769,7 +772,7 @@ mod tests {
         assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
         m.handle(t0, Input::Connected);
         let now = after(t0, 40);
-        let actions = m.handle(now, Input::AccessChanged);
+        let actions = m.handle(now, access_changed());
         assert!(
             !actions.iter().any(|a| matches!(a, Action::Answer { .. })),
             "not answered as offline: {actions:?}"

@@ -3,6 +3,7 @@
 
 mod changed;
 mod connect;
+mod erased;
 mod live;
 mod machine;
 pub mod owner;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::ClientError;
 use crate::notebook::KeptCopy;
 
+pub use erased::{ErasedNote, erase_note};
 pub use live::{Live, LiveEvent, LiveGroupStatus, sync_once};
 pub use pages::{PageId, PageSender, ToPage};
 pub use presence::Present;
@@ -74,6 +76,8 @@ pub struct GroupReport {
     /// Protocol messages and API calls exchanged.
     pub messages: usize,
     pub seconds: f64,
+    /// Notes deleted here because they were erased from the group.
+    pub erased: Vec<ErasedNote>,
 }
 
 impl GroupReport {
@@ -90,6 +94,7 @@ impl GroupReport {
             recovered: 0,
             messages: 0,
             seconds: 0.0,
+            erased: Vec::new(),
         }
     }
 

@@ -22,6 +22,10 @@ pub const PROTOCOL_VERSION: &str = "1";
 /// connects again at once, and learns its new access from that connection.
 pub const CLOSE_ACCESS_CHANGED: u16 = 4001;
 
+/// The WebSocket close code a Quaderno relay sends when a note of the group was erased: the
+/// client connects again at once, and that connection's change feed names the erasure.
+pub const CLOSE_NOTE_ERASED: u16 = 4002;
+
 /// A peer's id as it appears in `senderId` and `targetId`: any string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerId(String);

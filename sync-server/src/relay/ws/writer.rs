@@ -121,16 +121,13 @@ impl Writer {
                     return;
                 }
             }
-            let close = if self.handle.is_access_changed() {
-                CloseFrame {
-                    code: quaderno_sync::wire::CLOSE_ACCESS_CHANGED,
-                    reason: "access changed".into(),
-                }
-            } else {
-                CloseFrame {
-                    code: 1000,
-                    reason: "closed by the relay".into(),
-                }
+            let (code, reason) = self
+                .handle
+                .because()
+                .map_or((1000, "closed by the relay"), |b| b.close_frame());
+            let close = CloseFrame {
+                code,
+                reason: reason.into(),
             };
             let _ = sink.send(WsMessage::Close(Some(close))).await;
         })

@@ -1,0 +1,90 @@
+//! `quaderno erase` and `quaderno erasures`: erasing a note for everyone, and the receipts.
+
+use quaderno_client::ClientError;
+use quaderno_client::relays::{ApiError, RelayApi, account_for_group};
+use quaderno_client::sync::erase_note;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::output::{Rendered, text};
+
+pub fn run(config: &Config, note: &str, reason: &str) -> anyhow::Result<Rendered> {
+    let erased = super::runtime()?.block_on(erase_note(&config.data_dir, note, reason))?;
+    let title = erased.title.clone().unwrap_or_default();
+    let text = || {
+        format!(
+            "Erased «{title}» from group `{}`: the relay deleted it and refuses it from now on; \
+             every device of the group deletes it at its next sync.\n\
+             See which devices confirmed with `quaderno erasures --group {}`.",
+            erased.group, erased.group
+        )
+    };
+    let json = || {
+        json!({
+            "group": erased.group, "note": erased.doc.to_string(), "title": title,
+            "reason": erased.reason,
+        })
+    };
+    Ok(config.format().render(text, json))
+}
+
+pub fn list(config: &Config, group: &str) -> anyhow::Result<Rendered> {
+    let account =
+        account_for_group(&config.data_dir, group)?.ok_or_else(|| ClientError::UnknownGroup {
+            group: group.to_string(),
+        })?;
+    let api = RelayApi::new(&account.url);
+    let erasures = super::runtime()?
+        .block_on(api.erasures(&account.token, group))
+        .map_err(|e| -> anyhow::Error {
+            match e {
+                ApiError::Refused { status: 403, .. } => ClientError::CannotErase(format!(
+                    "only an admin of group `{group}` sees its erasures"
+                ))
+                .into(),
+                other => other.into(),
+            }
+        })?;
+    let text = || {
+        if erasures.is_empty() {
+            return format!("No note was erased from group `{group}`.");
+        }
+        let mut lines = Vec::new();
+        for e in &erasures {
+            let confirmed = e
+                .devices
+                .iter()
+                .filter(|d| d.confirmed_at.is_some())
+                .count();
+            lines.push(format!(
+                "{}  erased {} by {}: {} ({} of {} devices confirmed)",
+                text::short_id(&e.doc.to_string()),
+                text::local_time(e.erased_at),
+                e.erased_by,
+                if e.reason.is_empty() {
+                    "no reason given"
+                } else {
+                    &e.reason
+                },
+                confirmed,
+                e.devices.len()
+            ));
+            for d in &e.devices {
+                let state = match (d.confirmed_at, d.last_seen_at) {
+                    (Some(at), _) => format!("confirmed {}", text::local_time(at)),
+                    (None, Some(seen)) if seen > e.erased_at => {
+                        format!("not confirmed yet (last seen {})", text::local_time(seen))
+                    }
+                    (None, Some(seen)) => {
+                        format!("not seen since (last seen {})", text::local_time(seen))
+                    }
+                    (None, None) => "never seen".to_string(),
+                };
+                lines.push(format!("    {} · {}: {state}", d.participant, d.device));
+            }
+        }
+        lines.join("\n")
+    };
+    let json = || json!({ "group": group, "erasures": erasures });
+    Ok(config.format().render(text, json))
+}
