@@ -171,6 +171,9 @@ pub fn run(
             reason,
             doc_id,
         }) => notes::purge(db, group.as_deref(), doc_id, actor, reason, now),
+        AdminCommand::Note(NoteCommand::Erasures { group }) => {
+            notes::erasures(db, group.as_deref())
+        }
         AdminCommand::Backup { out } => backup::run(db, out),
     }
 }

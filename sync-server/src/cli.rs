@@ -334,6 +334,13 @@ pub enum NoteCommand {
         /// The note's document id, e.g. 3uQUjbaDfGKoHMh8XGHx7c9jNxyU or automerge:3uQU….
         doc_id: DocumentId,
     },
+    /// List the erasures: who erased what and why, which devices have not confirmed deleting
+    /// the note, and the backups made before each (they still hold it).
+    Erasures {
+        /// Only this group's.
+        #[arg(long)]
+        group: Option<String>,
+    },
 }
 
 fn parse_public_url(text: &str) -> Result<String, String> {

@@ -189,3 +189,45 @@ fn purge_refuses_the_index_an_unknown_id_and_a_malformed_one() {
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn an_erasure_names_the_backups_made_before_it_and_is_listed_with_its_reason() {
+    let data = DataDir::new();
+    data.ok(&["group", "create", "palermo"]);
+    let doc = store_note(&data, "palermo");
+    let backup = data.dir.path().join("prima.sqlite3");
+    data.ok(&["backup", "--out", backup.to_str().unwrap()]);
+
+    let text = data.ok(&[
+        "note",
+        "erase",
+        "--reason",
+        "nome di un minore",
+        &doc.to_string(),
+    ]);
+    assert!(
+        text.contains("still hold the note") && text.contains("prima.sqlite3"),
+        "the erasure names the backup made before it: {text}"
+    );
+
+    let listed = data.ok(&["note", "erasures", "--group", "palermo"]);
+    assert!(
+        listed.contains(&doc.to_string())
+            && listed.contains("nome di un minore")
+            && listed.contains("prima.sqlite3"),
+        "{listed}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&data.ok(&["--json", "note", "erasures"])).unwrap();
+    assert_eq!(json[0]["doc"], doc.to_string(), "{json}");
+    assert_eq!(json[0]["reason"], "nome di un minore");
+    assert_eq!(json[0]["group"], "palermo");
+
+    // A backup made after the erasure does not hold the note, and is not named.
+    let after = data.dir.path().join("dopo.sqlite3");
+    data.ok(&["backup", "--out", after.to_str().unwrap()]);
+    let listed = data.ok(&["note", "erasures"]);
+    assert!(!listed.contains("dopo.sqlite3"), "{listed}");
+    let refused = data.run(&["note", "erasures", "--group", "milano"]);
+    assert_ne!(refused.code, 0);
+}

@@ -212,3 +212,45 @@ fn erasure((id, doc, at, erased_by, reason): ErasureRow) -> Result<Erasure> {
         reason,
     })
 }
+
+/// A backup of the relay's database, as `backup` recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backup {
+    pub path: String,
+    pub made_at: DateTime<Utc>,
+    pub bytes: u64,
+}
+
+/// Records a backup just written, so that later erasures can name it.
+pub fn record_backup(conn: &Connection, path: &str, bytes: u64, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO backups (path, made_at, bytes) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            path,
+            to_millis(now),
+            i64::try_from(bytes).unwrap_or(i64::MAX)
+        ])?;
+    Ok(())
+}
+
+/// The backups made before `at`, oldest first: they hold what was erased at `at`.
+pub fn backups_before(conn: &Connection, at: DateTime<Utc>) -> Result<Vec<Backup>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, made_at, bytes FROM backups WHERE made_at <= ?1 ORDER BY made_at",
+    )?;
+    let rows = stmt.query_map([to_millis(at)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (path, at, bytes) = row?;
+        Ok(Backup {
+            path,
+            made_at: from_millis(at)?,
+            bytes: u64::try_from(bytes).unwrap_or(0),
+        })
+    })
+    .collect()
+}

@@ -34,8 +34,8 @@ pub use devices::{
     revoke_device, revoke_member_device, touch_device,
 };
 pub use erasures::{
-    Erasure, ErasureDevice, ErasureReceipts, MAX_REASON_CHARS, confirm_erasures, list_erasures,
-    pending_erasures,
+    Backup, Erasure, ErasureDevice, ErasureReceipts, MAX_REASON_CHARS, backups_before,
+    confirm_erasures, list_erasures, pending_erasures, record_backup,
 };
 pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};

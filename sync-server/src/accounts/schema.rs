@@ -120,7 +120,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER activity_is_append_only_delete BEFORE DELETE ON activity
     BEGIN SELECT RAISE(ABORT, 'the activity log cannot be changed'); END;",
     // 3: erasures. A purge becomes an erasure, with who, when and why (never content), and
-    // every device of the group confirms that it deleted the note.
+    // every device of the group confirms that it deleted the note; backups are remembered, so
+    // that an erasure can name the ones made before it, which still hold the note.
     "CREATE TABLE erasures (
         id INTEGER PRIMARY KEY,
         grp TEXT NOT NULL,
@@ -137,5 +138,11 @@ pub const MIGRATIONS: &[&str] = &[
         device_id INTEGER NOT NULL REFERENCES devices (id),
         confirmed_at INTEGER NOT NULL,
         PRIMARY KEY (erasure_id, device_id)
-    ) WITHOUT ROWID;",
+    ) WITHOUT ROWID;
+    CREATE TABLE backups (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        made_at INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+    );",
 ];

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::Utc;
 use serde::Serialize;
 
 use super::{AdminError, Output, Report};
+use crate::accounts;
 use crate::db::Db;
 
 #[derive(Serialize)]
@@ -45,6 +47,12 @@ pub(super) fn run(db: &Db, out: &Path) -> Result<Report, AdminError> {
             source,
         })?
         .len();
+    // Remembered, so that an erasure made later names this file as still holding the note.
+    let absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_owned());
+    db.with_conn(|conn| {
+        accounts::record_backup(conn, &absolute.to_string_lossy(), bytes, Utc::now())?;
+        Ok(())
+    })?;
     tracing::info!(path = %out.display(), bytes, "wrote a backup");
     let written = Written {
         path: out.to_owned(),

@@ -1,4 +1,4 @@
-//! `note purge` (`note erase`).
+//! `note purge` (`note erase`) and `note erasures`.
 
 use chrono::{DateTime, Utc};
 use quaderno_model::DocumentId;
@@ -6,15 +6,20 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report};
-use crate::accounts::{self, Actor, Purged};
+use crate::accounts::{self, Actor, Backup, ErasureReceipts, Purged};
 use crate::db::{Db, DbError};
 
 #[derive(Serialize)]
-struct Done(Purged);
+struct Done {
+    #[serde(flatten)]
+    purged: Purged,
+    /// Backups made before the erasure: they still hold the note.
+    backups: Vec<Backup>,
+}
 
 impl Output for Done {
     fn human(&self) -> String {
-        let p = &self.0;
+        let p = &self.purged;
         let index = if p.removed_from_index {
             "taken off the group's index"
         } else {
@@ -23,10 +28,128 @@ impl Output for Done {
         format!(
             "Purged {} from {}: its stored changes, sync states and change records are deleted, \
              {index}, and the relay will refuse it from now on.\n\
-             Every device of the group deletes it at its next sync and confirms (erasure {}).\n",
-            p.doc, p.group, p.erasure
+             Every device of the group deletes it at its next sync and confirms (erasure {}; \
+             see `note erasures`).\n{}",
+            p.doc,
+            p.group,
+            p.erasure,
+            backups_note(&self.backups)
         )
     }
+}
+
+/// What the operator must still destroy: the backups made before an erasure.
+fn backups_note(backups: &[Backup]) -> String {
+    if backups.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(
+        "These backups were made before the erasure and still hold the note: destroy them, or \
+         keep them where the erasure is on record.\n",
+    );
+    for b in backups {
+        text.push_str(&format!(
+            "  {}  {}  ({} bytes)\n",
+            b.made_at.format("%Y-%m-%d %H:%M"),
+            b.path,
+            b.bytes
+        ));
+    }
+    text
+}
+
+#[derive(Serialize)]
+struct Erasures(Vec<ListedErasure>);
+
+#[derive(Serialize)]
+struct ListedErasure {
+    group: String,
+    #[serde(flatten)]
+    receipts: ErasureReceipts,
+    backups: Vec<Backup>,
+}
+
+impl Output for Erasures {
+    fn human(&self) -> String {
+        if self.0.is_empty() {
+            return "No note has been erased.\n".into();
+        }
+        let mut text = String::new();
+        for e in &self.0 {
+            let r = &e.receipts;
+            let confirmed = r
+                .devices
+                .iter()
+                .filter(|d| d.confirmed_at.is_some())
+                .count();
+            text.push_str(&format!(
+                "{}  {}  {}  by {}: {} ({} of {} devices confirmed)\n",
+                r.erasure.erased_at.format("%Y-%m-%d %H:%M"),
+                e.group,
+                r.erasure.doc,
+                r.erasure.erased_by,
+                if r.erasure.reason.is_empty() {
+                    "no reason given"
+                } else {
+                    &r.erasure.reason
+                },
+                confirmed,
+                r.devices.len()
+            ));
+            for d in r.devices.iter().filter(|d| d.confirmed_at.is_none()) {
+                let seen = d.last_seen_at.map_or("never".to_string(), |at| {
+                    at.format("%Y-%m-%d %H:%M").to_string()
+                });
+                text.push_str(&format!(
+                    "    not confirmed: {} ({}, device {}), last seen {seen}\n",
+                    d.participant, d.device, d.device_id
+                ));
+            }
+            for b in &e.backups {
+                text.push_str(&format!(
+                    "    backup made before, still holds it: {} ({})\n",
+                    b.path,
+                    b.made_at.format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
+        text
+    }
+}
+
+/// `note erasures [--group G]`: every erasure with its receipts and the backups made before.
+pub(super) fn erasures(db: &Db, group: Option<&str>) -> Result<Report, AdminError> {
+    let listed = db.with_conn(|conn| {
+        let slugs = match group {
+            Some(slug) => vec![slug.to_string()],
+            None => accounts::list_groups(conn)?
+                .into_iter()
+                .map(|g| g.group.slug)
+                .collect(),
+        };
+        let mut listed = Vec::new();
+        for slug in slugs {
+            if accounts::group(conn, &slug)?.is_none() {
+                return Err(accounts::AccountsError::UnknownGroup(slug).into());
+            }
+            for receipts in accounts::list_erasures(conn, &slug)? {
+                let backups = accounts::backups_before(conn, receipts.erasure.erased_at)?;
+                listed.push(ListedErasure {
+                    group: slug.clone(),
+                    receipts,
+                    backups,
+                });
+            }
+        }
+        listed.sort_by(|a, b| {
+            b.receipts
+                .erasure
+                .erased_at
+                .cmp(&a.receipts.erasure.erased_at)
+        });
+        Ok(listed)
+    })?;
+    Ok(Erasures(listed).report())
 }
 
 pub(super) fn purge(
@@ -37,9 +160,12 @@ pub(super) fn purge(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Report, AdminError> {
-    let purged = db.with_conn(|conn| erase(conn, group, doc, actor, reason, now))?;
+    let (purged, backups) = db.with_conn(|conn| {
+        let purged = erase(conn, group, doc, actor, reason, now)?;
+        Ok((purged, accounts::backups_before(conn, now)?))
+    })?;
     tracing::info!(group = %purged.group, doc = %purged.doc, "erased a document");
-    Ok(Done(purged).report())
+    Ok(Done { purged, backups }.report())
 }
 
 /// Erases `doc` (see [`accounts::purge_document`]) with `secure_delete` on, so SQLite
