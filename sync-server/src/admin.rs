@@ -13,7 +13,7 @@ mod notes;
 mod operators;
 mod table;
 
-pub(crate) use notes::erase;
+pub(crate) use notes::{erase, redact};
 
 use std::path::PathBuf;
 

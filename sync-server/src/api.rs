@@ -129,6 +129,10 @@ pub fn routes() -> Router<ApiState> {
             "/v1/groups/{group}/admin/notes/{doc}/erase",
             post(admin::erase),
         )
+        .route(
+            "/v1/groups/{group}/admin/notes/{doc}/redact",
+            post(admin::redact),
+        )
         .route("/v1/groups/{group}/admin/erasures", get(admin::erasures))
         .route("/v1/groups/{group}/admin/members", get(admin::members))
         .route(

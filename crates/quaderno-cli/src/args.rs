@@ -235,6 +235,26 @@ write the erased content into the reason.")]
         reason: String,
     },
 
+    /// Erase a passage (a name written by mistake) from a note and its whole history (admins).
+    #[command(after_help = "Example:
+  quaderno redact \"Verbale 12 marzo\" --passage \"Mario Rossi\" --reason \"nome di un minore\"
+
+Every occurrence of the passage, whatever its case, becomes \"[rimosso]\", in the note and in
+every earlier version of it: the note goes on, for everyone, as a new document whose history
+starts today (\"history erased before ... by ...\"), and the old document, every change that
+ever held the passage, is erased from the relay and from every device of the group. Edits a
+device had not sent yet are carried over. The passage is stored nowhere; do not write it into
+the reason.")]
+    Redact {
+        note: String,
+        /// The text to take out, e.g. a person's name.
+        #[arg(long)]
+        passage: String,
+        /// Why; kept with the erasure and shown to the group's members.
+        #[arg(long)]
+        reason: String,
+    },
+
     /// List a group's erasures and which devices confirmed deleting each note (group admins).
     Erasures {
         /// The joined group (see `quaderno status`).

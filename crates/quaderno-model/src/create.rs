@@ -18,6 +18,31 @@ pub fn create_note(
     author: &Author,
     now: DateTime<Utc>,
 ) -> Result<Automerge, ModelError> {
+    let origin = Origin {
+        created_at: now,
+        created_by: author.to_string(),
+        deleted: false,
+        summary: "created",
+    };
+    create_with(new, author, &origin, now)
+}
+
+/// Where a note document comes from: a new note, or (a successor) an existing one.
+pub(crate) struct Origin<'a> {
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub deleted: bool,
+    /// What the first change says it did.
+    pub summary: &'a str,
+}
+
+/// A note document holding `new`, in one change by `author` at `now`.
+pub(crate) fn create_with(
+    new: &NewNote,
+    author: &Author,
+    origin: &Origin<'_>,
+    now: DateTime<Utc>,
+) -> Result<Automerge, ModelError> {
     let tags = normalize_tags(&new.tags)?;
     let mut doc = Automerge::new();
     let actor = doc.get_actor().clone();
@@ -28,12 +53,12 @@ pub fn create_note(
     put_text(&mut tx, &ROOT, schema::BODY, &new.body)?;
     put_name_set(&mut tx, &ROOT, schema::TAGS, &tags)?;
     put_meeting(&mut tx, &new.meeting)?;
-    let created_at = ScalarValue::Timestamp(now.timestamp_millis());
+    let created_at = ScalarValue::Timestamp(origin.created_at.timestamp_millis());
     tx.put(ROOT, schema::CREATED_AT, created_at)?;
-    tx.put(ROOT, schema::CREATED_BY, author.to_string())?;
-    tx.put(ROOT, schema::DELETED, false)?;
+    tx.put(ROOT, schema::CREATED_BY, origin.created_by.as_str())?;
+    tx.put(ROOT, schema::DELETED, origin.deleted)?;
     record_author(&mut tx, &actor, author)?;
-    commit(tx, "created", now);
+    commit(tx, origin.summary, now);
     Ok(doc)
 }
 

@@ -35,6 +35,7 @@ mod kind;
 pub mod markdown;
 mod note;
 mod read;
+mod redact;
 mod schema;
 mod splice;
 mod tags;
@@ -47,11 +48,12 @@ pub use group_index::{
     add_to_index, create_group_index, index_entries, index_lists, remove_from_index,
 };
 pub use history::{
-    HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history,
-    history_steps, note_at, note_at_time, resolve_change, version_at,
+    ErasedHistory, HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP,
+    history, history_steps, note_at, note_at_time, resolve_change, version_at,
 };
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};
 pub use note::{Author, Meeting, NOTE_SCHEMA_VERSION, NewNote, Note};
 pub use read::{check_note, read_note};
+pub use redact::{REMOVED, carry_over, erased_history, redact, redact_note, redacted_successor};
 pub use tags::normalize_tag;

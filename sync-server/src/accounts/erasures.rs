@@ -26,6 +26,8 @@ pub struct Erasure {
     /// Who erased it, as the activity log names them.
     pub erased_by: String,
     pub reason: String,
+    /// For a redaction: the document the note goes on as, without the passage.
+    pub successor: Option<DocumentId>,
 }
 
 /// A device that should confirm an erasure, and whether it has.
@@ -91,7 +93,7 @@ pub fn record_erasure(
 /// The erasures of `group` that `device` has not confirmed, oldest first.
 pub fn pending_erasures(conn: &Connection, group: &str, device: i64) -> Result<Vec<Erasure>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.doc_id, e.erased_at, e.erased_by, e.reason FROM erasures e
+        "SELECT e.id, e.doc_id, e.erased_at, e.erased_by, e.reason, e.successor FROM erasures e
          WHERE e.grp = ?1 AND NOT EXISTS (
              SELECT 1 FROM erasure_receipts r WHERE r.erasure_id = e.id AND r.device_id = ?2)
          ORDER BY e.id",
@@ -125,7 +127,7 @@ pub fn confirm_erasures(
 /// confirmed.
 pub fn list_erasures(conn: &Connection, group: &str) -> Result<Vec<ErasureReceipts>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, doc_id, erased_at, erased_by, reason FROM erasures
+        "SELECT id, doc_id, erased_at, erased_by, reason, successor FROM erasures
          WHERE grp = ?1 ORDER BY id DESC",
     )?;
     let erasures = stmt
@@ -189,7 +191,7 @@ pub fn list_erasures(conn: &Connection, group: &str) -> Result<Vec<ErasureReceip
     Ok(listed)
 }
 
-type ErasureRow = (i64, String, i64, String, String);
+type ErasureRow = (i64, String, i64, String, String, Option<String>);
 
 fn erasure_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ErasureRow> {
     Ok((
@@ -198,19 +200,30 @@ fn erasure_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ErasureRow> {
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
+        row.get(5)?,
     ))
 }
 
-fn erasure((id, doc, at, erased_by, reason): ErasureRow) -> Result<Erasure> {
+fn erasure((id, doc, at, erased_by, reason, successor): ErasureRow) -> Result<Erasure> {
+    let parse = |doc: &str| {
+        doc.parse()
+            .map_err(|_| AccountsError::Corrupt(format!("document id {doc}")))
+    };
     Ok(Erasure {
         id,
-        doc: doc
-            .parse()
-            .map_err(|_| AccountsError::Corrupt(format!("document id {doc}")))?,
+        doc: parse(&doc)?,
         erased_at: from_millis(at)?,
         erased_by,
         reason,
+        successor: successor.as_deref().map(parse).transpose()?,
     })
+}
+
+/// Records that the erased document goes on as `successor` (a redaction).
+pub fn set_successor(conn: &Connection, erasure: i64, successor: &DocumentId) -> Result<()> {
+    conn.prepare_cached("UPDATE erasures SET successor = ?2 WHERE id = ?1")?
+        .execute(params![erasure, successor.to_string()])?;
+    Ok(())
 }
 
 /// A backup of the relay's database, as `backup` recorded it.

@@ -140,6 +140,12 @@ pub enum AccountsError {
     )]
     IndexNotPurgeable(String),
 
+    /// A redaction of a passage the note does not hold.
+    #[error(
+        "the note does not hold that passage (it is matched whatever its case): nothing was erased"
+    )]
+    PassageNotFound,
+
     /// The store failed (documents, chunks, sync states).
     #[error(transparent)]
     Store(#[from] quaderno_store::StoreError),

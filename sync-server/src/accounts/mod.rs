@@ -54,7 +54,7 @@ pub use operators::{
     list_operators,
 };
 pub use participants::{Participant, create_participant, participant, resolve_participant};
-pub use purge::{Purged, holds_document, purge_document};
+pub use purge::{Purged, Redacted, holds_document, purge_document, redact_document};
 pub use role::{InvalidRole, Role};
 pub use schema::{COMPONENT, MIGRATIONS};
 pub use slug::{GroupSlug, InvalidSlug};

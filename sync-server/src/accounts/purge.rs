@@ -1,14 +1,14 @@
 //! Purging a document: every stored trace of it leaves the relay.
 
 use chrono::{DateTime, Utc};
-use quaderno_model::{DocumentId, remove_from_index};
+use quaderno_model::{Author, DocumentId, add_to_index, redacted_successor, remove_from_index};
 use quaderno_store::docs;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::activity::{self, Action, Actor, Entry};
 use super::changes::record_doc_change;
-use super::erasures::record_erasure;
+use super::erasures::{record_erasure, set_successor};
 use super::events::{AdminEventKind, record_event};
 use super::groups::{Group, all_slugs, existing_group};
 use super::time::to_millis;
@@ -77,6 +77,70 @@ pub fn purge_document(
         removed_from_index,
         erasure,
     })
+}
+
+/// What a redaction did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redacted {
+    pub doc: DocumentId,
+    /// The document the note goes on as.
+    pub successor: DocumentId,
+    pub erasure: i64,
+}
+
+/// Takes `passage` out of the note and its whole history: the note goes on as a new document
+/// (see [`redacted_successor`]) listed in the group's index in its place, and the old one is
+/// erased ([`purge_document`]), the erasure naming its successor so that every device follows.
+/// `by` is who the successor's history names. Call inside a transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn redact_document(
+    conn: &Connection,
+    group: &str,
+    doc: &DocumentId,
+    passage: &str,
+    by: &Author,
+    actor: &Actor,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Redacted> {
+    let found = existing_group(conn, group)?;
+    if found.index_doc == *doc {
+        return Err(AccountsError::IndexNotPurgeable(doc.to_string()));
+    }
+    let old = docs::load(conn, group, &doc.to_string())?
+        .ok_or_else(|| AccountsError::UnknownDocument(doc.to_string()))?;
+    let next = redacted_successor(&old, passage, by, now)?.ok_or(AccountsError::PassageNotFound)?;
+    let successor = DocumentId::random();
+    docs::put_snapshot(conn, group, &successor.to_string(), &next.save())?;
+    record_doc_change(conn, group, &successor)?;
+    list(conn, &found, &successor, by, now)?;
+    let purged = purge_document(conn, Some(group), doc, actor, reason, now)?;
+    set_successor(conn, purged.erasure, &successor)?;
+    Ok(Redacted {
+        doc: *doc,
+        successor,
+        erasure: purged.erasure,
+    })
+}
+
+/// Adds `doc` to the group's index document, as [`unlist`] takes one off.
+fn list(
+    conn: &Connection,
+    group: &Group,
+    doc: &DocumentId,
+    by: &Author,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let index_id = group.index_doc.to_string();
+    let Some(mut index) = docs::load(conn, &group.slug, &index_id)? else {
+        return Ok(());
+    };
+    let before = index.get_heads();
+    if add_to_index(&mut index, doc, by, now)?.is_some() {
+        docs::append_changes(conn, &group.slug, &index_id, &index.save_after(&before))?;
+        record_doc_change(conn, &group.slug, &group.index_doc)?;
+    }
+    Ok(())
 }
 
 /// The one group that holds `doc`, by its stored chunks or its change-sequence row.

@@ -129,6 +129,8 @@ pub const MIGRATIONS: &[&str] = &[
         erased_at INTEGER NOT NULL,
         erased_by TEXT NOT NULL,
         reason TEXT NOT NULL,
+        -- A redaction: the note goes on as this document.
+        successor TEXT,
         UNIQUE (grp, doc_id)
     );
     INSERT INTO erasures (grp, doc_id, erased_at, erased_by, reason)

@@ -186,6 +186,26 @@ pub(crate) fn erase(
     Ok(purged)
 }
 
+/// Redacts `passage` out of `doc` (see [`accounts::redact_document`]) the way [`erase`] erases:
+/// the old document's bytes overwritten, the write-ahead log cleared. The API calls it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn redact(
+    conn: &mut Connection,
+    group: &str,
+    doc: &DocumentId,
+    passage: &str,
+    by: &quaderno_model::Author,
+    actor: &Actor,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<accounts::Redacted, DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let redacted = accounts::redact_document(&tx, group, doc, passage, by, actor, reason, now)?;
+    tx.commit()?;
+    checkpoint(conn)?;
+    Ok(redacted)
+}
+
 /// Copies the write-ahead log into the file and truncates it, so the pages that held the
 /// note do not linger there either. A reader of the file (the relay's storage thread) can hold
 /// it up for a moment: it is tried again for up to two seconds.

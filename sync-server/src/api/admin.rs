@@ -462,6 +462,63 @@ pub async fn erase(
     }))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct RedactRequest {
+    passage: String,
+    reason: String,
+}
+
+/// `POST /v1/groups/{group}/admin/notes/{doc}/redact` with `{"passage": "...", "reason": "..."}`:
+/// the passage leaves the note and its whole history. The note goes on as a successor document
+/// (listed in its place, its history starting now), and the old one is erased as by
+/// [`erase`], the erasure naming the successor. The passage is stored nowhere.
+pub async fn redact(
+    State(state): State<ApiState>,
+    Path((group, doc)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Json<RedactRequest>, JsonRejection>,
+) -> Result<Json<accounts::Redacted>, AppError> {
+    let admin = authorize_admin(&state, &headers, &group).await?;
+    let doc: DocumentId = doc.parse().map_err(|_| AppError::Forbidden)?;
+    let Json(RedactRequest { passage, reason }) = body.map_err(bad_body)?;
+    if passage.trim().chars().count() < 2 {
+        return Err(AppError::BadRequest(
+            "`passage` must hold the text to erase (at least 2 characters)".into(),
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "say why the passage is erased: `reason` must not be empty".into(),
+        ));
+    }
+    if doc == admin.group.index_doc {
+        return Err(AppError::Forbidden);
+    }
+    let (slug, actor) = (admin.group.slug.clone(), admin.actor);
+    let redacted = state
+        .db
+        .call(move |conn| {
+            if !accounts::holds_document(conn, &slug, &doc)? {
+                return Ok(None);
+            }
+            let by = match actor.participant_id {
+                Some(id) => accounts::participant(conn, id)?
+                    .map(|p| quaderno_model::Author::new(p.name, p.city)),
+                None => None,
+            }
+            .unwrap_or_else(|| quaderno_model::Author::new(actor.label.clone(), ""));
+            let passage = passage.trim();
+            let done =
+                crate::admin::redact(conn, &slug, &doc, passage, &by, &actor, &reason, Utc::now())?;
+            Ok(Some(done))
+        })
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    state.admin_events.notify_one();
+    tracing::info!(group = %admin.group.slug, %doc, successor = %redacted.successor, "redacted a note");
+    Ok(Json(redacted))
+}
+
 #[derive(Debug, Serialize)]
 pub struct ErasuresResponse {
     erasures: Vec<ErasureReceipts>,

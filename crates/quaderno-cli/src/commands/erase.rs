@@ -2,7 +2,8 @@
 
 use quaderno_client::ClientError;
 use quaderno_client::relays::{ApiError, RelayApi, account_for_group};
-use quaderno_client::sync::erase_note;
+use quaderno_client::sync::owner::{self, Claim, OwnerKind};
+use quaderno_client::sync::{erase_note, redact_note, sync_once};
 use serde_json::json;
 
 use crate::config::Config;
@@ -25,6 +26,42 @@ pub fn run(config: &Config, note: &str, reason: &str) -> anyhow::Result<Rendered
             "reason": erased.reason,
         })
     };
+    Ok(config.format().render(text, json))
+}
+
+pub fn redact(
+    config: &Config,
+    note: &str,
+    passage: &str,
+    reason: &str,
+) -> anyhow::Result<Rendered> {
+    let runtime = super::runtime()?;
+    let (listed, successor) =
+        runtime.block_on(redact_note(&config.data_dir, note, passage, reason))?;
+    // This computer follows at once, unless a page or a watch keeps the folder in sync (it
+    // follows within a second by itself).
+    let followed = match owner::claim(&config.data_dir, OwnerKind::Sync)? {
+        Claim::Owned(ownership) => {
+            drop(ownership);
+            runtime
+                .block_on(sync_once(&config.data_dir, &|_| {}))
+                .is_ok()
+        }
+        Claim::Held(_) => true,
+    };
+    let text = || {
+        let mut text = format!(
+            "Erased the passage from «{}» in group `{}` and from its whole history: the note goes \
+             on without it, and every device of the group follows at its next sync.",
+            listed.title, listed.group
+        );
+        if !followed {
+            text.push_str("\nThis computer follows at its next `quaderno sync`.");
+        }
+        text
+    };
+    let json =
+        || json!({ "group": listed.group, "note": successor.to_string(), "reason": reason.trim() });
     Ok(config.format().render(text, json))
 }
 

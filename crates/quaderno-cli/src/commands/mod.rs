@@ -65,6 +65,14 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
             drop(notebook);
             erase::run(config, &note, &reason)
         }
+        Command::Redact {
+            note,
+            passage,
+            reason,
+        } => {
+            drop(notebook);
+            erase::redact(config, &note, &passage, &reason)
+        }
         Command::Erasures { group } => erase::list(config, &group),
         Command::Move { note, group } => move_note::run(format, &mut notebook, &note, &group),
         Command::Ui(args) => {

@@ -352,6 +352,14 @@ pub struct Erased {
     pub removed_from_index: bool,
 }
 
+/// What `POST /v1/groups/{group}/admin/notes/{doc}/redact` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redacted {
+    pub doc: DocumentId,
+    pub successor: DocumentId,
+    pub erasure: i64,
+}
+
 /// An erasure with the devices that should confirm it, for the group's admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasureReceipts {
@@ -360,6 +368,8 @@ pub struct ErasureReceipts {
     pub erased_at: DateTime<Utc>,
     pub erased_by: String,
     pub reason: String,
+    #[serde(default)]
+    pub successor: Option<DocumentId>,
     pub devices: Vec<ErasureDevice>,
 }
 
@@ -391,6 +401,22 @@ impl RelayApi {
     ) -> Result<Erased, ApiError> {
         let url = self.url(&group_path(group, &["notes", &doc.to_string(), "erase"]));
         let body = serde_json::json!({ "reason": reason });
+        self.answer(self.http.post(url).bearer_auth(token).json(&body))
+            .await
+    }
+
+    /// Takes `passage` out of a note and its whole history: the note goes on as a successor
+    /// document without it, and the old one is erased everywhere.
+    pub async fn redact_note(
+        &self,
+        token: &str,
+        group: &str,
+        doc: &DocumentId,
+        passage: &str,
+        reason: &str,
+    ) -> Result<Redacted, ApiError> {
+        let url = self.url(&group_path(group, &["notes", &doc.to_string(), "redact"]));
+        let body = serde_json::json!({ "passage": passage, "reason": reason });
         self.answer(self.http.post(url).bearer_auth(token).json(&body))
             .await
     }

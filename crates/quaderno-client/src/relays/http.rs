@@ -138,6 +138,9 @@ pub struct RemoteErasure {
     /// Who erased it, as the relay names them.
     pub erased_by: String,
     pub reason: String,
+    /// For a redaction: the document the note goes on as, without the passage.
+    #[serde(default)]
+    pub successor: Option<DocumentId>,
 }
 
 #[derive(Deserialize)]

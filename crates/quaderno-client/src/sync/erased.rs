@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use quaderno_model::DocumentId;
+use quaderno_model::{DocumentId, Note, carry_over, read_note};
 use quaderno_store::rusqlite::{Connection, params};
 use quaderno_store::{begin_write, docs, index, migrate};
 use serde::Serialize;
@@ -44,8 +44,37 @@ pub struct ErasedNote {
     pub erased_at: DateTime<Utc>,
     pub erased_by: String,
     pub reason: String,
-    /// Edits made here that the relay never had were deleted with the note.
+    /// Edits made here that the relay never had were deleted with the note (or, for a
+    /// redaction, are carried over into its successor).
     pub lost_edits: bool,
+    /// For a redaction: the document the note goes on as, without the passage.
+    pub successor: Option<DocumentId>,
+}
+
+/// Edits made here to a redacted note that the relay never had, waiting for the note's
+/// successor to arrive so that they are carried over into it (see
+/// [`quaderno_model::carry_over`]). Held in memory only: it holds the passage.
+pub(super) struct Carry {
+    pub successor: DocumentId,
+    base: (String, String),
+    local: (String, String),
+}
+
+impl std::fmt::Debug for Carry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carry")
+            .field("successor", &self.successor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Carry {
+    /// The successor's title and body with the edits carried over, if that changes them.
+    pub fn onto(&self, successor: &Note) -> Option<(String, String)> {
+        let title = carry_over(&self.base.0, &self.local.0, &successor.title);
+        let body = carry_over(&self.base.1, &self.local.1, &successor.body);
+        (title != successor.title || body != successor.body).then_some((title, body))
+    }
 }
 
 impl ErasedNote {
@@ -53,15 +82,26 @@ impl ErasedNote {
     pub fn message(&self) -> String {
         let title = self.title.as_deref().unwrap_or("(a note)");
         let day = self.erased_at.format("%Y-%m-%d");
-        let mut text = format!(
-            "the note «{title}» was erased by {} on {day}",
-            self.erased_by
-        );
+        let mut text = match self.successor {
+            Some(_) => format!(
+                "a passage was erased from the note «{title}» and from its whole history by {} on {day}",
+                self.erased_by
+            ),
+            None => format!(
+                "the note «{title}» was erased by {} on {day}",
+                self.erased_by
+            ),
+        };
         if !self.reason.is_empty() {
             text.push_str(&format!(" ({})", self.reason));
         }
-        if self.lost_edits {
-            text.push_str(": the changes not yet sent were deleted with it");
+        match (self.successor, self.lost_edits) {
+            (Some(_), true) => text.push_str(
+                "; the note goes on without it, and the changes not yet sent are carried over into it",
+            ),
+            (Some(_), false) => text.push_str("; the note goes on without it"),
+            (None, true) => text.push_str(": the changes not yet sent were deleted with it"),
+            (None, false) => {}
         }
         text
     }
@@ -82,23 +122,7 @@ pub async fn erase_note(
             "say why with --reason (it is kept with the erasure and shown to the group)".into(),
         ));
     }
-    let listed = Notebook::open(data_dir)?.resolve(reference)?;
-    if listed.group == PERSONAL_GROUP {
-        return Err(ClientError::CannotErase(format!(
-            "«{}» is in your personal notebook, which nobody else has: move it to the bin with `quaderno rm`",
-            listed.title
-        )));
-    }
-    let doc: DocumentId = listed
-        .id
-        .parse()
-        .map_err(|_| ClientError::CannotErase(format!("`{}` is not a note id", listed.id)))?;
-    let account = account_for_group(data_dir, &listed.group)?.ok_or_else(|| {
-        ClientError::CannotErase(format!(
-            "group `{}` is on a relay that does not record erasures",
-            listed.group
-        ))
-    })?;
+    let (listed, doc, account) = shared_note(data_dir, reference)?;
     let api = RelayApi::new(&account.url);
     match api
         .erase_note(&account.token, &listed.group, &doc, reason)
@@ -121,6 +145,7 @@ pub async fn erase_note(
         erased_by: String::new(),
         reason: reason.to_string(),
         lost_edits: false,
+        successor: None,
     };
     // A process keeping this folder in sync (the page, a watch) learns the erasure from the
     // relay within a second and deletes the note from its memory and the pages too.
@@ -142,7 +167,7 @@ pub async fn erase_note(
         .into_iter()
         .filter(|e| e.doc == doc)
         .collect();
-    let mut erased = erase_here(&mut conn, &group, &mine)?;
+    let (mut erased, _) = erase_here(&mut conn, &group, &mine)?;
     let ids: Vec<i64> = mine.iter().map(|e| e.id).collect();
     if let Err(error) = api
         .confirm_erasures(&account.token, &group.slug, &ids)
@@ -159,6 +184,91 @@ pub async fn erase_note(
     Ok(note)
 }
 
+/// Takes `passage` (matched whatever its case) out of a note of a group and out of its whole
+/// history, for everyone: the relay makes the note go on as a successor document without it
+/// and erases the old one; every device of the group follows at its next contact, and this
+/// one at once. Only the group's admins (and the relay's operators) may. Returns the
+/// successor's id.
+pub async fn redact_note(
+    data_dir: &Path,
+    reference: &str,
+    passage: &str,
+    reason: &str,
+) -> Result<(ListedTitle, DocumentId), ClientError> {
+    let (passage, reason) = (passage.trim(), reason.trim());
+    if passage.chars().count() < 2 {
+        return Err(ClientError::CannotErase(
+            "give the passage to erase with --passage (at least 2 characters)".into(),
+        ));
+    }
+    if reason.is_empty() {
+        return Err(ClientError::CannotErase(
+            "say why with --reason (it is kept with the erasure and shown to the group)".into(),
+        ));
+    }
+    let (listed, doc, account) = shared_note(data_dir, reference)?;
+    let api = RelayApi::new(&account.url);
+    let redacted = match api
+        .redact_note(&account.token, &listed.group, &doc, passage, reason)
+        .await
+    {
+        Ok(redacted) => redacted,
+        Err(ApiError::Refused { status: 403, .. }) => {
+            return Err(ClientError::CannotErase(format!(
+                "only an admin of group `{}` can erase passages from its notes; ask one of them",
+                listed.group
+            )));
+        }
+        Err(ApiError::Refused {
+            status: 400,
+            message,
+            ..
+        }) => {
+            return Err(ClientError::CannotErase(message));
+        }
+        Err(error) => return Err(ClientError::from_api(error, &listed.group)),
+    };
+    Ok((
+        ListedTitle {
+            group: listed.group,
+            title: listed.title,
+        },
+        redacted.successor,
+    ))
+}
+
+/// A note's group and title as they were listed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTitle {
+    pub group: String,
+    pub title: String,
+}
+
+/// The note `reference` names, which must be a group's, with this device's account there.
+fn shared_note(
+    data_dir: &Path,
+    reference: &str,
+) -> Result<(index::ListedNote, DocumentId, crate::relays::RelayAccount), ClientError> {
+    let listed = Notebook::open(data_dir)?.resolve(reference)?;
+    if listed.group == PERSONAL_GROUP {
+        return Err(ClientError::CannotErase(format!(
+            "«{}» is in your personal notebook, which nobody else has: change it with `quaderno edit`, or move it to the bin with `quaderno rm`",
+            listed.title
+        )));
+    }
+    let doc: DocumentId = listed
+        .id
+        .parse()
+        .map_err(|_| ClientError::CannotErase(format!("`{}` is not a note id", listed.id)))?;
+    let account = account_for_group(data_dir, &listed.group)?.ok_or_else(|| {
+        ClientError::CannotErase(format!(
+            "group `{}` is on a relay that does not record erasures",
+            listed.group
+        ))
+    })?;
+    Ok((listed, doc, account))
+}
+
 /// Deletes the notes of these erasures from the group on this computer, in one transaction,
 /// and records that it did; then clears the write-ahead log and compacts the file. Returns
 /// what was deleted (a note this computer never had is recorded as deleted too).
@@ -166,18 +276,22 @@ pub(super) fn erase_here(
     conn: &mut Connection,
     group: &Group,
     erasures: &[RemoteErasure],
-) -> Result<Vec<ErasedNote>, ClientError> {
+) -> Result<(Vec<ErasedNote>, Vec<Carry>), ClientError> {
     if erasures.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     migrate(conn, COMPONENT, MIGRATIONS)?;
     let now = Utc::now();
     let tx = begin_write(conn)?;
     let mut erased = Vec::with_capacity(erasures.len());
+    let mut carries = Vec::new();
     for erasure in erasures {
         let id = erasure.doc.to_string();
         let listed = index::by_id(&tx, &id)?.filter(|note| note.group == group.slug);
         let lost_edits = has_unsent_edits(&tx, group, &id)?;
+        if lost_edits && let Some(successor) = erasure.successor {
+            carries.extend(carry(&tx, group, &id, successor)?);
+        }
         let copies = kept_copies_of(&tx, &group.slug, &id)?;
         docs::delete(&tx, &group.slug, &id)?;
         if listed.is_some() {
@@ -211,11 +325,39 @@ pub(super) fn erase_here(
             erased_by: erasure.erased_by.clone(),
             reason: erasure.reason.clone(),
             lost_edits: lost_edits || !copies.is_empty(),
+            successor: erasure.successor,
         });
     }
     tx.commit()?;
     scrub(conn);
-    Ok(erased)
+    Ok((erased, carries))
+}
+
+/// The edits to carry over from the redacted note `id`: its text as the relay last
+/// acknowledged it, and as it is here.
+fn carry(
+    conn: &Connection,
+    group: &Group,
+    id: &str,
+    successor: DocumentId,
+) -> Result<Option<Carry>, ClientError> {
+    let Ok(Some(doc)) = docs::load(conn, &group.slug, id) else {
+        return Ok(None);
+    };
+    let Ok(local) = read_note(&doc) else {
+        return Ok(None);
+    };
+    let states = docs::sync_states(conn, &group.slug, id)?;
+    let base = states
+        .iter()
+        .filter(|(_, state)| !state.shared_heads.is_empty())
+        .find_map(|(_, state)| doc.fork_at(&state.shared_heads).ok())
+        .and_then(|then| read_note(&then).ok());
+    Ok(base.map(|base| Carry {
+        successor,
+        base: (base.title, base.body),
+        local: (local.title, local.body),
+    }))
 }
 
 /// Whether the note holds changes written here that the relay has not acknowledged.

@@ -34,7 +34,7 @@ use tokio_util::task::TaskTracker;
 
 use super::changed::{initial_docs, list_in_index, plain_relay_changes, remote_changes};
 use super::connect::{Socket, connect};
-use super::erased::{ErasedNote, erase_here};
+use super::erased::{Carry, ErasedNote, erase_here};
 use super::machine::{self, Action, Input, Machine, Unsynced, Waiter};
 use super::pages::{PageId, PageSender};
 use super::presence::{Present, encode};
@@ -318,6 +318,7 @@ impl Live {
                 started: Instant::now(),
                 kept: Vec::new(),
                 erased: Vec::new(),
+                carries: Vec::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -630,6 +631,8 @@ struct GroupTask {
     /// Notes deleted here because they were erased from the group, that no answer to a
     /// settle has reported yet.
     erased: Vec<ErasedNote>,
+    /// Edits to redacted notes waiting for their successors to arrive.
+    carries: Vec<Carry>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -845,7 +848,8 @@ impl GroupTask {
         session: &mut Session,
         erasures: &[RemoteErasure],
     ) -> Result<(), ClientError> {
-        let erased = erase_here(&mut session.conn, &self.group, erasures)?;
+        let (erased, carries) = erase_here(&mut session.conn, &self.group, erasures)?;
+        self.carries.extend(carries);
         if erased.is_empty() {
             return Ok(());
         }
@@ -870,6 +874,49 @@ impl GroupTask {
                 .send(LiveEvent::NoteErased { note: note.clone() });
         }
         self.erased.extend(erased);
+        Ok(())
+    }
+
+    /// Carries edits made here to a redacted note into its successor, once the successor is
+    /// here: a local edit of it, stored and passed on like any other.
+    async fn carry_over(&mut self, session: &mut Session) -> Result<(), ClientError> {
+        if self.carries.is_empty() {
+            return Ok(());
+        }
+        let Some(author) = self.author.clone() else {
+            self.carries.clear();
+            return Ok(());
+        };
+        let slug = self.group.slug.clone();
+        let mut waiting = Vec::new();
+        for carry in std::mem::take(&mut self.carries) {
+            let id = carry.successor.to_string();
+            let Some(mut doc) = docs::load(&session.conn, &slug, &id)? else {
+                waiting.push(carry);
+                continue;
+            };
+            let Ok(note) = quaderno_model::read_note(&doc) else {
+                waiting.push(carry);
+                continue;
+            };
+            let Some((title, body)) = carry.onto(&note) else {
+                continue;
+            };
+            doc.set_actor(ActorId::random());
+            let before = doc.get_heads();
+            let edit = quaderno_model::NoteEdit {
+                title: Some(title),
+                body: Some(body),
+                ..quaderno_model::NoteEdit::default()
+            };
+            quaderno_model::edit_note(&mut doc, &edit, &author, Utc::now())
+                .map_err(crate::notebook::NotebookError::from)?;
+            let changes = doc.save_after(&before);
+            store_carried(&mut session.conn, &slug, &id, &doc, &changes)?;
+            tracing::info!(group = %slug, doc = %carry.successor, "carried edits not yet sent into a redacted note's successor");
+            session.local_changes(carry.successor, changes).await?;
+        }
+        self.carries = waiting;
         Ok(())
     }
 
@@ -1068,6 +1115,7 @@ impl GroupTask {
         self.messages += frames.len();
         self.machine.handle(Instant::now(), Input::Message);
         session.frames(frames).await?;
+        self.carry_over(session).await?;
         self.after_frame(session).await?;
         self.report_progress(session);
         match after {
@@ -1348,6 +1396,21 @@ impl GroupTask {
             change(status);
         }
     }
+}
+
+/// Stores edits carried into a successor, with its index row, in one transaction.
+fn store_carried(
+    conn: &mut quaderno_store::rusqlite::Connection,
+    group: &str,
+    id: &str,
+    doc: &automerge::Automerge,
+    changes: &[u8],
+) -> Result<(), ClientError> {
+    let tx = quaderno_store::begin_write(conn)?;
+    docs::append_changes(&tx, group, id, changes)?;
+    crate::notebook::reindex(&tx, group, id, doc)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// What changed for this device, when the relay closed the connection to say so (the next

@@ -15,7 +15,8 @@ use crate::view::View;
 use crate::{ModelError, Note};
 
 pub use steps::{
-    HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history_steps, version_at,
+    ErasedHistory, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history_steps,
+    version_at,
 };
 
 /// One change in a note's history.

@@ -49,10 +49,22 @@ pub struct StepSummary {
     pub participants: bool,
     pub moved_to_bin: bool,
     pub restored: bool,
+    /// The step begins a successor: the history before this day was erased, by this person,
+    /// to take a passage out of it.
+    pub history_erased: Option<ErasedHistory>,
     /// Changes that say nothing about what they changed.
     pub edited: bool,
     /// Descriptions this version does not know, as written.
     pub other: Vec<String>,
+}
+
+/// Who erased a note's earlier history, and the day it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErasedHistory {
+    /// YYYY-MM-DD.
+    pub before: String,
+    /// "Name (City)".
+    pub by: String,
 }
 
 /// The steps of a history (oldest first, as [`history`] gives it), newest step first.
@@ -91,7 +103,11 @@ pub fn history_steps(entries: &[HistoryEntry]) -> Vec<HistoryStep> {
 
 /// Whether a change continues the step (whose last change was by `last_author`).
 fn belongs(step: &HistoryStep, last_author: &str, entry: &HistoryEntry) -> bool {
-    if step.summary.created || entry.summary == "created" || entry.time - step.from > STEP_SPAN {
+    if step.summary.created
+        || step.summary.history_erased.is_some()
+        || entry.summary == "created"
+        || entry.time - step.from > STEP_SPAN
+    {
         return false;
     }
     let pause = entry.time - step.to;
@@ -147,6 +163,13 @@ impl StepSummary {
             "deleted" => self.moved_to_bin = true,
             "restored" => self.restored = true,
             "edited" | "" => self.edited = true,
+            _ if crate::erased_history(part).is_some() => {
+                let (before, by) = crate::erased_history(part).unwrap_or_default();
+                self.history_erased = Some(ErasedHistory {
+                    before: before.to_owned(),
+                    by: by.to_owned(),
+                });
+            }
             _ => {
                 if !self.body(part) && !self.tags(part) && !self.other.iter().any(|o| o == part) {
                     self.other.push(part.to_owned());
