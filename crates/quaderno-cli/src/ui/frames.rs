@@ -5,8 +5,8 @@
 //! tells about presence, moves, lists and status to fetch again, errors.
 
 use axum::extract::ws::Message;
-use quaderno_client::sync::Present;
-use quaderno_client::sync::ToPage;
+use chrono::{DateTime, Utc};
+use quaderno_client::sync::{ErasedNote, Present, ToPage};
 use quaderno_model::DocumentId;
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +94,19 @@ pub enum ToPageText {
     Gone {
         doc: DocumentId,
     },
+    /// A note was erased from its group for everyone and deleted here. Sent to the pages that
+    /// had it open, then to every page (a page tells it once).
+    Erased {
+        doc: DocumentId,
+        group: String,
+        /// The note's title as it was here; `None` for a note never listed here.
+        title: Option<String>,
+        erased_at: DateTime<Utc>,
+        erased_by: String,
+        reason: String,
+        /// Edits made here that the relay never had were deleted with it.
+        lost_edits: bool,
+    },
     /// The page's copy is replaced (its last change was refused): the snapshot follows.
     Reset {
         doc: DocumentId,
@@ -123,6 +136,20 @@ impl From<&Present> for Person {
         Person {
             name: present.name.clone(),
             city: present.city.clone(),
+        }
+    }
+}
+
+impl From<ErasedNote> for ToPageText {
+    fn from(note: ErasedNote) -> Self {
+        ToPageText::Erased {
+            doc: note.doc,
+            group: note.group,
+            title: note.title,
+            erased_at: note.erased_at,
+            erased_by: note.erased_by,
+            reason: note.reason,
+            lost_edits: note.lost_edits,
         }
     }
 }
@@ -157,6 +184,7 @@ pub fn messages(out: ToPage) -> Vec<Message> {
         ToPage::Sync { doc, message } => vec![binary(SYNC, doc, message)],
         ToPage::Moved { doc, group } => vec![ToPageText::Moved { doc, group }.message()],
         ToPage::Gone { doc } => vec![ToPageText::Gone { doc }.message()],
+        ToPage::Erased { note } => vec![ToPageText::from(note).message()],
         ToPage::Presence { doc, present } => vec![
             ToPageText::Presence {
                 doc,
@@ -188,6 +216,33 @@ mod tests {
         assert_eq!(
             Frame::decode(&[SYNC, 3, b'a', b'b', b'c']),
             Err(FrameError::BadId)
+        );
+    }
+
+    #[test]
+    fn an_erasure_reaches_the_page_with_who_when_and_why() {
+        let doc = DocumentId::random();
+        let note = ErasedNote {
+            group: "prato".into(),
+            doc,
+            title: Some("Verbale".into()),
+            erased_at: "2026-12-04T10:30:00Z".parse().unwrap(),
+            erased_by: "Elena Rossi".into(),
+            reason: "nome di un minore scritto per errore".into(),
+            lost_edits: true,
+        };
+        let sent = messages(ToPage::Erased { note });
+        let [Message::Text(text)] = sent.as_slice() else {
+            panic!("one text frame: {sent:?}");
+        };
+        let told: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            told,
+            serde_json::json!({
+                "t": "erased", "doc": doc.to_string(), "group": "prato", "title": "Verbale",
+                "erased_at": "2026-12-04T10:30:00Z", "erased_by": "Elena Rossi",
+                "reason": "nome di un minore scritto per errore", "lost_edits": true,
+            })
         );
     }
 

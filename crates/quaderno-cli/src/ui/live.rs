@@ -7,6 +7,7 @@ use std::time::Duration;
 use quaderno_client::sync::{Live, LiveEvent};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::frames::ToPageText;
 use super::state::{AppState, Running};
 
 /// How long a stopping live sync may take to say goodbye to its relays.
@@ -49,7 +50,9 @@ pub async fn stop(running: Running) {
 }
 
 /// Turns what the live sync reports into work for the pages: lists and the overview to fetch
-/// again. (Notes and presence reach their pages from the hubs directly.)
+/// again, and every page told of a note erased from its group (the pages that had it open
+/// heard from its hub already; a page says it once). Notes and presence reach their pages
+/// from the hubs directly.
 async fn forward(state: AppState, live: Live, stop: tokio_util::sync::CancellationToken) {
     let mut events = live.subscribe();
     loop {
@@ -60,6 +63,10 @@ async fn forward(state: AppState, live: Live, stop: tokio_util::sync::Cancellati
         match event {
             Ok(LiveEvent::Changed { .. }) => state.notes_changed(),
             Ok(LiveEvent::Presence { .. }) => {}
+            Ok(LiveEvent::NoteErased { note }) => {
+                state.pages().broadcast(&ToPageText::from(note).message());
+                state.notes_changed();
+            }
             Ok(_) | Err(RecvError::Lagged(_)) => {
                 state.notes_changed();
             }

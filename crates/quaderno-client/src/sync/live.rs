@@ -854,7 +854,7 @@ impl GroupTask {
             return Ok(());
         }
         for note in &erased {
-            session.set_back(note.doc, false).await?;
+            session.erased(note)?;
             tracing::info!(group = %self.group.slug, doc = %note.doc, lost_edits = note.lost_edits, "a note erased from the group was deleted here");
         }
         if let Some(account) = &self.account {

@@ -12,6 +12,7 @@ use quaderno_model::DocumentId;
 use quaderno_sync::{ConnId, ConnPolicy, Hub, Input, PeerId};
 use tokio::sync::mpsc;
 
+use super::erased::ErasedNote;
 use super::presence::Present;
 
 /// One page (a browser tab), as the web UI numbers it.
@@ -41,6 +42,9 @@ pub enum ToPage {
     Moved { doc: DocumentId, group: String },
     /// The note is no longer on this computer (purged on the relay).
     Gone { doc: DocumentId },
+    /// The note was erased from its group for everyone and deleted here: who did it, when,
+    /// why, and whether edits not yet sent went with it.
+    Erased { note: ErasedNote },
     /// Who else is in the note.
     Presence {
         doc: DocumentId,
@@ -266,6 +270,12 @@ impl Pages {
         self.leave_note(doc, |doc| ToPage::Gone { doc }).0
     }
 
+    /// The note was erased from its group and deleted from this computer.
+    pub fn erased(&mut self, note: &ErasedNote) -> Vec<Input> {
+        self.leave_note(note.doc, |_| ToPage::Erased { note: note.clone() })
+            .0
+    }
+
     /// Notes open in some page.
     pub fn open_notes(&self) -> BTreeSet<DocumentId> {
         self.links
@@ -287,5 +297,48 @@ impl Pages {
                 present: present.to_vec(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn erased(doc: DocumentId) -> ErasedNote {
+        ErasedNote {
+            group: "prato".into(),
+            doc,
+            title: Some("Verbale".into()),
+            erased_at: Utc::now(),
+            erased_by: "Elena Rossi".into(),
+            reason: "nome di un minore scritto per errore".into(),
+            lost_edits: true,
+        }
+    }
+
+    #[test]
+    fn the_pages_of_an_erased_note_are_told_why_and_let_go_of_it() {
+        let mut pages = Pages::new(100);
+        let (doc, other) = (DocumentId::random(), DocumentId::random());
+        let (showing, mut told) = mpsc::unbounded_channel();
+        let (elsewhere, mut untold) = mpsc::unbounded_channel();
+        pages.open(PageId(1), doc, showing, false);
+        pages.open(PageId(2), other, elsewhere, false);
+
+        let note = erased(doc);
+        let inputs = pages.erased(&note);
+
+        assert!(
+            matches!(inputs.as_slice(), [Input::LocalClose { conn: ConnId(100), doc: closed }] if *closed == doc),
+            "the page is detached from the note: {inputs:?}"
+        );
+        assert_eq!(told.try_recv(), Ok(ToPage::Erased { note }));
+        assert!(
+            untold.try_recv().is_err(),
+            "a page without the note hears nothing"
+        );
+        assert!(!pages.is_open(&doc) && pages.is_open(&other));
     }
 }

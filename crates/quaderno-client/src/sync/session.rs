@@ -23,6 +23,7 @@ use quaderno_sync::{
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::connect::Socket;
+use super::erased::ErasedNote;
 use super::pages::{PageId, PageSender, Pages, ToPage};
 use crate::ClientError;
 use crate::groups::Group;
@@ -289,17 +290,12 @@ impl Session {
     /// reads the stored one when it is next shared, and the pages that show the note start
     /// over from it (or are told it is gone).
     pub async fn set_back(&mut self, doc: DocumentId, held: bool) -> Result<(), ClientError> {
-        self.progress.remove(&doc);
-        self.waiting_since.remove(&doc);
-        self.unacknowledged.remove(&doc);
-        let (mut inputs, pages) = if held {
+        let (inputs, pages) = if held {
             self.pages.restart_note(doc, SET_BACK)
         } else {
             (self.pages.gone(doc), Vec::new())
         };
-        inputs.push(Input::Forget { doc });
-        let out = self.hub.handle(Instant::now(), inputs);
-        self.store(out.writes)?;
+        self.forget(doc, inputs)?;
         if pages.is_empty() {
             return Ok(());
         }
@@ -310,6 +306,24 @@ impl Session {
                 .snapshot_if_opening(&self.hub, &self.group.slug, conn, doc);
         }
         Ok(())
+    }
+
+    /// The note was erased from the group and is deleted from the store: the hub forgets it,
+    /// and the pages that show it are told who erased it, when and why.
+    pub fn erased(&mut self, note: &ErasedNote) -> Result<(), ClientError> {
+        let inputs = self.pages.erased(note);
+        self.forget(note.doc, inputs)
+    }
+
+    /// The hub forgets its copy of `doc` (after `inputs` detached its pages), and nothing
+    /// waits for it any more.
+    fn forget(&mut self, doc: DocumentId, mut inputs: Vec<Input>) -> Result<(), ClientError> {
+        self.progress.remove(&doc);
+        self.waiting_since.remove(&doc);
+        self.unacknowledged.remove(&doc);
+        inputs.push(Input::Forget { doc });
+        let out = self.hub.handle(Instant::now(), inputs);
+        self.store(out.writes)
     }
 
     /// A page opens a note of this group: it gets the whole note, then syncs with the hub.

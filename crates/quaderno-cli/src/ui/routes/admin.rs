@@ -7,6 +7,7 @@
 //! device is an admin of the group or an operator of the relay.
 
 mod access;
+mod erasures;
 mod relay;
 
 use axum::Json;
@@ -51,6 +52,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/admin/groups/{group}/devices/{device}/revoke",
             post(revoke_device),
+        )
+        .route(
+            "/api/admin/groups/{group}/notes/{doc}/erase",
+            post(erasures::erase),
+        )
+        .route(
+            "/api/admin/groups/{group}/erasures",
+            get(erasures::erasures),
         )
         .route("/api/admin/groups/{group}/activity", get(activity))
         .route("/api/admin/groups/{group}/activity.csv", get(activity_csv))

@@ -1,5 +1,6 @@
-// "Gestione del gruppo" for a group's admins (members, invites, the activity log) and
-// "Gestione dei gruppi" for a relay's operators, in the place of the list and the note.
+// "Gestione del gruppo" for a group's admins (members, invites, the activity log, the notes
+// erased for everyone) and "Gestione dei gruppi" for a relay's operators, in the place of the
+// list and the note.
 // Everything goes through Quaderno on this computer, which calls the relay with this device's
 // token; the relay decides, and this view only shows what it may offer (`/api/admin/access`).
 
@@ -9,9 +10,10 @@ import { api } from "./api.js";
 import { MembersPanel } from "./admin-members.js";
 import { InvitesPanel } from "./admin-invites.js";
 import { ActivityPanel } from "./admin-activity.js";
+import { ErasuresPanel } from "./admin-erasures.js";
 import { RelayPanel } from "./admin-relay.js";
 
-const TABS = ["members", "invites", "activity"];
+const TABS = ["members", "invites", "activity", "erasures"];
 
 /** How often the members' "online now" is asked again while the view is open. */
 const REFRESH_MS = 30000;
@@ -254,6 +256,7 @@ export class AdminView {
         members: new MembersPanel(panelBoxes.members, this),
         invites: new InvitesPanel(panelBoxes.invites, this),
         activity: new ActivityPanel(panelBoxes.activity, this),
+        erasures: new ErasuresPanel(panelBoxes.erasures, this),
       };
       this.root.querySelector("#admin-title").focus();
       this.app.sidebarChanged();
@@ -270,7 +273,11 @@ export class AdminView {
       button.tabIndex = other === name ? 0 : -1;
       this.root.querySelector(`#admin-panel-${other}`).hidden = other !== name;
     }
-    if (focus) this.root.querySelector(`#admin-tab-${name}`).focus();
+    const chosen = this.root.querySelector(`#admin-tab-${name}`);
+    chosen.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (focus) chosen.focus();
+    // Devices confirm an erasure as they connect: the receipts are asked again when shown.
+    if (name === "erasures") this.panels?.erasures.load();
   }
 
   tabKey(event, name) {

@@ -83,6 +83,8 @@ function adminApi() {
     createInvite: (on, invite) => call("POST", group(on, "/invites"), invite),
     revokeInvite: (on, id) => call("DELETE", group(on, `/invites/${id}`)),
     revokeDevice: (on, id) => call("POST", group(on, `/devices/${id}/revoke`)),
+    erase: (on, doc, reason) => call("POST", group(on, `/notes/${encodeURIComponent(doc)}/erase`), { reason }),
+    erasures: (on) => call("GET", group(on, "/erasures")),
     activity: (on, params) => call("GET", group(on, "/activity", params)),
     activityCsvUrl: (on) => group(on, "/activity.csv"),
     groups: (url) => call("GET", relay(url, "/groups")),

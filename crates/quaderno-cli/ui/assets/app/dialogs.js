@@ -1,9 +1,11 @@
 // The dialogs: saying who you are, joining a group with an invite (or as one more computer of
-// the same person), a code for another computer, moving a note to a group.
+// the same person), a code for another computer, moving a note to a group, erasing a note of a
+// group for everyone.
 
 import { h, fill } from "./dom.js";
 import { t, errorText, formatClock } from "./i18n.js";
 import { api } from "./api.js";
+import { adminError } from "./admin-common.js";
 
 function formError(form, error) {
   const text = typeof error === "string" ? error : error ? errorText(error) : "";
@@ -152,4 +154,39 @@ export function move(app, id) {
   };
   dialog.showModal();
   select.focus();
+}
+
+/** Asks before a note of a group is erased for everyone (by an admin of the group, or an
+ *  operator): it leaves the relay and every participant's computer, edits not yet sent
+ *  included, for good. The relay keeps who, when and why, so the button does nothing until a
+ *  reason is written; `eraseNote(reason)` does it, and the dialog closes once it has. */
+export function erase(app, { group, title }, eraseNote) {
+  const dialog = document.getElementById("erase");
+  const form = document.getElementById("erase-form");
+  const reason = form.elements.reason;
+  const ok = document.getElementById("erase-ok");
+  const why = () => reason.value.trim();
+  const ready = () => (ok.disabled = why() === "");
+  fill(form.querySelector(".erase-intro"), t("erase.intro", { title: title || t("note.untitled"), group: app.groupTitle(group) }));
+  reason.value = "";
+  reason.oninput = ready;
+  ready();
+  formError(form, null);
+  form.querySelector("[data-close]").onclick = () => dialog.close();
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    if (!why()) return;
+    busy(form, true);
+    try {
+      await eraseNote(why());
+      dialog.close();
+    } catch (error) {
+      formError(form, adminError(error));
+    } finally {
+      busy(form, false);
+      ready();
+    }
+  };
+  dialog.showModal();
+  reason.focus();
 }

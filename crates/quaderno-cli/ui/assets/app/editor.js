@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { NoteDoc, readFields } from "./notedoc.js";
 import { SNAPSHOT, SYNC, RESET } from "./socket.js";
 import { HistoryView } from "./history.js";
+import { erasedText } from "./erased.js";
 
 export class Editor {
   constructor({ root, socket, app }) {
@@ -43,7 +44,22 @@ export class Editor {
     this.socket.openNote(id);
   }
 
+  /** The open note was erased from its group for everyone: it is closed, and the pane says
+   *  what happened until it is read or another note is chosen. Returns whether it was open
+   *  here. */
+  erased(erasure) {
+    if (erasure.doc !== this.id) return false;
+    this.close();
+    this.erasure = erasure;
+    this.renderErased();
+    return true;
+  }
+
   close() {
+    if (this.erasure) {
+      this.erasure = null;
+      this.renderNothing();
+    }
     if (!this.id) return;
     this.note.flush();
     this.socket.closeNote(this.id);
@@ -104,6 +120,7 @@ export class Editor {
   }
 
   languageChanged() {
+    if (this.erasure) return this.renderErased();
     if (!this.id) return this.renderNothing();
     this.renderCrumb();
     this.renderPresence();
@@ -134,6 +151,24 @@ export class Editor {
     );
   }
 
+  renderErased() {
+    fill(
+      this.root,
+      h(
+        "div",
+        { class: "nothing erased" },
+        h(
+          "div",
+          { id: "note-erased", role: "alert" },
+          h("span", { class: "erased-art", "aria-hidden": "true" }, eraseIcon()),
+          h("h2", {}, t("erased.title")),
+          h("p", {}, erasedText(this.erasure)),
+          h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => this.close() }, t("erased.understood")),
+        ),
+      ),
+    );
+  }
+
   renderNote() {
     this.els = {};
     const e = this.els;
@@ -148,7 +183,7 @@ export class Editor {
     );
     e.menuButton = h(
       "button",
-      { type: "button", class: "button ghost", "aria-haspopup": "menu", "aria-expanded": "false", onclick: () => this.toggleMenu() },
+      { type: "button", class: "button ghost", id: "note-actions", "aria-haspopup": "menu", "aria-expanded": "false", onclick: () => this.toggleMenu() },
       dotsIcon(),
       h("span", { class: "visually-hidden" }, t("note.more")),
     );
@@ -426,6 +461,24 @@ export class Editor {
         : deleted
         ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.setDeleted(false)) }, restoreIcon(), t("note.restore"))
         : h("button", { type: "button", role: "menuitem", class: "danger", onclick: () => this.menuAction(() => this.setDeleted(true)) }, binIcon(), t("note.delete")),
+      this.canErase() ? [h("div", { class: "menu-separator", role: "separator" }), this.eraseItem()] : null,
+    );
+  }
+
+  /** An admin of a group (or an operator) may erase its notes for everyone. */
+  canErase() {
+    const group = this.app.group(this.group);
+    return !!group && !group.personal && this.app.canGovern(this.group);
+  }
+
+  /** "Cancella per tutti…", apart from the bin: for good, from every computer of the group. */
+  eraseItem() {
+    const open = () => this.app.openErase({ id: this.id, group: this.group, title: this.note?.text("title") ?? "" });
+    return h(
+      "button",
+      { type: "button", role: "menuitem", class: "danger erase-item", id: "note-erase", onclick: () => this.menuAction(open) },
+      eraseIcon(),
+      h("span", { class: "menu-text" }, h("span", {}, t("note.erase")), h("small", {}, t("note.erase.hint"))),
     );
   }
 
@@ -593,4 +646,5 @@ const folderIcon = () => icon('<path d="M3 6.5a1.5 1.5 0 0 1 1.5-1.5h3l2 2h6a1.5
 const arrowIcon = () => icon('<path d="M4 10h11M11 6l4 4-4 4"/>');
 const downloadIcon = () => icon('<path d="M10 3v10M6 9l4 4 4-4M4 16h12"/>');
 const binIcon = () => icon('<path d="M4 6h12M8 6V4h4v2M6 6l1 10h6l1-10"/>');
+const eraseIcon = () => icon('<circle cx="10" cy="10" r="7"/><path d="M5 15L15 5"/>');
 const restoreIcon = () => icon('<path d="M4 10a6 6 0 1 0 2-4.5M4 4v3h3"/>');

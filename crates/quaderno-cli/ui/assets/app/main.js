@@ -11,6 +11,7 @@ import { renderList, renderOptions } from "./list.js";
 import { renderPill, renderDetails, renderGroups, sharedGroups } from "./status.js";
 import * as dialogs from "./dialogs.js";
 import { AdminView } from "./admin.js";
+import { erasedText } from "./erased.js";
 
 const state = {
   overview: null,
@@ -35,8 +36,11 @@ const app = {
   chooseGroup,
   sidebarChanged: () => renderSidebar(),
   /** What this computer may govern changed (it became an operator): ask again. */
-  accessChanged: () => admin.loadAccess().then(renderSidebar),
+  accessChanged: () => admin.loadAccess().then(accessKnown),
   openMove: (id) => dialogs.move(app, id),
+  /** An admin of the group, or an operator of its relay: may erase its notes for everyone. */
+  canGovern: (slug) => !!admin?.canGovern(slug),
+  openErase: (note) => dialogs.erase(app, note, (reason) => eraseNote(note, reason)),
   toast,
   noteReady(id) {
     document.body.dataset.openNote = id;
@@ -70,7 +74,7 @@ async function boot() {
   editor = new Editor({ root: $("#editor"), socket, app });
   admin = new AdminView({ root: $("#admin"), shell: $("#app"), app });
   admin.overviewChanged(state.overview);
-  admin.loadAccess().then(renderSidebar);
+  admin.loadAccess().then(accessKnown);
   wire();
   const shared = sharedGroups(state.overview);
   state.group = shared.length ? shared[0].slug : "personal";
@@ -160,7 +164,7 @@ function markLanguage() {
 async function refreshOverview() {
   state.overview = await api.overview();
   renderSidebar();
-  if (admin?.overviewChanged(state.overview)) admin.loadAccess().then(renderSidebar);
+  if (admin?.overviewChanged(state.overview)) admin.loadAccess().then(accessKnown);
   editor?.statusChanged();
   if (document.body.dataset.ready) tellKept(state.overview);
 }
@@ -186,6 +190,7 @@ const loadListSoon = debounce(() => loadList(), 300, 1500);
 function onMessage(message) {
   if (message.t === "notes") return loadListSoon();
   if (message.t === "status") return refreshOverviewSoon();
+  if (message.t === "erased") return noteErased(message);
   editor.onMessage(message);
 }
 
@@ -206,6 +211,13 @@ function renderSidebar() {
   if (!details.hidden) renderDetails(details, overview);
   const me = overview.identity;
   fill($("#me"), me ? [avatar(me.name, `${me.name} (${me.city})`), h("span", {}, `${me.name} · ${me.city}`)] : []);
+}
+
+/** What this computer may govern is known (again): the sidebar's entries and the note's
+ *  actions follow it. */
+function accessKnown() {
+  renderSidebar();
+  editor?.statusChanged();
 }
 
 /** The relay a code for another computer is made on: the chosen group's, or the first one's. */
@@ -277,6 +289,7 @@ async function newNote() {
   }
 }
 
+/** A short notice; `action` adds a button, and with `stay` the notice waits for it. */
 function toast(text, kind = "info", action = null) {
   const el = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, h("span", {}, text));
   if (action) {
@@ -291,7 +304,7 @@ function toast(text, kind = "info", action = null) {
     );
   }
   $("#toasts").replaceChildren(el);
-  setTimeout(() => el.remove(), action ? 8000 : 4500);
+  if (!action?.stay) setTimeout(() => el.remove(), action ? 8000 : 4500);
 }
 
 // --- Edits a group would not take -------------------------------------------------------------
@@ -324,6 +337,48 @@ function tellKept(overview) {
     const text = t("kept.many", { group: first.groupTitle, n: fresh.length });
     toast(text, "error", { label: t("kept.show"), run: () => chooseGroup("personal") });
   }
+}
+
+// --- Notes erased for everyone ---------------------------------------------------------------
+
+/** Notes whose erasure this page has told (the pages that had one open hear of it twice: from
+ *  its hub, then with every page). */
+const erasedTold = new Set();
+
+/** Says once that a note was erased from its group: in the note's place if it is open, else in
+ *  a notice. A note that never was on this computer took nothing with it: nothing to say. */
+function noteErased(erasure) {
+  if (erasedTold.has(erasure.doc)) return;
+  erasedTold.add(erasure.doc);
+  loadListSoon();
+  unselect(erasure.doc);
+  if (editor.erased(erasure)) return;
+  if (!erasure.title && !erasure.lost_edits) return;
+  toast(erasedText(erasure), "error", { label: t("erased.understood"), run: () => {}, stay: true });
+}
+
+/** Erases the note for everyone, then leaves it (the live sync deletes it within a second)
+ *  and says where the receipts are. The erasure coming back from the relay is this page's
+ *  own: it is not told as news, even when it comes before the relay's answer. */
+async function eraseNote(note, reason) {
+  erasedTold.add(note.id);
+  try {
+    await api.admin.erase({ group: note.group }, note.id, reason);
+  } catch (error) {
+    erasedTold.delete(note.id);
+    throw error;
+  }
+  unselect(note.id);
+  if (editor.id === note.id) editor.close();
+  loadListSoon();
+  toast(t("erase.done", { title: note.title || t("note.untitled") }));
+}
+
+/** The note is no longer chosen (nor in the address, to open again on reload). */
+function unselect(id) {
+  if (state.selected !== id) return;
+  state.selected = null;
+  history.replaceState(null, "", location.pathname + location.search);
 }
 
 // --- When Quaderno stops -----------------------------------------------------------------------
