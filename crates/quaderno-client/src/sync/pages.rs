@@ -112,6 +112,7 @@ impl Pages {
                     policy: ConnPolicy {
                         expected_peer: None,
                         read_only,
+                        ..ConnPolicy::default()
                     },
                 });
                 conn
