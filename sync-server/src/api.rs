@@ -8,6 +8,7 @@
 
 mod admin;
 mod auth;
+mod authors;
 mod changes;
 mod devices;
 mod error;
@@ -121,6 +122,7 @@ pub fn routes() -> Router<ApiState> {
         .route("/v1/devices/link", post(devices::link))
         .route("/v1/devices/join", post(devices::join))
         .route("/v1/groups/{group}/changes", get(changes::changes))
+        .route("/v1/groups/{group}/authors", get(authors::authors))
         .route("/v1/groups/{group}/admin/members", get(admin::members))
         .route(
             "/v1/groups/{group}/admin/members/{participant}/role",
