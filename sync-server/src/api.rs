@@ -8,6 +8,7 @@
 
 mod admin;
 mod auth;
+mod authors;
 mod changes;
 mod devices;
 mod error;
@@ -134,6 +135,7 @@ pub fn routes() -> Router<ApiState> {
             post(admin::redact),
         )
         .route("/v1/groups/{group}/admin/erasures", get(admin::erasures))
+        .route("/v1/groups/{group}/authors", get(authors::authors))
         .route("/v1/groups/{group}/admin/members", get(admin::members))
         .route(
             "/v1/groups/{group}/admin/members/{participant}/role",

@@ -87,6 +87,7 @@ impl Db {
         let path = data_dir.join(FILE_NAME);
         let conn = quaderno_store::open_connection(&path)?;
         quaderno_store::migrate(&conn, accounts::COMPONENT, accounts::MIGRATIONS)?;
+        crate::authors::migrate(&conn)?;
         tracing::debug!(path = %path.display(), "opened the relay database");
         Ok(Db {
             inner: Arc::new(Inner {

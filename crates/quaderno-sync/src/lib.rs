@@ -28,5 +28,8 @@ pub mod changes;
 mod hub;
 pub mod wire;
 
-pub use hub::{ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Output, Side, Write};
+pub use hub::{
+    Authorship, ConnId, ConnPolicy, DeviceId, Event, Hub, HubConfig, Input, LoadedDoc, Output,
+    Owner, Side, Write,
+};
 pub use wire::{Message, PeerId, PeerMetadata};

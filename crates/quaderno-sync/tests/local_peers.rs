@@ -62,6 +62,7 @@ fn open_pages(net: &mut Net, c: usize, doc: DocumentId, pages: &mut [Page], read
             policy: ConnPolicy {
                 expected_peer: None,
                 read_only,
+                device: None,
             },
         };
         let share = Input::Share {

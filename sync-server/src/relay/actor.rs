@@ -8,7 +8,13 @@
 //! changes) leaves only once storage has committed: a peer is never told the relay holds what
 //! a crash could still lose. What goes to the others (a change on its way to the rest of a
 //! meeting) leaves before the commit: if the relay crashed before committing, the sender, never
-//! acknowledged, sends it again, and the members who got it offer it back too.
+//! acknowledged, sends it again, and the members who got it offer it back too. A turn that
+//! binds a new actor to its device sends nothing before the commit: a member must never hold
+//! a change whose author's binding a crash could lose, or offering it back would claim the
+//! actor for the wrong device.
+//!
+//! Before its first turn the actor reads who owns each actor of the group and tells the hub;
+//! until then the hub refuses every change.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -75,10 +81,13 @@ pub struct GroupActor {
     pub shutdown: CancellationToken,
     /// Documents counted in the `documents_in_memory` gauge for this group.
     pub docs_counted: i64,
+    /// Whether the hub was told who owns each actor of the group (see `know_authors`).
+    pub authors_known: bool,
 }
 
 impl GroupActor {
     pub async fn run(mut self) {
+        self.know_authors().await;
         let mut tick = tokio::time::interval(TICK);
         let mut idle_since = Instant::now();
         loop {
@@ -119,6 +128,9 @@ impl GroupActor {
 
     /// One turn: every waiting command into the hub at once, then storage, then the network.
     async fn turn(&mut self, commands: Vec<Command>, mut inputs: Vec<Input>) {
+        if !self.authors_known {
+            self.know_authors().await;
+        }
         let mut received = Vec::new();
         let mut allowances = Vec::new();
         let mut senders = HashSet::new();
@@ -162,6 +174,22 @@ impl GroupActor {
         }
     }
 
+    /// Tells the hub who owns each actor of the group, as stored. If storage cannot say, the
+    /// hub goes on refusing changes and the next turn asks again.
+    async fn know_authors(&mut self) {
+        match self.storage.authors(&self.group).await {
+            Ok(known) => {
+                let out = self.handle(vec![Input::Authors { known }]);
+                debug_assert!(out.is_empty());
+                self.authors_known = true;
+            }
+            Err(error) => {
+                tracing::error!(group = %self.group, %error, "the owners of the group's actors could not be read; its changes are refused until they are");
+                self.metrics.sync_errors.inc();
+            }
+        }
+    }
+
     /// Runs the hub on this worker thread. `block_in_place` would hand the worker's other tasks
     /// to a fresh thread on every turn: a thread switch costing more than a small turn itself
     /// (a quarter of the relay's CPU per delivery in scenario 1). A long turn (a batch applied to
@@ -175,16 +203,16 @@ impl GroupActor {
     async fn carry_out(&mut self, mut out: Output, senders: &HashSet<ConnId>) {
         loop {
             let writes = std::mem::take(&mut out.writes);
-            if !writes.is_empty() {
+            let authors = std::mem::take(&mut out.authors);
+            if !writes.is_empty() && authors.is_empty() {
                 let (to_senders, to_others) = std::mem::take(&mut out.sends)
                     .into_iter()
                     .partition(|(conn, _)| senders.contains(conn));
                 out.sends = to_senders;
                 self.send(to_others);
             }
-            if !writes.is_empty()
-                && let Err(error) = self.storage.write(&self.group, writes).await
-            {
+            let storing = !writes.is_empty() || !authors.is_empty();
+            if storing && let Err(error) = self.storage.write(&self.group, writes, authors).await {
                 tracing::error!(group = %self.group, %error, "changes could not be stored; restarting the group");
                 self.metrics.sync_errors.inc();
                 self.restart().await;
@@ -261,6 +289,8 @@ impl GroupActor {
         }
         self.conns.clear();
         self.hub = Hub::new(self.hub_config.clone());
+        self.authors_known = false;
+        self.know_authors().await;
         self.count_docs();
     }
 

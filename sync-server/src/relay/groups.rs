@@ -138,6 +138,7 @@ impl Groups {
             idle_after: self.settings.idle_after,
             shutdown: self.shutdown.clone(),
             docs_counted: 0,
+            authors_known: false,
         };
         self.metrics.groups_in_memory.inc();
         tracing::debug!(group, "starting the group's sync engine");

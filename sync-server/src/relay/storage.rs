@@ -14,10 +14,10 @@ use quaderno_store::StoreError;
 use quaderno_store::docs::{self, QuietDocs};
 use quaderno_store::rusqlite::{Connection, Transaction, TransactionBehavior};
 use quaderno_store::{Checkpointer, begin_write, hand_checkpoints_over};
-use quaderno_sync::{LoadedDoc, Write};
+use quaderno_sync::{Authorship, LoadedDoc, Write};
 use tokio::sync::oneshot;
 
-use crate::accounts;
+use crate::{accounts, authors};
 
 /// Why storage could not do what an actor asked.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub enum StorageError {
     Sqlite(#[from] quaderno_store::rusqlite::Error),
     #[error("the relay's database failed: {0}")]
     Accounts(#[from] accounts::AccountsError),
+    #[error(transparent)]
+    Authors(#[from] authors::AuthorsError),
     #[error("the storage thread has stopped")]
     Stopped,
 }
@@ -50,7 +52,12 @@ enum Job {
     Write {
         group: String,
         writes: Vec<Write>,
+        authors: Vec<Authorship>,
         reply: oneshot::Sender<Result<(), StorageError>>,
+    },
+    Authors {
+        group: String,
+        reply: oneshot::Sender<Result<Vec<Authorship>, StorageError>>,
     },
 }
 
@@ -109,12 +116,32 @@ impl Storage {
         answer.await.map_err(|_| StorageError::Stopped)?
     }
 
-    /// Commits writes of a group; returns once they are in the file.
-    pub async fn write(&self, group: &str, writes: Vec<Write>) -> Result<(), StorageError> {
+    /// Commits writes of a group, and the owners of the actors of its new changes, in one
+    /// transaction; returns once they are in the file.
+    pub async fn write(
+        &self,
+        group: &str,
+        writes: Vec<Write>,
+        authors: Vec<Authorship>,
+    ) -> Result<(), StorageError> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Write {
             group: group.to_string(),
             writes,
+            authors,
+            reply,
+        };
+        self.jobs.send(job).map_err(|_| StorageError::Stopped)?;
+        answer.await.map_err(|_| StorageError::Stopped)?
+    }
+}
+
+impl Storage {
+    /// Who owns each actor of a group, surveying its stored documents the first time.
+    pub async fn authors(&self, group: &str) -> Result<Vec<Authorship>, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Authors {
+            group: group.to_string(),
             reply,
         };
         self.jobs.send(job).map_err(|_| StorageError::Stopped)?;
@@ -145,8 +172,12 @@ fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>, mut quiet: QuietDocs
                 Job::Write {
                     group,
                     writes: w,
+                    authors,
                     reply,
-                } => writes.push((group, w, reply)),
+                } => writes.push((group, w, authors, reply)),
+                Job::Authors { group, reply } => {
+                    let _ = reply.send(known_authors(&mut conn, &group));
+                }
             }
         }
         if !writes.is_empty() {
@@ -167,6 +198,7 @@ type GroupDoc = (String, DocumentId);
 type PendingWrite = (
     String,
     Vec<Write>,
+    Vec<Authorship>,
     oneshot::Sender<Result<(), StorageError>>,
 );
 
@@ -177,7 +209,7 @@ type PendingWrite = (
 /// others.
 fn commit(conn: &mut Connection, pending: Vec<PendingWrite>, quiet: &mut QuietDocs<GroupDoc>) {
     let now = Instant::now();
-    for (group, writes, _) in &pending {
+    for (group, writes, _, _) in &pending {
         for write in writes {
             if let Write::Changes { doc, .. } = write {
                 quiet.wrote((group.clone(), *doc), now);
@@ -209,22 +241,22 @@ fn store(conn: &mut Connection, pending: Vec<PendingWrite>) {
     let all = begin_write(conn)
         .map_err(StorageError::from)
         .and_then(|tx| {
-            for (group, writes, _) in &pending {
-                apply(&tx, group, writes)?;
+            for (group, writes, authors, _) in &pending {
+                apply(&tx, group, writes, authors)?;
             }
             tx.commit().map_err(StorageError::from)
         });
     if all.is_ok() {
-        for (_, _, reply) in pending {
+        for (_, _, _, reply) in pending {
             let _ = reply.send(Ok(()));
         }
         return;
     }
-    for (group, writes, reply) in pending {
+    for (group, writes, authors, reply) in pending {
         let one = begin_write(conn)
             .map_err(StorageError::from)
             .and_then(|tx| {
-                apply(&tx, &group, &writes)?;
+                apply(&tx, &group, &writes, &authors)?;
                 tx.commit().map_err(StorageError::from)
             });
         if let Err(error) = &one {
@@ -234,7 +266,15 @@ fn store(conn: &mut Connection, pending: Vec<PendingWrite>) {
     }
 }
 
-fn apply(tx: &Transaction<'_>, group: &str, writes: &[Write]) -> Result<(), StorageError> {
+fn apply(
+    tx: &Transaction<'_>,
+    group: &str,
+    writes: &[Write],
+    owners: &[Authorship],
+) -> Result<(), StorageError> {
+    if !owners.is_empty() {
+        authors::record(tx, group, owners, now_millis())?;
+    }
     for write in writes {
         match write {
             Write::Changes { doc, bytes } => {
@@ -253,6 +293,19 @@ fn apply(tx: &Transaction<'_>, group: &str, writes: &[Write]) -> Result<(), Stor
         }
     }
     Ok(())
+}
+
+/// The owners of a group's actors, in a write transaction of their own: the first time, the
+/// group's stored documents are surveyed and what is found is recorded.
+fn known_authors(conn: &mut Connection, group: &str) -> Result<Vec<Authorship>, StorageError> {
+    let tx = begin_write(conn)?;
+    let known = authors::known(&tx, group, now_millis())?;
+    tx.commit()?;
+    Ok(known)
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 fn load(conn: &Connection, group: &str, ids: &[DocumentId]) -> Result<Vec<Loaded>, StorageError> {
@@ -377,7 +430,10 @@ mod tests {
             Storage::start_compacting_after(db.path(), Duration::from_millis(300)).unwrap();
 
         for write in keystrokes(&db, &doc) {
-            storage.write("palermo", vec![write]).await.unwrap();
+            storage
+                .write("palermo", vec![write], Vec::new())
+                .await
+                .unwrap();
         }
         let stored = kinds(&db, &doc);
         assert_eq!(
@@ -403,7 +459,7 @@ mod tests {
         let (storage, thread) =
             Storage::start_compacting_after(db.path(), Duration::from_secs(3600)).unwrap();
         storage
-            .write("palermo", keystrokes(&db, &doc))
+            .write("palermo", keystrokes(&db, &doc), Vec::new())
             .await
             .unwrap();
         assert_eq!(kinds(&db, &doc).len(), 61);

@@ -48,6 +48,7 @@ pub async fn sync_endpoint(
     let policy = ConnPolicy {
         expected_peer: Some(PeerId::new(auth.peer_id.clone())),
         read_only: !role.can_write(),
+        device: Some(auth.device_id),
     };
     let limit = state.config.max_frame_bytes;
     Ok(upgrade

@@ -116,6 +116,7 @@ impl Pages {
                     policy: ConnPolicy {
                         expected_peer: None,
                         read_only,
+                        ..ConnPolicy::default()
                     },
                 });
                 conn

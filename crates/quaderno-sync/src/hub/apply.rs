@@ -12,10 +12,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use automerge::sync::{self, ChunkList, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
 use quaderno_model::DocumentId;
 
-use super::{ConnId, Event, Hub, Output, Side, Write};
+use super::authors::{Authors, Refusal};
+use super::{ConnId, DeviceId, Event, Hub, Output, Owner, Side, Write};
 use crate::changes;
 use crate::wire::Message;
 
@@ -179,7 +180,23 @@ impl Hub {
         slot.last_active = now;
         let before = automerge.get_heads();
         let mut failed = Vec::new();
-        let whole = load_whole(automerge, &mut documents, preloaded, &mut failed);
+        let mut vetting = Vetting::default();
+        let (authors, conns) = (&self.authors, &self.conns);
+        let device_of = |conn: ConnId| conns.get(&conn).and_then(|c| c.policy.device);
+        let whole = load_whole(
+            automerge,
+            &mut documents,
+            preloaded,
+            &mut failed,
+            |conn, loaded| {
+                let Some(device) = device_of(conn) else {
+                    return true;
+                };
+                let history = loaded.get_changes_meta(&[]);
+                let actors = history.iter().map(|m| (&*m.actor, m.seq));
+                vetting.judge(authors, conn, device, actors, Kept::Always)
+            },
+        );
         let loaded = automerge.get_heads();
         for (conn, chunk) in documents {
             match changes::document_changes(&chunk) {
@@ -187,6 +204,18 @@ impl Hub {
                 Err(_) => failed.push(conn),
             }
         }
+        for (conn, changes) in &changes_by_conn {
+            let Some(device) = device_of(*conn).filter(|_| !vetting.refuses(*conn)) else {
+                continue;
+            };
+            // What the document holds already is a copy, whoever offers it.
+            let new = changes
+                .iter()
+                .filter(|c| automerge.get_change_meta_by_hash(&c.hash()).is_none())
+                .map(|c| (c.actor_id(), c.seq()));
+            vetting.judge(authors, *conn, device, new, Kept::IfApplied);
+        }
+        changes_by_conn.retain(|(conn, _)| !vetting.refuses(*conn));
         let mut refused = Vec::new();
         let applying = !local.is_empty() || !changes_by_conn.is_empty();
         for (conn, reason) in apply_changes(automerge, local, changes_by_conn, checked, &locals) {
@@ -207,7 +236,10 @@ impl Hub {
             self.applies += 1;
         }
         for r in received {
-            if failed.contains(&r.conn) || refused.iter().any(|(c, _)| *c == r.conn) {
+            if failed.contains(&r.conn)
+                || refused.iter().any(|(c, _)| *c == r.conn)
+                || vetting.refuses(r.conn)
+            {
                 continue;
             }
             if let Some(state) = slot.peers.get_mut(&r.conn) {
@@ -229,6 +261,14 @@ impl Hub {
                 }
             });
             out.events.push(Event::DocChanged { doc, heads: after });
+        }
+        let applied =
+            |conn: &ConnId| !failed.contains(conn) && !refused.iter().any(|(c, _)| c == conn);
+        for (actor, owner) in vetting.bindings(applied) {
+            out.authors.extend(self.authors.bind(actor, owner));
+        }
+        for (conn, refusal) in vetting.refused {
+            self.reject(conn, &refusal.reason(), out);
         }
         for conn in failed {
             self.reject(
@@ -443,11 +483,13 @@ struct Preloaded {
 
 /// A document we have nothing of yet, sent whole: loading the chunk is far cheaper than
 /// applying its changes one by one. Returns the chunk, to store as it is.
+/// `accept` judges the authors of the loaded document before it takes the place of ours.
 fn load_whole(
     doc: &mut Automerge,
     documents: &mut Vec<(ConnId, Vec<u8>)>,
     preloaded: Option<Preloaded>,
     failed: &mut Vec<ConnId>,
+    accept: impl FnOnce(ConnId, &Automerge) -> bool,
 ) -> Option<Vec<u8>> {
     if !doc.get_heads().is_empty() || documents.is_empty() {
         return None;
@@ -459,6 +501,9 @@ fn load_whole(
     };
     match loaded {
         Ok(mut loaded) => {
+            if !accept(conn, &loaded) {
+                return None;
+            }
             loaded.set_actor(doc.get_actor().clone());
             *doc = loaded;
             Some(chunk)
@@ -533,6 +578,72 @@ fn apply_or_leave(
     }
     *doc = copy;
     Ok(())
+}
+
+/// Whether an actor's claim stands when its sender's changes do not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// Claimed by a whole document that was loaded: its changes are in ours whatever follows.
+    Always,
+    /// Claimed by changes that may still fail to apply.
+    IfApplied,
+}
+
+/// The authors of one turn's changes to one document, judged before they are applied.
+#[derive(Debug, Default)]
+struct Vetting {
+    /// Actors claimed in this turn, so that a second claimant in the same turn is refused.
+    pending: HashMap<ActorId, DeviceId>,
+    claims: Vec<(ConnId, DeviceId, ActorId, Kept)>,
+    /// Actors refused as unvouched for, recorded as owned by nobody.
+    unvouched: Vec<ActorId>,
+    refused: Vec<(ConnId, Refusal)>,
+}
+
+impl Vetting {
+    /// Judges one sender's changes; false (and the sender refused) if they are not its own.
+    fn judge<'a>(
+        &mut self,
+        authors: &Authors,
+        conn: ConnId,
+        device: DeviceId,
+        changes: impl IntoIterator<Item = (&'a ActorId, u64)>,
+        kept: Kept,
+    ) -> bool {
+        match authors.vet(device, &self.pending, changes) {
+            Ok(claimed) => {
+                for actor in claimed {
+                    self.pending.insert(actor.clone(), device);
+                    self.claims.push((conn, device, actor, kept));
+                }
+                true
+            }
+            Err(refusal) => {
+                if let Refusal::Unvouched(actor) = &refusal {
+                    self.unvouched.push(actor.clone());
+                }
+                self.refused.push((conn, refusal));
+                false
+            }
+        }
+    }
+
+    fn refuses(&self, conn: ConnId) -> bool {
+        self.refused.iter().any(|(c, _)| *c == conn)
+    }
+
+    /// The owners to record: claims whose changes are in the document, and the unvouched.
+    fn bindings(&self, applied: impl Fn(&ConnId) -> bool) -> Vec<(ActorId, Owner)> {
+        let claims = self
+            .claims
+            .iter()
+            .filter(|(conn, _, _, kept)| {
+                *kept == Kept::Always || (!self.refuses(*conn) && applied(conn))
+            })
+            .map(|(_, device, actor, _)| (actor.clone(), Owner::Device(*device)));
+        let nobody = self.unvouched.iter().map(|a| (a.clone(), Owner::Nobody));
+        claims.chain(nobody).collect()
+    }
 }
 
 /// `receive_sync_message` for a message whose changes were already applied; see the module

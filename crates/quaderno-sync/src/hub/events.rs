@@ -3,7 +3,7 @@
 use automerge::ChangeHash;
 use quaderno_model::DocumentId;
 
-use super::ConnId;
+use super::{Authorship, ConnId};
 use crate::wire::{PeerId, PeerMetadata};
 
 /// The result of one [`super::Hub::handle`] call. Carry it out in field order: commit
@@ -20,6 +20,9 @@ pub struct Output {
     /// Documents to read from storage; answer each with [`super::Input::Loaded`].
     pub loads: Vec<DocumentId>,
     pub events: Vec<Event>,
+    /// Relay: actors that found their owner in this call. Store them in the same transaction
+    /// as `writes`, so that no stored change is left without its author's binding.
+    pub authors: Vec<Authorship>,
 }
 
 impl Output {
@@ -31,6 +34,7 @@ impl Output {
             && self.closes.is_empty()
             && self.loads.is_empty()
             && self.events.is_empty()
+            && self.authors.is_empty()
     }
 
     /// Appends another output, keeping the order of each list.
@@ -41,6 +45,7 @@ impl Output {
         self.closes.extend(other.closes);
         self.loads.extend(other.loads);
         self.events.extend(other.events);
+        self.authors.extend(other.authors);
     }
 }
 

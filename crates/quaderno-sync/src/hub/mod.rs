@@ -18,6 +18,7 @@
 //! and sent to the relay and to the document's other local peers in the same turn.
 
 mod apply;
+mod authors;
 mod bloom;
 mod conn;
 mod doc;
@@ -36,6 +37,7 @@ use conn::Conn;
 use doc::DocSlot;
 use ephemeral::Seen;
 
+pub use authors::{Authorship, DeviceId, Owner};
 pub use events::{Event, Output, Write};
 
 /// A connection, numbered by the caller.
@@ -94,6 +96,9 @@ pub struct ConnPolicy {
     pub expected_peer: Option<PeerId>,
     /// Changes from this peer are never applied, and it cannot create documents.
     pub read_only: bool,
+    /// Relay: the device this connection speaks for. Its changes must be signed with actors
+    /// of that device (see `authors`); `None` checks no author.
+    pub device: Option<DeviceId>,
 }
 
 /// A document read from storage, with the sync states saved for it (by peer storage id).
@@ -160,6 +165,9 @@ pub enum Input {
     Resync { conn: ConnId, doc: DocumentId },
     /// Time passed: unload idle documents.
     Tick,
+    /// Relay: who owns each actor of the group, as stored. Until it comes, every change from
+    /// a connection with a device is refused.
+    Authors { known: Vec<Authorship> },
 }
 
 /// The sync engine for one group.
@@ -176,6 +184,8 @@ pub struct Hub {
     ephemeral_count: u64,
     /// The text of the document ids in this hub's messages, each converted once.
     ids: IdTexts,
+    /// Who owns each actor, for connections whose changes are vetted.
+    authors: authors::Authors,
 }
 
 impl Hub {
@@ -189,6 +199,7 @@ impl Hub {
             seen: Seen::default(),
             ephemeral_count: 0,
             ids: IdTexts::default(),
+            authors: authors::Authors::default(),
         }
     }
 
@@ -267,6 +278,7 @@ impl Hub {
             Input::Broadcast { doc, data } => self.broadcast(doc, data, out),
             Input::Resync { conn, doc } => self.resync(conn, doc, batch),
             Input::Tick => self.tick(now),
+            Input::Authors { known } => self.authors.know(known),
         }
     }
 }

@@ -10,8 +10,8 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use quaderno_model::DocumentId;
 use quaderno_sync::{
-    ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Message, Output, PeerId,
-    PeerMetadata, Side, Write,
+    Authorship, ConnId, ConnPolicy, Event, Hub, HubConfig, Input, LoadedDoc, Message, Output,
+    PeerId, PeerMetadata, Side, Write,
 };
 
 /// What one side keeps on disk.
@@ -83,6 +83,8 @@ pub struct Net {
     pub relay: Hub,
     pub relay_storage: Storage,
     pub relay_events: Vec<Event>,
+    /// Actors the relay bound, in the order it asked to store them.
+    pub relay_authors: Vec<Authorship>,
     pub clients: Vec<Client>,
     to_relay: VecDeque<(ConnId, Vec<u8>)>,
     to_client: VecDeque<(usize, Vec<u8>)>,
@@ -113,6 +115,7 @@ impl Net {
             relay: Hub::new(config),
             relay_storage: Storage::default(),
             relay_events: Vec::new(),
+            relay_authors: Vec::new(),
             clients: Vec::new(),
             to_relay: VecDeque::new(),
             to_client: VecDeque::new(),
@@ -144,6 +147,7 @@ impl Net {
             policy: ConnPolicy {
                 expected_peer: Some(PeerId::new(name)),
                 read_only: !writer,
+                device: None,
             },
             received: Vec::new(),
             local: Vec::new(),
@@ -402,11 +406,13 @@ impl Net {
             closes,
             loads,
             events,
+            authors,
             ..
         } = out;
         for write in writes {
             self.relay_storage.write(write);
         }
+        self.relay_authors.extend(authors);
         for (conn, bytes) in sends {
             if let Some(c) = self
                 .clients
