@@ -230,6 +230,7 @@ mod tests {
             erased_by: "Elena Rossi".into(),
             reason: "nome di un minore scritto per errore".into(),
             lost_edits: true,
+            successor: None,
         };
         let sent = messages(ToPage::Erased { note });
         let [Message::Text(text)] = sent.as_slice() else {

@@ -7,7 +7,7 @@ import { api } from "./api.js";
 import { NoteDoc, readFields } from "./notedoc.js";
 import { SNAPSHOT, SYNC, RESET } from "./socket.js";
 import { HistoryView } from "./history.js";
-import { erasedText } from "./erased.js";
+import { erasedText, erasedTitle } from "./erased.js";
 
 export class Editor {
   constructor({ root, socket, app }) {
@@ -161,9 +161,11 @@ export class Editor {
           "div",
           { id: "note-erased", role: "alert" },
           h("span", { class: "erased-art", "aria-hidden": "true" }, eraseIcon()),
-          h("h2", {}, t("erased.title")),
+          h("h2", {}, erasedTitle(this.erasure)),
           h("p", {}, erasedText(this.erasure)),
-          h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => this.close() }, t("erased.understood")),
+          this.erasure.successor
+            ? h("button", { type: "button", class: "button", id: "note-erased-open", onclick: () => this.app.choose(this.erasure.successor) }, t("redacted.open"))
+            : h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => this.close() }, t("erased.understood")),
         ),
       ),
     );

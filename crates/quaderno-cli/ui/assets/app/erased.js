@@ -13,6 +13,16 @@ export function erasedText(erasure) {
     day: formatDayOf(erasure.erased_at),
     reason: erasure.reason,
   };
+  if (erasure.successor) {
+    // A redaction: a passage left the note and its history; the note goes on.
+    const told = t(erasure.reason ? "redacted.told" : "redacted.told.plain", vars);
+    return t(erasure.lost_edits ? "redacted.told.carried" : "redacted.told.end", { told });
+  }
   const told = t(erasure.reason ? "erased.told" : "erased.told.plain", vars);
   return t(erasure.lost_edits ? "erased.told.lost" : "erased.told.end", { told });
+}
+
+/** The heading over that message. */
+export function erasedTitle(erasure) {
+  return t(erasure.successor ? "redacted.title" : "erased.title");
 }

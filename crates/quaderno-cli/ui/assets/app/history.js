@@ -2,7 +2,7 @@
 // step; copying its text, or taking the old title and text back into the note.
 
 import { h, fill, icon, personName } from "./dom.js";
-import { t, formatTime, formatClock, errorText } from "./i18n.js";
+import { t, formatTime, formatClock, formatDay, errorText } from "./i18n.js";
 import { api } from "./api.js";
 import { avatar } from "./editor.js";
 
@@ -152,6 +152,9 @@ export function describe(step) {
   const s = step.summary;
   const parts = [];
   if (s.created) parts.push(t("history.created"));
+  if (s.history_erased) {
+    parts.push(t("history.erased", { day: formatDay(s.history_erased.before), by: s.history_erased.by }));
+  }
   if (s.title) parts.push(t("history.title"));
   if (s.inserted || s.removed) parts.push(t("history.body", { ins: s.inserted, del: s.removed }));
   if (s.tags_added.length) parts.push(t("history.tags.added", { tags: s.tags_added.join(" ") }));

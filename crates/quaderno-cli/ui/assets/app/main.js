@@ -34,6 +34,7 @@ const app = {
   listChanged: () => loadListSoon(),
   refreshOverview,
   chooseGroup,
+  choose: (id) => choose(id),
   sidebarChanged: () => renderSidebar(),
   /** What this computer may govern changed (it became an operator): ask again. */
   accessChanged: () => admin.loadAccess().then(accessKnown),
