@@ -316,6 +316,7 @@ mod tests {
             erased_by: "Elena Rossi".into(),
             reason: "nome di un minore scritto per errore".into(),
             lost_edits: true,
+            successor: None,
         }
     }
 
