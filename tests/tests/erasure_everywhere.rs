@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use faults_common::{Community, GROUP, append_line, appending_editor, new_note, wait_until};
 use quaderno_tests::cli::Quaderno;
+use quaderno_tests::health::metric;
 use quaderno_tests::js::{JsPeer, is};
 use serde_json::{Value, json};
 
@@ -196,10 +197,23 @@ async fn an_erased_note_leaves_the_relay_and_every_device_and_cannot_come_back()
 
     // Step 8: the JavaScript client, back on the relay, writes into the note it still holds;
     // the relay takes nothing of it, and nobody can find the note there.
+    let heard = metric(&c.relay.url, "quaderno_messages_in_total").await;
     js.send(json!({ "cmd": "splice", "url": url, "field": "body", "pos": 0, "del": 0, "text": "Ritorno: " }))
         .await;
     js.expect(WAIT, is("spliced")).await;
-    let mut fresh = JsPeer::start(&js_url, &js_member.peer_id);
+    let mut sent = false;
+    for _ in 0..200 {
+        if metric(&c.relay.url, "quaderno_messages_in_total").await > heard {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sent, "the JavaScript client sent its change to the relay");
+    js.exit().await;
+    let sara = c.relay.join(&c.relay.invite(GROUP, "reader"), "Sara").await;
+    let sara_url = format!("{}?token={}", c.relay.sync_url(GROUP), sara.token);
+    let mut fresh = JsPeer::start(&sara_url, &sara.peer_id);
     fresh.send(json!({ "cmd": "find", "url": url })).await;
     let answer = fresh
         .expect(WAIT, |e| {
@@ -219,7 +233,6 @@ async fn an_erased_note_leaves_the_relay_and_every_device_and_cannot_come_back()
         "the relay's index lists the other note, not the erased one: {listed}"
     );
     fresh.exit().await;
-    js.exit().await;
     assert!(
         elena.run(&["sync"]).code == 0 && !lists(&elena, &minutes),
         "a later sync does not bring it back"

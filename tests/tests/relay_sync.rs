@@ -450,6 +450,22 @@ async fn a_purged_note_leaves_the_index_of_live_peers_and_cannot_be_uploaded_aga
         peer.pump_until(WAIT, gone).await,
         "the index still lists the purged note"
     );
+    // Anna's client lists it in the index again: the relay takes it off at once.
+    peer.edit(index, |d| {
+        quaderno_model::add_to_index(d, &note, &author, chrono::Utc::now()).unwrap();
+    })
+    .await;
+    assert!(
+        peer.pump_until(WAIT, |p| {
+            p.docs.get(&index).is_some_and(|d| {
+                let heads = d.get_heads().len();
+                heads == 1 && !quaderno_model::index_entries(d).unwrap().contains(&note)
+            })
+        })
+        .await,
+        "the relay takes an erased note off the index again"
+    );
+
     // Anna's client still holds the note and tries to send it again, with one more edit.
     peer.docs.insert(note, held);
     peer.share(note).await;

@@ -70,6 +70,18 @@ pub fn is_purged(conn: &Connection, group: &str, doc: &DocumentId) -> Result<boo
     Ok(found.is_some())
 }
 
+/// Every document purged from `group`.
+pub fn erased_docs(conn: &Connection, group: &str) -> Result<Vec<DocumentId>> {
+    let mut stmt = conn.prepare_cached("SELECT doc_id FROM purged_docs WHERE grp = ?1")?;
+    let ids = stmt.query_map([group], |row| row.get::<_, String>(0))?;
+    ids.map(|id| {
+        let id = id?;
+        id.parse()
+            .map_err(|_| AccountsError::Corrupt(format!("document id {id}")))
+    })
+    .collect()
+}
+
 fn to_position(seq: i64) -> u64 {
     u64::try_from(seq).unwrap_or(0)
 }

@@ -28,7 +28,7 @@ mod time;
 pub use activity::{
     Action, Activity, Actor, MAX_ACTIVITY_PAGE, group_activity, group_activity_csv, relay_activity,
 };
-pub use changes::{ChangesSince, changes_since, is_purged, record_doc_change};
+pub use changes::{ChangesSince, changes_since, erased_docs, is_purged, record_doc_change};
 pub use devices::{
     Device, DeviceAuth, IssuedDevice, authenticate, create_device, group_devices, list_devices,
     revoke_device, revoke_member_device, touch_device,

@@ -113,6 +113,7 @@ pub fn redact_document(
     let successor = DocumentId::random();
     docs::put_snapshot(conn, group, &successor.to_string(), &next.save())?;
     record_doc_change(conn, group, &successor)?;
+    disown(conn, group, next.get_actor(), now)?;
     list(conn, &found, &successor, by, now)?;
     let purged = purge_document(conn, Some(group), doc, actor, reason, now)?;
     set_successor(conn, purged.erasure, &successor)?;
@@ -139,6 +140,7 @@ fn list(
     if add_to_index(&mut index, doc, by, now)?.is_some() {
         docs::append_changes(conn, &group.slug, &index_id, &index.save_after(&before))?;
         record_doc_change(conn, &group.slug, &group.index_doc)?;
+        disown(conn, &group.slug, index.get_actor(), now)?;
     }
     Ok(())
 }
@@ -189,5 +191,24 @@ fn unlist(conn: &Connection, group: &Group, doc: &DocumentId, now: DateTime<Utc>
     }
     docs::append_changes(conn, &group.slug, &index_id, &index.save_after(&before))?;
     record_doc_change(conn, &group.slug, &group.index_doc)?;
+    disown(conn, &group.slug, index.get_actor(), now)?;
     Ok(true)
+}
+
+/// Records an actor the relay itself wrote with as one nobody may sign changes with, so that
+/// no member can claim the relay's changes as theirs.
+fn disown(
+    conn: &Connection,
+    group: &str,
+    actor: &automerge::ActorId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let nobody = quaderno_sync::Authorship {
+        actor: actor.clone(),
+        owner: quaderno_sync::Owner::Nobody,
+    };
+    crate::authors::record(conn, group, &[nobody], to_millis(now)).map_err(|e| match e {
+        crate::authors::AuthorsError::Store(e) => AccountsError::Store(e),
+        crate::authors::AuthorsError::Sqlite(e) => AccountsError::Sqlite(e),
+    })
 }

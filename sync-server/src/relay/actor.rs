@@ -21,11 +21,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quaderno_model::DocumentId;
-use quaderno_sync::{ConnId, ConnPolicy, Event, Hub, HubConfig, Input, Output};
+use quaderno_sync::{
+    Authorship, ConnId, ConnPolicy, Event, Hub, HubConfig, Input, Output, Owner, Write,
+};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::conns::ConnHandle;
+use super::erased::ErasedGuard;
 use super::groups::Groups;
 use super::metrics::Metrics;
 use super::storage::Storage;
@@ -83,11 +86,14 @@ pub struct GroupActor {
     pub docs_counted: i64,
     /// Whether the hub was told who owns each actor of the group (see `know_authors`).
     pub authors_known: bool,
+    /// What the group's index must never list again (`None` until read from storage).
+    pub erased: Option<ErasedGuard>,
 }
 
 impl GroupActor {
     pub async fn run(mut self) {
         self.know_authors().await;
+        self.know_erased().await;
         let mut tick = tokio::time::interval(TICK);
         let mut idle_since = Instant::now();
         loop {
@@ -157,8 +163,19 @@ impl GroupActor {
                     self.conns.remove(&conn);
                     inputs.push(Input::Closed { conn });
                 }
-                Command::Forget { doc } => inputs.push(Input::Forget { doc }),
-                Command::Reload { doc } => inputs.push(Input::Reload { doc }),
+                Command::Forget { doc } => {
+                    if let Some(guard) = &mut self.erased {
+                        guard.erased.insert(doc);
+                    }
+                    inputs.push(Input::Forget { doc });
+                }
+                Command::Reload { doc } => {
+                    // An admin command wrote into the group (an erasure's index change, a
+                    // redaction's successor) with actors of the relay's own, recorded as
+                    // nobody's: the hub learns them at the next turn.
+                    self.authors_known = false;
+                    inputs.push(Input::Reload { doc });
+                }
             }
         }
         if inputs.is_empty() {
@@ -166,6 +183,7 @@ impl GroupActor {
         }
         let out = self.handle(inputs);
         self.carry_out(out, &senders).await;
+        self.keep_erased_off_the_index().await;
         drop(allowances);
         for at in received {
             self.metrics
@@ -176,6 +194,49 @@ impl GroupActor {
 
     /// Tells the hub who owns each actor of the group, as stored. If storage cannot say, the
     /// hub goes on refusing changes and the next turn asks again.
+    async fn know_erased(&mut self) {
+        match self.storage.erased(&self.group).await {
+            Ok(erased) => self.erased = Some(ErasedGuard::new(erased.index, erased.docs)),
+            Err(error) => {
+                tracing::error!(group = %self.group, %error, "the notes erased from the group could not be read; reading them again at the next turn");
+            }
+        }
+    }
+
+    /// Takes erased notes off the group's index if a client listed one again: a change of
+    /// the relay's own (its actor nobody's), stored, then passed to every member.
+    async fn keep_erased_off_the_index(&mut self) {
+        if self.erased.is_none() {
+            self.know_erased().await;
+        }
+        let Some(guard) = &mut self.erased else {
+            return;
+        };
+        let index_doc = guard.index.and_then(|index| self.hub.doc(&index));
+        let Some(unlisting) = guard.check(index_doc) else {
+            return;
+        };
+        let nobody = Authorship {
+            actor: unlisting.actor,
+            owner: Owner::Nobody,
+        };
+        let writes = vec![Write::Changes {
+            doc: unlisting.index,
+            bytes: unlisting.changes.clone(),
+        }];
+        if let Err(error) = self.storage.write(&self.group, writes, vec![nobody]).await {
+            tracing::error!(group = %self.group, %error, "could not take an erased note off the index; restarting the group");
+            self.restart().await;
+            return;
+        }
+        tracing::info!(group = %self.group, notes = unlisting.unlisted, "a client listed erased notes in the index again: taken off");
+        let out = self.handle(vec![Input::LocalChanges {
+            doc: unlisting.index,
+            changes: unlisting.changes,
+        }]);
+        self.carry_out(out, &HashSet::new()).await;
+    }
+
     async fn know_authors(&mut self) {
         match self.storage.authors(&self.group).await {
             Ok(known) => {

@@ -139,6 +139,7 @@ impl Groups {
             shutdown: self.shutdown.clone(),
             docs_counted: 0,
             authors_known: false,
+            erased: None,
         };
         self.metrics.groups_in_memory.inc();
         tracing::debug!(group, "starting the group's sync engine");

@@ -3,6 +3,7 @@
 
 mod actor;
 mod conns;
+mod erased;
 mod groups;
 mod identity;
 mod metrics;

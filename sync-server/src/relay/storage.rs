@@ -59,6 +59,17 @@ enum Job {
         group: String,
         reply: oneshot::Sender<Result<Vec<Authorship>, StorageError>>,
     },
+    Erased {
+        group: String,
+        reply: oneshot::Sender<Result<Erased, StorageError>>,
+    },
+}
+
+/// A group's index document and the notes erased from it: what the index must never list.
+#[derive(Debug, Default)]
+pub struct Erased {
+    pub index: Option<DocumentId>,
+    pub docs: Vec<DocumentId>,
 }
 
 /// A handle on the storage thread; cheap to clone. The thread stops when every handle is gone.
@@ -137,6 +148,17 @@ impl Storage {
 }
 
 impl Storage {
+    /// The group's index document and the notes erased from the group.
+    pub async fn erased(&self, group: &str) -> Result<Erased, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Erased {
+            group: group.to_string(),
+            reply,
+        };
+        self.jobs.send(job).map_err(|_| StorageError::Stopped)?;
+        answer.await.map_err(|_| StorageError::Stopped)?
+    }
+
     /// Who owns each actor of a group, surveying its stored documents the first time.
     pub async fn authors(&self, group: &str) -> Result<Vec<Authorship>, StorageError> {
         let (reply, answer) = oneshot::channel();
@@ -177,6 +199,9 @@ fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>, mut quiet: QuietDocs
                 } => writes.push((group, w, authors, reply)),
                 Job::Authors { group, reply } => {
                     let _ = reply.send(known_authors(&mut conn, &group));
+                }
+                Job::Erased { group, reply } => {
+                    let _ = reply.send(erased(&conn, &group));
                 }
             }
         }
@@ -302,6 +327,13 @@ fn known_authors(conn: &mut Connection, group: &str) -> Result<Vec<Authorship>, 
     let known = authors::known(&tx, group, now_millis())?;
     tx.commit()?;
     Ok(known)
+}
+
+fn erased(conn: &Connection, group: &str) -> Result<Erased, StorageError> {
+    Ok(Erased {
+        index: accounts::group(conn, group)?.map(|g| g.index_doc),
+        docs: accounts::erased_docs(conn, group)?,
+    })
 }
 
 fn now_millis() -> i64 {
