@@ -57,6 +57,7 @@ pub struct Author {
     pub actor: String,
     pub participant_id: i64,
     pub name: String,
+    pub city: String,
     pub device_id: i64,
 }
 
@@ -108,7 +109,7 @@ pub fn record(
 /// The group's actors that belong to a device, with the participant's name, oldest first.
 pub fn list(conn: &Connection, group: &str) -> Result<Vec<Author>, AuthorsError> {
     let mut select = conn.prepare_cached(
-        "SELECT a.actor, d.participant_id, p.name, a.device_id
+        "SELECT a.actor, d.participant_id, p.name, p.city, a.device_id
          FROM actor_owners a
          JOIN devices d ON d.id = a.device_id
          JOIN participants p ON p.id = d.participant_id
@@ -121,7 +122,8 @@ pub fn list(conn: &Connection, group: &str) -> Result<Vec<Author>, AuthorsError>
             actor: ActorId::from(actor).to_hex_string(),
             participant_id: row.get(1)?,
             name: row.get(2)?,
-            device_id: row.get(3)?,
+            city: row.get(3)?,
+            device_id: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -21,6 +21,7 @@ pub mod notebook;
 pub mod relays;
 mod status;
 pub mod sync;
+pub mod vouched;
 
 pub use error::ClientError;
 pub use join::{

@@ -49,7 +49,7 @@ pub use group_index::{
 };
 pub use history::{
     ErasedHistory, HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP,
-    history, history_steps, note_at, note_at_time, resolve_change, version_at,
+    history, history_steps, note_at, note_at_time, resolve_change, version_at, vouch,
 };
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};

@@ -9,12 +9,24 @@ use serde::Serialize;
 
 use super::auth::authorize_group;
 use super::{ApiState, AppError};
+use crate::accounts;
 use crate::authors::{self, Author};
 
-/// The answer: every actor bound to a device of the group, oldest first.
+/// The answer: every actor bound to a device of the group, oldest first; and the peer id of
+/// every device of the group's members, so that presence shows who is really there.
 #[derive(Debug, Serialize)]
 pub struct AuthorsResponse {
     pub authors: Vec<Author>,
+    pub peers: Vec<PeerName>,
+}
+
+/// A device's peer id and the person it belongs to.
+#[derive(Debug, Serialize)]
+pub struct PeerName {
+    pub peer_id: String,
+    pub participant_id: i64,
+    pub name: String,
+    pub city: String,
 }
 
 /// Lists the group's bound actors, for members of the group.
@@ -25,9 +37,26 @@ pub async fn authors(
     headers: HeaderMap,
 ) -> Result<Json<AuthorsResponse>, AppError> {
     let (_, _, group) = authorize_group(&state, &headers, None, &group).await?;
-    let authors = state
+    let (authors, peers) = state
         .db
-        .call(move |conn| Ok(authors::list(conn, &group.slug)?))
+        .call(move |conn| {
+            let peers = accounts::group_devices(conn, &group.slug)?
+                .into_iter()
+                .filter(|d| d.revoked_at.is_none())
+                .map(|d| {
+                    let city = accounts::participant(conn, d.participant_id)?
+                        .map(|p| p.city)
+                        .unwrap_or_default();
+                    Ok(PeerName {
+                        peer_id: d.peer_id,
+                        participant_id: d.participant_id,
+                        name: d.participant,
+                        city,
+                    })
+                })
+                .collect::<accounts::Result<Vec<_>>>()?;
+            Ok((authors::list(conn, &group.slug)?, peers))
+        })
         .await?;
-    Ok(Json(AuthorsResponse { authors }))
+    Ok(Json(AuthorsResponse { authors, peers }))
 }

@@ -29,7 +29,10 @@ pub fn log(format: Format, notebook: &Notebook, note: &str) -> anyhow::Result<Re
             vec![
                 h.hash.to_string()[..8].to_owned(),
                 local_time(h.time),
-                h.author.clone(),
+                match &h.claimed {
+                    Some(claimed) => format!("{} (signed as «{claimed}»)", h.author),
+                    None => h.author.clone(),
+                },
                 h.summary.clone(),
             ]
         })

@@ -460,7 +460,7 @@ fn event_json(event: &LiveEvent) -> serde_json::Value {
         LiveEvent::Synced { group } => json!({ "event": "synced", "group": group }),
         LiveEvent::Presence { doc, present } => json!({
             "event": "presence", "note": doc.to_string(),
-            "present": present.iter().map(|p| json!({ "name": p.name, "city": p.city })).collect::<Vec<_>>(),
+            "present": present.iter().map(|p| json!({ "name": p.name, "city": p.city, "claimed": p.claimed })).collect::<Vec<_>>(),
         }),
     }
 }

@@ -99,6 +99,9 @@ pub struct ChangeJson<'a> {
     pub author: &'a str,
     pub time: DateTime<Utc>,
     pub summary: &'a str,
+    /// The name the author signed with, when the relay knows them by another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<&'a str>,
 }
 
 impl<'a> From<&'a HistoryEntry> for ChangeJson<'a> {
@@ -108,6 +111,7 @@ impl<'a> From<&'a HistoryEntry> for ChangeJson<'a> {
             author: &entry.author,
             time: entry.time,
             summary: &entry.summary,
+            claimed: entry.claimed.as_deref(),
         }
     }
 }

@@ -129,6 +129,9 @@ pub enum ToPageText {
 pub struct Person {
     pub name: String,
     pub city: String,
+    /// The name they announced, when the relay knows their device by another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<String>,
 }
 
 impl From<&Present> for Person {
@@ -136,6 +139,7 @@ impl From<&Present> for Person {
         Person {
             name: present.name.clone(),
             city: present.city.clone(),
+            claimed: present.claimed.clone(),
         }
     }
 }

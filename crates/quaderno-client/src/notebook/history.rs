@@ -72,7 +72,23 @@ impl Notebook {
         let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
             .map_err(|e| self.set_damage_aside(e))?;
         let note = quaderno_model::read_note(&doc)?;
-        Ok((shown(listed, note), history(&doc)))
+        let mut entries = history(&doc);
+        self.vouch(&listed.group, &mut entries);
+        Ok((shown(listed, note), entries))
+    }
+
+    /// Names each change by its author as the relay vouches for them (see `vouched`), where
+    /// it does: a change signed with another name keeps that one as `claimed`.
+    fn vouch(&self, group: &str, entries: &mut [HistoryEntry]) {
+        if group == crate::notebook::PERSONAL_GROUP {
+            return;
+        }
+        match crate::vouched::actor_names(self.store.conn(), group) {
+            Ok(names) => quaderno_model::vouch(entries, |actor| names.get(actor).cloned()),
+            Err(error) => {
+                tracing::warn!(group, %error, "cannot read the names the relay vouches for")
+            }
+        }
     }
 
     /// The note as it was at a change or a time.
@@ -91,7 +107,10 @@ impl Notebook {
 impl Notebook {
     /// The history of the note, newest step first.
     pub fn history_steps(&self, doc: &DocumentId) -> Result<Vec<HistoryStep>, NotebookError> {
-        Ok(history_steps(&history(&self.doc_by_id(doc)?)))
+        let (listed, _) = self.by_id(doc)?;
+        let mut entries = history(&self.doc_by_id(doc)?);
+        self.vouch(&listed.group, &mut entries);
+        Ok(history_steps(&entries))
     }
 
     /// The note as it was at a step of its history (`change`, the step's last change).

@@ -127,6 +127,36 @@ pub struct ChangesSince {
     /// Notes erased from the group that this device has not confirmed deleting.
     #[serde(default)]
     pub erasures: Vec<RemoteErasure>,
+    /// Who the relay says wrote with each actor and owns each device (asked for separately,
+    /// at the same time).
+    #[serde(skip)]
+    pub authors: Option<RelayAuthors>,
+}
+
+/// What `GET /v1/groups/{group}/authors` answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RelayAuthors {
+    pub authors: Vec<VouchedActor>,
+    #[serde(default)]
+    pub peers: Vec<VouchedPeer>,
+}
+
+/// An actor of the group and the person the relay knows wrote with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct VouchedActor {
+    pub actor: String,
+    pub name: String,
+    #[serde(default)]
+    pub city: String,
+}
+
+/// A device's peer id and the person it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct VouchedPeer {
+    pub peer_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub city: String,
 }
 
 /// A note erased from a group, as the relay tells its devices: never its content.
@@ -203,6 +233,12 @@ impl RelayApi {
         since: u64,
     ) -> Result<ChangesSince, ApiError> {
         let url = self.url(&format!("/v1/groups/{group}/changes?since={since}"));
+        self.answer(self.http.get(url).bearer_auth(token)).await
+    }
+
+    /// Who wrote with each actor of the group, and who owns each of its devices.
+    pub async fn authors(&self, token: &str, group: &str) -> Result<RelayAuthors, ApiError> {
+        let url = self.url(&format!("/v1/groups/{group}/authors"));
         self.answer(self.http.get(url).bearer_auth(token)).await
     }
 

@@ -21,7 +21,7 @@ pub use admin::{
 pub use file::{RELAYS_FILE, Relays};
 pub use http::{
     ApiError, ChangesSince, Joined, JoinedGroup, Me, MeDevice, MeGroup, MeParticipant, RelayApi,
-    RemoteErasure,
+    RelayAuthors, RemoteErasure, VouchedActor, VouchedPeer,
 };
 pub use link::{LinkCode, Linked, LinkedDevice, LinkedParticipant};
 

@@ -52,6 +52,7 @@ pub(super) fn plain_relay_changes(
         role: None,
         title: None,
         erasures: Vec::new(),
+        authors: None,
     }))
 }
 

@@ -45,6 +45,7 @@ use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{KeptCopy, Notebook, PERSONAL_GROUP, STORE_FILE, kept};
 use crate::relays::{ChangesSince, RelayAccount, RelayApi, Relays, RemoteErasure};
+use crate::vouched;
 
 /// How often the store is checked for edits made by other processes.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -319,6 +320,7 @@ impl Live {
                 kept: Vec::new(),
                 erased: Vec::new(),
                 carries: Vec::new(),
+                vouched_peers: HashMap::new(),
                 _checkpoints: checkpoints.clone(),
             };
             tasks.spawn(task.run());
@@ -633,6 +635,8 @@ struct GroupTask {
     erased: Vec<ErasedNote>,
     /// Edits to redacted notes waiting for their successors to arrive.
     carries: Vec<Carry>,
+    /// Each device of the group by peer id, with its person as the relay knows them.
+    vouched_peers: HashMap<String, (String, String)>,
     /// Kept while any group task runs.
     _checkpoints: Option<Arc<Checkpointer>>,
 }
@@ -807,12 +811,22 @@ impl GroupTask {
         let nothing_here =
             self.progress.is_some() && initial_docs(&session.conn, &group, &[])?.is_empty();
         Ok(Box::pin(async move {
-            let changed = remote_changes(plain, &account, &group).await?;
+            let mut changed = remote_changes(plain, &account, &group).await?;
             if nothing_here && changed.docs.is_empty() {
                 return Ok(Opened::NothingChanged(changed));
             }
-            let socket = connect(&account, &group.slug).await?;
-            Ok(Opened::Socket(socket, changed))
+            // Who wrote what, as the relay vouches, asked for while the socket opens. A relay
+            // from before it vouched for authors has no such list: nothing is vouched.
+            let authors = async {
+                if account.plain {
+                    return None;
+                }
+                let api = RelayApi::new(&account.url);
+                api.authors(&account.token, &group.slug).await.ok()
+            };
+            let (socket, authors) = tokio::join!(connect(&account, &group.slug), authors);
+            changed.authors = authors;
+            Ok(Opened::Socket(socket?, changed))
         }))
     }
 
@@ -1026,6 +1040,10 @@ impl GroupTask {
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
         self.take_title(session, changed.title.as_deref())?;
+        if let Some(authors) = &changed.authors {
+            vouched::store(&session.conn, &self.group.slug, authors)?;
+            self.vouched_peers = vouched::peer_names(&session.conn, &self.group.slug)?;
+        }
         // Before anything is shared: an erased note is neither sent nor listed again.
         self.take_erasures(session, &changed.erasures).await?;
         let set_back = self.take_role(session, changed.role.as_deref()).await?;
@@ -1357,6 +1375,20 @@ impl GroupTask {
     /// Who is in a note, to the shared table, the note's pages and whoever listens. The table
     /// first: a page told of a change finds `Live::present` agreeing.
     fn show_presence(&mut self, session: &mut Session, doc: DocumentId, present: Vec<Present>) {
+        // Who is there as the relay knows their device, whatever name they announce.
+        let present: Vec<Present> = present
+            .into_iter()
+            .map(|mut p| {
+                if let Some((name, city)) = self.vouched_peers.get(&p.peer) {
+                    if (&p.name, &p.city) != (name, city) {
+                        p.claimed = Some(format!("{} ({})", p.name, p.city));
+                    }
+                    p.name.clone_from(name);
+                    p.city.clone_from(city);
+                }
+                p
+            })
+            .collect();
         {
             let mut table = lock(&self.presence);
             let before = table.get(&doc).map(Vec::as_slice).unwrap_or(&[]);

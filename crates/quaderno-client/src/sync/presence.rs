@@ -24,6 +24,8 @@ pub struct Present {
     pub peer: String,
     pub name: String,
     pub city: String,
+    /// The name they announced, when the relay knows their device by another.
+    pub claimed: Option<String>,
 }
 
 /// Who was heard in which note, and when.
@@ -47,6 +49,7 @@ impl Presence {
             peer: peer.to_string(),
             name: payload.name,
             city: payload.city,
+            claimed: None,
         };
         here.insert(peer.to_string(), (present, now));
     }

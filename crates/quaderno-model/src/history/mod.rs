@@ -32,6 +32,24 @@ pub struct HistoryEntry {
     pub time: DateTime<Utc>,
     /// What it changed, e.g. "title; body +12 -3 chars".
     pub summary: String,
+    /// The change's actor id, in hex.
+    pub actor: String,
+    /// The name the change's author gave themselves, when whoever vouches for authors (the
+    /// relay) knows them by another: `author` is then the vouched name (see [`vouch`]).
+    pub claimed: Option<String>,
+}
+
+/// Names each change by the name `vouched` gives its actor, where it gives one; a change whose
+/// author called themselves otherwise keeps that name in `claimed`, so the mismatch shows.
+pub fn vouch(entries: &mut [HistoryEntry], vouched: impl Fn(&str) -> Option<String>) {
+    for entry in entries {
+        let Some(name) = vouched(&entry.actor) else {
+            continue;
+        };
+        if name != entry.author {
+            entry.claimed = Some(std::mem::replace(&mut entry.author, name));
+        }
+    }
 }
 
 /// Every change of `doc`, oldest first. The order is causal (a change comes
@@ -49,6 +67,8 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
                 .unwrap_or_else(|| unknown_author(&change.actor)),
             time: seconds_to_time(change.shown_time()),
             summary: change.summary(),
+            actor: change.actor.to_hex_string(),
+            claimed: None,
         })
         .collect()
 }

@@ -32,6 +32,9 @@ pub struct HistoryStep {
     /// How many changes the step holds.
     pub changes: usize,
     pub summary: StepSummary,
+    /// Names the step's authors gave themselves that differ from the names the relay knows
+    /// them by (see [`crate::vouch`]).
+    pub claimed: Vec<String>,
 }
 
 /// What a step changed, for the page to say in its language.
@@ -81,6 +84,11 @@ pub fn history_steps(entries: &[HistoryEntry]) -> Vec<HistoryStep> {
                     step.authors.push(entry.author.clone());
                 }
                 step.summary.add(&entry.summary);
+                if let Some(claimed) = &entry.claimed
+                    && !step.claimed.contains(claimed)
+                {
+                    step.claimed.push(claimed.clone());
+                }
             }
             _ => {
                 let mut summary = StepSummary::default();
@@ -92,6 +100,7 @@ pub fn history_steps(entries: &[HistoryEntry]) -> Vec<HistoryStep> {
                     to: entry.time,
                     changes: 1,
                     summary,
+                    claimed: entry.claimed.iter().cloned().collect(),
                 });
             }
         }
@@ -231,6 +240,8 @@ mod tests {
             author: author.into(),
             time: DateTime::from_timestamp(1_741_770_000 + minute * 60, 0).unwrap(),
             summary: summary.into(),
+            actor: format!("{n:02x}"),
+            claimed: None,
         }
     }
 

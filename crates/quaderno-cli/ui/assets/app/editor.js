@@ -421,7 +421,12 @@ export class Editor {
         "span",
         { class: "names" },
         `${t("presence.others")} `,
-        this.present.map((p, i) => [i > 0 ? ", " : "", h("strong", {}, p.name), ` (${p.city})`]),
+        this.present.map((p, i) => [
+          i > 0 ? ", " : "",
+          h("strong", {}, p.name),
+          ` (${p.city})`,
+          p.claimed ? h("span", { class: "claimed" }, ` ${t("presence.claimed", { name: p.claimed })}`) : null,
+        ]),
       ),
     );
   }

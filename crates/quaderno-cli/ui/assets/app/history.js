@@ -71,6 +71,9 @@ export class HistoryView {
           h("span", { class: "step-who" }, step.authors.join(", ")),
           h("span", { class: "step-when" }, when(step)),
           h("span", { class: "step-what" }, describe(step)),
+          step.claimed?.length
+            ? h("span", { class: "step-claimed" }, t("history.claimed", { names: step.claimed.join(", ") }))
+            : null,
         ),
       ),
     );
