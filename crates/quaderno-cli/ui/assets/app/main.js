@@ -420,7 +420,10 @@ function whenListed(group, id) {
 /** Opens note `id` once it is here (a note going on after a redaction may still be on its way);
  *  says so when it does not come. */
 async function openWhenListed(group, id) {
-  if (await whenListed(group, id)) return choose(id);
+  if (await whenListed(group, id)) {
+    await loadList();
+    return choose(id);
+  }
   toast(t("redact.later"), "error");
 }
 
@@ -442,6 +445,7 @@ async function redactNote(note, passage, reason) {
   // The successor's title: the old one may have held the passage.
   const listed = await whenListed(note.group, redacted.successor);
   if (!listed) return toast(t("redact.done.later"));
+  await loadList();
   choose(redacted.successor);
   toast(t("redact.done", { title: listed.title || t("note.untitled") }));
 }
