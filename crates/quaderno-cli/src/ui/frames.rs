@@ -106,6 +106,9 @@ pub enum ToPageText {
         reason: String,
         /// Edits made here that the relay never had were deleted with it.
         lost_edits: bool,
+        /// For a passage erased from the note and its history: the note as it goes on, which
+        /// the page offers to open. `null` for a note erased for good.
+        successor: Option<DocumentId>,
     },
     /// The page's copy is replaced (its last change was refused): the snapshot follows.
     Reset {
@@ -154,6 +157,7 @@ impl From<ErasedNote> for ToPageText {
             erased_by: note.erased_by,
             reason: note.reason,
             lost_edits: note.lost_edits,
+            successor: note.successor,
         }
     }
 }
@@ -247,8 +251,31 @@ mod tests {
                 "t": "erased", "doc": doc.to_string(), "group": "prato", "title": "Verbale",
                 "erased_at": "2026-12-04T10:30:00Z", "erased_by": "Elena Rossi",
                 "reason": "nome di un minore scritto per errore", "lost_edits": true,
+                "successor": null,
             })
         );
+    }
+
+    #[test]
+    fn a_redaction_reaches_the_page_with_the_note_as_it_goes_on() {
+        let (doc, successor) = (DocumentId::random(), DocumentId::random());
+        let note = ErasedNote {
+            group: "prato".into(),
+            doc,
+            title: Some("Verbale".into()),
+            erased_at: "2026-12-04T10:30:00Z".parse().unwrap(),
+            erased_by: "Elena Rossi".into(),
+            reason: "nome di un minore scritto per errore".into(),
+            lost_edits: false,
+            successor: Some(successor),
+        };
+        let sent = messages(ToPage::Erased { note });
+        let [Message::Text(text)] = sent.as_slice() else {
+            panic!("one text frame: {sent:?}");
+        };
+        let told: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(told["doc"], doc.to_string());
+        assert_eq!(told["successor"], successor.to_string());
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub fn routes() -> Router<AppState> {
             post(erasures::erase),
         )
         .route(
+            "/api/admin/groups/{group}/notes/{doc}/redact",
+            post(erasures::redact),
+        )
+        .route(
             "/api/admin/groups/{group}/erasures",
             get(erasures::erasures),
         )

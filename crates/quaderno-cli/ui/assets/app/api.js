@@ -84,6 +84,8 @@ function adminApi() {
     revokeInvite: (on, id) => call("DELETE", group(on, `/invites/${id}`)),
     revokeDevice: (on, id) => call("POST", group(on, `/devices/${id}/revoke`)),
     erase: (on, doc, reason) => call("POST", group(on, `/notes/${encodeURIComponent(doc)}/erase`), { reason }),
+    redact: (on, doc, passage, reason) =>
+      call("POST", group(on, `/notes/${encodeURIComponent(doc)}/redact`), { passage, reason }),
     erasures: (on) => call("GET", group(on, "/erasures")),
     activity: (on, params) => call("GET", group(on, "/activity", params)),
     activityCsvUrl: (on) => group(on, "/activity.csv"),

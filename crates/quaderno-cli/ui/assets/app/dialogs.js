@@ -6,6 +6,7 @@ import { h, fill } from "./dom.js";
 import { t, errorText, formatClock } from "./i18n.js";
 import { api } from "./api.js";
 import { adminError } from "./admin-common.js";
+import { occurrences } from "./passage.js";
 
 function formError(form, error) {
   const text = typeof error === "string" ? error : error ? errorText(error) : "";
@@ -189,4 +190,50 @@ export function erase(app, { group, title }, eraseNote) {
   };
   dialog.showModal();
   reason.focus();
+}
+
+/** Asks before a passage is erased from a note and from its whole history (by an admin of the
+ *  group, or an operator): every occurrence, whatever its case, becomes «[rimosso]», and the
+ *  note goes on for everyone with its history starting now. `fields()` reads the note as it is
+ *  now, to say how often the passage occurs there; the button does nothing until the passage
+ *  occurs and a reason is written. `redactNote(passage, reason)` does it; the dialog closes
+ *  once it has and the note goes on here. */
+export function redact(app, { group, title, fields }, redactNote) {
+  const dialog = document.getElementById("redact");
+  const form = document.getElementById("redact-form");
+  const { passage, reason } = form.elements;
+  const ok = document.getElementById("redact-ok");
+  const hint = document.getElementById("redact-count");
+  const what = () => passage.value.trim();
+  const why = () => reason.value.trim();
+  const ready = () => {
+    const n = [...what()].length >= 2 ? occurrences(fields(), what()) : null;
+    hint.textContent = n === null ? t("redact.passage.hint") : t(n === 0 ? "redact.count.none" : n === 1 ? "redact.count.one" : "redact.count.many", { n });
+    hint.classList.toggle("missing", n === 0);
+    ok.disabled = !n || why() === "";
+  };
+  fill(form.querySelector(".redact-intro"), t("redact.intro", { title: title || t("note.untitled"), group: app.groupTitle(group) }));
+  passage.value = "";
+  reason.value = "";
+  passage.oninput = ready;
+  reason.oninput = ready;
+  ready();
+  formError(form, null);
+  form.querySelector("[data-close]").onclick = () => dialog.close();
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    if (ok.disabled) return;
+    busy(form, true);
+    try {
+      await redactNote(what(), why());
+      dialog.close();
+    } catch (error) {
+      formError(form, adminError(error));
+    } finally {
+      busy(form, false);
+      ready();
+    }
+  };
+  dialog.showModal();
+  passage.focus();
 }

@@ -164,7 +164,7 @@ export class Editor {
           h("h2", {}, erasedTitle(this.erasure)),
           h("p", {}, erasedText(this.erasure)),
           this.erasure.successor
-            ? h("button", { type: "button", class: "button", id: "note-erased-open", onclick: () => this.app.choose(this.erasure.successor) }, t("redacted.open"))
+            ? h("button", { type: "button", class: "button", id: "note-erased-open", onclick: () => this.app.openWhenListed(this.erasure.group, this.erasure.successor) }, t("redacted.open"))
             : h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => this.close() }, t("erased.understood")),
         ),
       ),
@@ -468,7 +468,7 @@ export class Editor {
         : deleted
         ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.setDeleted(false)) }, restoreIcon(), t("note.restore"))
         : h("button", { type: "button", role: "menuitem", class: "danger", onclick: () => this.menuAction(() => this.setDeleted(true)) }, binIcon(), t("note.delete")),
-      this.canErase() ? [h("div", { class: "menu-separator", role: "separator" }), this.eraseItem()] : null,
+      this.canErase() ? [h("div", { class: "menu-separator", role: "separator" }), this.redactItem(), this.eraseItem()] : null,
     );
   }
 
@@ -486,6 +486,21 @@ export class Editor {
       { type: "button", role: "menuitem", class: "danger erase-item", id: "note-erase", onclick: () => this.menuAction(open) },
       eraseIcon(),
       h("span", { class: "menu-text" }, h("span", {}, t("note.erase")), h("small", {}, t("note.erase.hint"))),
+    );
+  }
+
+  /** "Cancella un passaggio…": a text leaves the note and its whole history; the note goes on. */
+  redactItem() {
+    const fields = () => {
+      const f = this.fieldsNow ?? readFields(null);
+      return { texts: [this.note?.text("title"), this.note?.text("body"), f.place, ...f.participants], tags: f.tags };
+    };
+    const open = () => this.app.openRedact({ id: this.id, group: this.group, title: this.note?.text("title") ?? "", fields });
+    return h(
+      "button",
+      { type: "button", role: "menuitem", class: "danger erase-item", id: "note-redact", onclick: () => this.menuAction(open) },
+      redactIcon(),
+      h("span", { class: "menu-text" }, h("span", {}, t("note.redact")), h("small", {}, t("note.redact.hint"))),
     );
   }
 
@@ -653,5 +668,6 @@ const folderIcon = () => icon('<path d="M3 6.5a1.5 1.5 0 0 1 1.5-1.5h3l2 2h6a1.5
 const arrowIcon = () => icon('<path d="M4 10h11M11 6l4 4-4 4"/>');
 const downloadIcon = () => icon('<path d="M10 3v10M6 9l4 4 4-4M4 16h12"/>');
 const binIcon = () => icon('<path d="M4 6h12M8 6V4h4v2M6 6l1 10h6l1-10"/>');
+const redactIcon = () => icon('<path d="M3 5h14M3 15h9"/><rect x="3" y="8" width="10" height="4" rx="1" fill="currentColor" stroke="none"/>');
 const eraseIcon = () => icon('<circle cx="10" cy="10" r="7"/><path d="M5 15L15 5"/>');
 const restoreIcon = () => icon('<path d="M4 10a6 6 0 1 0 2-4.5M4 4v3h3"/>');

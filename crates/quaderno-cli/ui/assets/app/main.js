@@ -42,6 +42,8 @@ const app = {
   /** An admin of the group, or an operator of its relay: may erase its notes for everyone. */
   canGovern: (slug) => !!admin?.canGovern(slug),
   openErase: (note) => dialogs.erase(app, note, (reason) => eraseNote(note, reason)),
+  openRedact: (note) => dialogs.redact(app, note, (passage, reason) => redactNote(note, passage, reason)),
+  openWhenListed: (group, id) => openWhenListed(group, id),
   toast,
   noteReady(id) {
     document.body.dataset.openNote = id;
@@ -189,7 +191,10 @@ async function loadList() {
 const loadListSoon = debounce(() => loadList(), 300, 1500);
 
 function onMessage(message) {
-  if (message.t === "notes") return loadListSoon();
+  if (message.t === "notes") {
+    for (const look of listWatchers) look();
+    return loadListSoon();
+  }
   if (message.t === "status") return refreshOverviewSoon();
   if (message.t === "erased") return noteErased(message);
   editor.onMessage(message);
@@ -373,6 +378,76 @@ async function eraseNote(note, reason) {
   if (editor.id === note.id) editor.close();
   loadListSoon();
   toast(t("erase.done", { title: note.title || t("note.untitled") }));
+}
+
+// --- Passages erased from a note ------------------------------------------------------------
+
+/** How long a note the relay just made may take to reach this computer before the page stops
+ *  waiting for it (the live sync brings it within a second or so when online). */
+const LISTED_WITHIN_MS = 15000;
+
+/** Looks, at each change of the notes here, for the notes the page waits for. */
+const listWatchers = new Set();
+
+/** Note `id` of `group` as listed once it is on this computer (now, or at a change of the
+ *  notes within `LISTED_WITHIN_MS`), or `null`. */
+function whenListed(group, id) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (found) => {
+      if (done) return;
+      done = true;
+      listWatchers.delete(look);
+      clearTimeout(timer);
+      resolve(found ?? null);
+    };
+    const look = async () => {
+      try {
+        // A note in the bin goes on in the bin.
+        const lists = await Promise.all([api.notes({ group }), api.notes({ group, bin: true })]);
+        const listed = lists.flatMap((list) => list.notes).find((n) => n.id === id);
+        if (listed) finish(listed);
+      } catch {
+        // Asked again at the next change of the notes.
+      }
+    };
+    const timer = setTimeout(() => finish(null), LISTED_WITHIN_MS);
+    listWatchers.add(look);
+    look();
+  });
+}
+
+/** Opens note `id` once it is here (a note going on after a redaction may still be on its way);
+ *  says so when it does not come. */
+async function openWhenListed(group, id) {
+  if (await whenListed(group, id)) {
+    await loadList();
+    return choose(id);
+  }
+  toast(t("redact.later"), "error");
+}
+
+/** Takes a passage out of the note and its whole history, then opens the note as it goes on
+ *  once the live sync has brought it here. The erasure of the old document coming back from
+ *  the relay is this page's own: it is not told as news. */
+async function redactNote(note, passage, reason) {
+  erasedTold.add(note.id);
+  let redacted;
+  try {
+    redacted = await api.admin.redact({ group: note.group }, note.id, passage, reason);
+  } catch (error) {
+    erasedTold.delete(note.id);
+    throw error;
+  }
+  unselect(note.id);
+  if (editor.id === note.id) editor.close();
+  loadListSoon();
+  // The successor's title: the old one may have held the passage.
+  const listed = await whenListed(note.group, redacted.successor);
+  if (!listed) return toast(t("redact.done.later"));
+  await loadList();
+  choose(redacted.successor);
+  toast(t("redact.done", { title: listed.title || t("note.untitled") }));
 }
 
 /** The note is no longer chosen (nor in the address, to open again on reload). */
