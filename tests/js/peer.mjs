@@ -9,6 +9,7 @@
 //   {"cmd":"splice","url","field","pos","del","text"} -> {"event":"spliced","url","doc"}
 //   {"cmd":"put","url","path":["notes","<id>"],"value":{...}} -> {"event":"put","url","doc"}
 //   {"cmd":"broadcast","url","message":{...}}       -> {"event":"broadcast","url"}
+//   {"cmd":"actor","url"}                           -> {"event":"actor","url","actor":"<hex>"}
 //   {"cmd":"exit"}
 // Ephemeral messages on any document it holds: {"event":"ephemeral","url","senderId","message"}.
 // Strings in "doc" become collaborative text; a value {"$date": ms} becomes a timestamp.
@@ -86,6 +87,10 @@ const commands = {
       target[path[path.length - 1]] = revive(value);
     });
     emit({ event: "put", url: docUrl, doc: plain(handle.doc()) });
+  },
+  async actor({ url: docUrl }) {
+    const handle = await handleFor(docUrl);
+    emit({ event: "actor", url: docUrl, actor: A.getActorId(handle.doc()) });
   },
   async broadcast({ url: docUrl, message }) {
     const handle = await handleFor(docUrl);
