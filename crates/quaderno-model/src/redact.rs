@@ -208,21 +208,87 @@ fn hunks(ops: &[similar::DiffOp]) -> Vec<Hunk> {
     hunks
 }
 
-/// What `base` held where the successor holds [`REMOVED`].
+/// What `base` held where the successor holds [`REMOVED`]. A changed region of the diff may
+/// join a replaced passage with text others added around it: the passage is what is left of
+/// the old side once what the new side shares with it, before its first [`REMOVED`] and after
+/// its last, is taken off both ends; and, for each [`REMOVED`], what stands in `base` between
+/// the text just before it and the text just after it.
 fn taken_passages(base: &[char], next: &[char], hunks: &[Hunk]) -> Vec<String> {
     let mut taken: Vec<String> = Vec::new();
+    let mut take = |chars: &[char]| {
+        let passage: String = chars.iter().collect::<String>().trim().to_string();
+        let len = passage.chars().count();
+        if (2..=MAX_PASSAGE).contains(&len) && !taken.contains(&passage) {
+            taken.push(passage);
+        }
+    };
     for hunk in hunks.iter().filter(|h| !h.equal) {
-        let inserted: String = next[hunk.new.clone()].iter().collect();
-        if inserted.matches(PLACEHOLDER).count() != 1 {
+        let old = &base[hunk.old.clone()];
+        let new = &next[hunk.new.clone()];
+        let (Some(first), Some(last)) = (
+            new.iter().position(|c| *c == PLACEHOLDER),
+            new.iter().rposition(|c| *c == PLACEHOLDER),
+        ) else {
+            continue;
+        };
+        let prefix = common_prefix(old, &new[..first]);
+        let suffix = common_prefix_rev(&old[prefix..], &new[last + 1..]);
+        take(&old[prefix..old.len() - suffix]);
+    }
+    // Each placeholder by its neighbours: the text between them in `base`.
+    const CONTEXT: usize = 24;
+    for (at, _) in next.iter().enumerate().filter(|(_, c)| **c == PLACEHOLDER) {
+        let before: Vec<char> = next[..at]
+            .iter()
+            .rev()
+            .take_while(|c| **c != PLACEHOLDER)
+            .take(CONTEXT)
+            .copied()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after: Vec<char> = next[at + 1..]
+            .iter()
+            .take_while(|c| **c != PLACEHOLDER)
+            .take(CONTEXT)
+            .copied()
+            .collect();
+        if before.len() < 4 || after.len() < 4 {
             continue;
         }
-        let old: String = base[hunk.old.clone()].iter().collect();
-        let passage = old.trim().to_string();
-        if passage.chars().count() >= 2 && !taken.contains(&passage) {
-            taken.push(passage);
+        let mut from = 0;
+        while let Some(start) = find(&base[from..], &before).map(|i| i + from + before.len()) {
+            let window = &base[start..(start + MAX_PASSAGE + after.len()).min(base.len())];
+            if let Some(end) = find(window, &after) {
+                take(&window[..end]);
+            }
+            from = start;
         }
     }
     taken
+}
+
+/// The longest passage a redaction is inferred to have taken.
+const MAX_PASSAGE: usize = 200;
+
+fn common_prefix(a: &[char], b: &[char]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+fn common_prefix_rev(a: &[char], b: &[char]) -> usize {
+    a.iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn find(haystack: &[char], needle: &[char]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// For a change that begins a successor: the day before which the history was erased, and by
@@ -248,6 +314,18 @@ mod tests {
         );
         // Nothing edited: the successor as it is.
         assert_eq!(carry_over(base, base, next), next);
+    }
+
+    #[test]
+    fn a_passage_replaced_next_to_lines_others_added_is_still_taken_out() {
+        // The successor holds Rita's lines, sent before the redaction, right after the
+        // passage: the diff joins them into one region.
+        let base = "Caso: SEGRETO-0-Rossi";
+        let next = "Caso: [rimosso]\nriga 1: [rimosso]\nriga 2: [rimosso]";
+        let local = "Caso: SEGRETO-0-Rossi\nriga 3: SEGRETO-0-Rossi";
+        let carried = carry_over(base, local, next);
+        assert!(!carried.contains("SEGRETO"), "{carried}");
+        assert!(carried.contains("riga 3: [rimosso]"), "{carried}");
     }
 
     #[test]
