@@ -194,7 +194,8 @@ impl Hub {
                 };
                 let history = loaded.get_changes_meta(&[]);
                 let actors = history.iter().map(|m| (&*m.actor, m.seq));
-                vetting.judge(authors, conn, device, actors, Kept::Always)
+                // Nothing of the document was here before: no earlier change is held.
+                vetting.judge(authors, conn, device, actors, |_| false, Kept::Always)
             },
         );
         let loaded = automerge.get_heads();
@@ -213,7 +214,13 @@ impl Hub {
                 .iter()
                 .filter(|c| automerge.get_change_meta_by_hash(&c.hash()).is_none())
                 .map(|c| (c.actor_id(), c.seq()));
-            vetting.judge(authors, *conn, device, new, Kept::IfApplied);
+            let holds = |actor: &ActorId| {
+                automerge
+                    .get_changes_meta(&[])
+                    .iter()
+                    .any(|meta| *meta.actor == *actor)
+            };
+            vetting.judge(authors, *conn, device, new, holds, Kept::IfApplied);
         }
         changes_by_conn.retain(|(conn, _)| !vetting.refuses(*conn));
         let mut refused = Vec::new();
@@ -608,9 +615,10 @@ impl Vetting {
         conn: ConnId,
         device: DeviceId,
         changes: impl IntoIterator<Item = (&'a ActorId, u64)>,
+        holds: impl Fn(&ActorId) -> bool,
         kept: Kept,
     ) -> bool {
-        match authors.vet(device, &self.pending, changes) {
+        match authors.vet(device, &self.pending, changes, holds) {
             Ok(claimed) => {
                 for actor in claimed {
                     self.pending.insert(actor.clone(), device);

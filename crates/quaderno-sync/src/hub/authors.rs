@@ -12,10 +12,13 @@
 //! - when the relay first serves a group after this feature arrived, it reads every stored
 //!   document of the group once and records each actor it finds without an owner as owned by
 //!   nobody (the caller does this; it gives the hub the result in [`super::Input::Authors`]);
-//! - an actor the hub has never heard of may only be claimed with its first change in a
-//!   document (sequence number 1), sent in the same message as its later ones. An unknown
-//!   actor whose message starts past its first change has earlier changes in the document
-//!   that nobody vouched for, so it is refused, and recorded as owned by nobody.
+//! - an actor the hub has never heard of is claimed with its first change in a document
+//!   (sequence number 1). An unknown actor whose message starts past its first change either
+//!   has earlier changes the document already holds, which nobody vouched for (refused, and
+//!   recorded as owned by nobody), or earlier changes the relay has not received yet: the
+//!   sync protocol's Bloom filter can make a peer think the relay has them. Those changes
+//!   cannot be applied before their predecessors anyway, so they are let through unclaimed,
+//!   and the actor is claimed when its first change arrives.
 //!
 //! A change the document already holds is not judged: members offer back what they received
 //! (after a relay restart, say), and a copy adds nothing.
@@ -92,13 +95,15 @@ impl Authors {
     }
 
     /// Decides on changes a device sent that the document does not hold yet, given as
-    /// (actor, sequence number) pairs. `pending` holds actors claimed earlier in this turn.
-    /// Returns the actors the device claims now.
+    /// (actor, sequence number) pairs. `pending` holds actors claimed earlier in this turn;
+    /// `holds` says whether the document holds any change of an actor. Returns the actors
+    /// the device claims now.
     pub(super) fn vet<'a>(
         &self,
         device: DeviceId,
         pending: &HashMap<ActorId, DeviceId>,
         changes: impl IntoIterator<Item = (&'a ActorId, u64)>,
+        holds: impl Fn(&ActorId) -> bool,
     ) -> Result<Vec<ActorId>, Refusal> {
         if !self.ready {
             return Err(Refusal::NotReady);
@@ -121,10 +126,11 @@ impl Authors {
         }
         let mut claimed = Vec::with_capacity(first_seq.len());
         for (actor, first) in first_seq {
-            if first != 1 {
+            if first == 1 {
+                claimed.push(actor.clone());
+            } else if holds(actor) {
                 return Err(Refusal::Unvouched(actor.clone()));
             }
-            claimed.push(actor.clone());
         }
         Ok(claimed)
     }
@@ -202,11 +208,18 @@ mod tests {
                 Err(Refusal::Taken(actor(3), Nobody)),
             ),
             (
-                "an unknown actor past its first change",
+                "an unknown actor past its first change, whose earlier ones the document holds",
                 vec![],
                 7,
                 vec![(4, 3)],
                 Err(Refusal::Unvouched(actor(4))),
+            ),
+            (
+                "an unknown actor past its first change, whose earlier ones have not arrived",
+                vec![],
+                7,
+                vec![(6, 3)],
+                Ok(vec![]),
             ),
             (
                 "one taken actor refuses the whole message",
@@ -224,6 +237,7 @@ mod tests {
                 device,
                 &HashMap::new(),
                 changes.iter().map(|(a, s)| (a, *s)),
+                |a| *a == actor(4),
             );
             let expected = expected.map(|list| list.into_iter().map(actor).collect::<Vec<_>>());
             assert_eq!(got, expected, "{case}");
@@ -237,17 +251,22 @@ mod tests {
         let changes = [(actor(5), 1)];
         let iter = || changes.iter().map(|(a, s)| (a, *s));
         assert_eq!(
-            authors.vet(8, &pending, iter()),
+            authors.vet(8, &pending, iter(), |_| false),
             Err(Refusal::Taken(actor(5), Owner::Device(7)))
         );
-        assert_eq!(authors.vet(7, &pending, iter()), Ok(vec![]));
+        assert_eq!(authors.vet(7, &pending, iter(), |_| false), Ok(vec![]));
     }
 
     #[test]
     fn nothing_is_accepted_before_the_owners_are_known() {
         let authors = Authors::default();
         let changes = [(actor(1), 1)];
-        let got = authors.vet(7, &HashMap::new(), changes.iter().map(|(a, s)| (a, *s)));
+        let got = authors.vet(
+            7,
+            &HashMap::new(),
+            changes.iter().map(|(a, s)| (a, *s)),
+            |_| false,
+        );
         assert_eq!(got, Err(Refusal::NotReady));
     }
 }
