@@ -156,6 +156,14 @@ async fn an_erased_note_leaves_the_relay_and_every_device_and_cannot_come_back()
         synced.stdout
     );
     assert!(!lists(&rita, &minutes), "gone from Rita's list");
+    let status = rita.ok(&["status", "--offline"]);
+    assert!(
+        status.contains("erased:")
+            && status.contains("nome di un minore scritto per errore")
+            && status.contains("not yet sent were deleted")
+            && !status.contains("Verbale 12 marzo"),
+        "status says a note was erased, without its title: {status}"
+    );
     assert!(lists(&rita, &other), "the other note stays");
     let shown = rita.run(&["show", &minutes]);
     assert_ne!(shown.code, 0, "the note cannot be shown any more");

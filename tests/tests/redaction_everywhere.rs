@@ -153,6 +153,11 @@ fn a_passage_erased_from_history_is_gone_everywhere_and_the_note_goes_on() {
         synced.stdout
     );
     assert!(body(&rita, &successor).contains("Riga di Rita, scritta in treno"));
+    let status = rita.ok(&["status", "--offline"]);
+    assert!(
+        status.contains("a passage of a note") && status.contains("carried over"),
+        "{status}"
+    );
     elena.ok(&["sync"]);
     marco.ok(&["sync"]);
     for q in [&elena, &rita, &marco] {

@@ -52,6 +52,31 @@ fn group_text(g: &GroupStatus) -> String {
             ));
         }
     }
+    for e in &g.erased {
+        let day = e.erased_at.with_timezone(&chrono::Local).format("%Y-%m-%d");
+        let mut line = match &e.successor {
+            Some(next) => format!(
+                "  erased:         a passage of a note ({}, now {}) was erased by {} on {day}",
+                text::short_id(&e.note),
+                text::short_id(next),
+                e.erased_by
+            ),
+            None => format!(
+                "  erased:         a note ({}) was erased by {} on {day}",
+                text::short_id(&e.note),
+                e.erased_by
+            ),
+        };
+        if !e.reason.is_empty() {
+            line.push_str(&format!(" ({})", e.reason));
+        }
+        match (e.lost_edits, &e.successor) {
+            (true, Some(_)) => line.push_str("; your changes not yet sent were carried over"),
+            (true, None) => line.push_str("; your changes not yet sent were deleted with it"),
+            (false, _) => {}
+        }
+        lines.push(line);
+    }
     if g.waiting.is_empty() {
         lines.push("  waiting:        nothing, the relay holds every local change".into());
     } else {

@@ -19,8 +19,12 @@ use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{KeptCopy, STORE_FILE, kept};
 use crate::relays::{RelayApi, Relays};
+use crate::sync::{ErasedHere, erased_here};
 
 pub use overview::{GroupView, Identity, Overview, overview};
+
+/// How many of a group's latest erasures `status` shows.
+const SHOWN_ERASURES: usize = 5;
 
 /// How long `status` waits for a relay before calling it unreachable.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -46,6 +50,8 @@ pub struct GroupStatus {
     /// Notes whose edits the relay would not take, kept as personal copies (those still in
     /// the personal notebook, out of the bin).
     pub kept: Vec<KeptCopy>,
+    /// The latest notes deleted here because they were erased from the group.
+    pub erased: Vec<ErasedHere>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -76,6 +82,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
     for group in joined {
         let waiting = waiting_notes(&conn, &group)?;
         let kept = kept::kept_copies(&conn, &group.slug)?;
+        let erased = erased_here(&conn, &group.slug, SHOWN_ERASURES)?;
         statuses.push(GroupStatus {
             relay_state: relay_states
                 .get(&group.relay_url)
@@ -89,6 +96,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
             waiting,
             refused: group.refused,
             kept,
+            erased,
         });
     }
     Ok(Status { groups: statuses })

@@ -28,8 +28,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE erased_notes (
         erased_at INTEGER NOT NULL,
         erased_by TEXT NOT NULL,
         reason TEXT NOT NULL,
-        -- Whether edits made here that the relay never had were deleted with it.
+        -- Whether edits made here that the relay never had were deleted with it (carried over,
+        -- for a redaction).
         lost_edits INTEGER NOT NULL,
+        -- For a redaction: the document the note goes on as.
+        successor TEXT,
         deleted_here_at INTEGER NOT NULL,
         PRIMARY KEY (group_slug, erasure_id)
     );"];
@@ -105,6 +108,60 @@ impl ErasedNote {
         }
         text
     }
+}
+
+/// A note deleted here because it was erased from its group, as `status` shows it: the record
+/// keeps no title (nor anything else the note said).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErasedHere {
+    pub note: String,
+    pub erased_at: DateTime<Utc>,
+    pub erased_by: String,
+    pub reason: String,
+    /// Edits made here that the relay never had went with it (or, for a redaction, were
+    /// carried over).
+    pub lost_edits: bool,
+    pub deleted_here_at: DateTime<Utc>,
+    /// For a redaction: the document the note goes on as.
+    pub successor: Option<String>,
+}
+
+/// The notes of `group` deleted here because they were erased, newest first, at most `limit`.
+pub fn erased_here(
+    conn: &Connection,
+    group: &str,
+    limit: usize,
+) -> Result<Vec<ErasedHere>, ClientError> {
+    migrate(conn, COMPONENT, MIGRATIONS)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT note_id, erased_at, erased_by, reason, lost_edits, deleted_here_at, successor
+         FROM erased_notes WHERE group_slug = ?1 ORDER BY deleted_here_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![group, limit as i64], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, bool>(4)?,
+            row.get::<_, i64>(5)?,
+            row.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let time = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    rows.map(|row| {
+        let (note, at, erased_by, reason, lost_edits, here, successor) = row?;
+        Ok(ErasedHere {
+            note,
+            erased_at: time(at),
+            erased_by,
+            reason,
+            lost_edits,
+            deleted_here_at: time(here),
+            successor,
+        })
+    })
+    .collect()
 }
 
 /// Erases a note of a group (`reference`: an id, its prefix or a title) for everyone: the
@@ -304,8 +361,8 @@ pub(super) fn erase_here(
         forget_kept_copies(&tx, &group.slug, &id)?;
         tx.execute(
             "INSERT OR REPLACE INTO erased_notes (erasure_id, group_slug, note_id, erased_at,
-                 erased_by, reason, lost_edits, deleted_here_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 erased_by, reason, lost_edits, deleted_here_at, successor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 erasure.id,
                 group.slug,
@@ -315,6 +372,7 @@ pub(super) fn erase_here(
                 erasure.reason,
                 lost_edits || !copies.is_empty(),
                 now.timestamp_millis(),
+                erasure.successor.map(|d| d.to_string()),
             ],
         )?;
         erased.push(ErasedNote {

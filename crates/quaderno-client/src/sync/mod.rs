@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::ClientError;
 use crate::notebook::KeptCopy;
 
-pub use erased::{ErasedNote, ListedTitle, erase_note, redact_note};
+pub use erased::{ErasedHere, ErasedNote, ListedTitle, erase_note, erased_here, redact_note};
 pub use live::{Live, LiveEvent, LiveGroupStatus, sync_once};
 pub use pages::{PageId, PageSender, ToPage};
 pub use presence::Present;
