@@ -117,6 +117,7 @@ mod tests {
                     reason: "you are a reader in «Integrazione sociosanitaria»".into(),
                     at: chrono::Utc::now(),
                 }],
+                erased: Vec::new(),
             }],
         };
         let live = [LiveGroupStatus {
