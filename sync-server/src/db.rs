@@ -80,10 +80,12 @@ struct Inner {
 impl Db {
     /// Opens (creating if needed) `<data_dir>/relay.sqlite3` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Db, DbError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| DbError::CreateDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .and_then(|()| quaderno_store::make_private(data_dir))
+            .map_err(|source| DbError::CreateDir {
+                path: data_dir.to_owned(),
+                source,
+            })?;
         let path = data_dir.join(FILE_NAME);
         let conn = quaderno_store::open_connection(&path)?;
         quaderno_store::migrate(&conn, accounts::COMPONENT, accounts::MIGRATIONS)?;

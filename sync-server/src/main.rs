@@ -24,6 +24,7 @@ const EXIT_USER_ERROR: u8 = 2;
 const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
+    quaderno_store::private_files();
     let cli = Cli::parse();
     init_tracing(matches!(cli.command, Command::Serve(_)));
     let Some(data_dir) = cli.data_dir.clone() else {

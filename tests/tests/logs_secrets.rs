@@ -271,3 +271,44 @@ async fn the_quaderno_binary_logs_no_note_text_and_no_secret_at_info() {
     assert!(!stderr.contains("qdt_"), "stderr holds a token:\n{stderr}");
     assert!(!stdout.contains("qdt_"), "stdout holds a token:\n{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_trace_neither_the_client_nor_the_relay_logs_a_token() {
+    quaderno_tests::init_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start_with_env(dir.path(), &[], &[("RUST_LOG", "trace")]);
+    relay.create_group("palermo");
+    let anna = Quaderno::fresh();
+    anna.ok(&["init", "--name", "Anna", "--city", "Palermo"]);
+    anna.ok(&["join", &relay.url, &relay.invite("palermo", "editor")]);
+    anna.ok(&[
+        "new", "--group", "palermo", "--title", "Verbale", "--body", NOTE_TEXT,
+    ]);
+    let mut command = anna.command(&["sync"]);
+    command.env("QUADERNO_LOG", "trace");
+    let run = anna.run_command(command, "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("TRACE"),
+        "the client logged at trace: {}",
+        run.stderr.len()
+    );
+    let relays = std::fs::read_to_string(anna.data_dir().join("relays.json")).unwrap();
+    let token = relays
+        .split('"')
+        .find(|part| part.starts_with("qdt_"))
+        .expect("the device token in relays.json")
+        .to_string();
+    let relay_log = relay.log();
+    assert!(relay_log.contains("TRACE"), "the relay logged at trace");
+    for form in forms(&token) {
+        assert!(
+            !run.stderr.contains(&form),
+            "the client's trace holds the token"
+        );
+        assert!(
+            !relay_log.contains(&form),
+            "the relay's trace holds the token"
+        );
+    }
+}

@@ -21,6 +21,7 @@ use crate::args::Cli;
 use crate::config::Config;
 
 fn main() -> ExitCode {
+    quaderno_store::private_files();
     init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -65,10 +66,17 @@ fn usage_error(error: &clap::Error) -> ExitCode {
 }
 
 /// Warnings and errors of the libraries on stderr; `QUADERNO_LOG=debug` for more. Note content
-/// is never logged above debug level.
+/// is never logged above debug level, and the device token at no level: the WebSocket
+/// library prints the whole handshake, `Authorization` header included, at trace, so it is kept
+/// at debug whatever `QUADERNO_LOG` asks.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUADERNO_LOG")
-        .unwrap_or_else(|_| "warn".into());
+        .unwrap_or_else(|_| "warn".into())
+        .add_directive(
+            "tungstenite::handshake=debug"
+                .parse()
+                .expect("a fixed directive parses"),
+        );
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

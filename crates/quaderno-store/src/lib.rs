@@ -19,6 +19,7 @@ mod checkpoint;
 mod connection;
 mod error;
 mod migrate;
+mod private;
 mod store;
 
 pub use checkpoint::{CHECKPOINT_EVERY, Checkpointer, checkpoint, hand_checkpoints_over};
@@ -27,6 +28,7 @@ pub use connection::{
 };
 pub use error::StoreError;
 pub use migrate::{migrate, read_version};
+pub use private::{make_private, private_files};
 pub use store::{COMPONENT as NOTEBOOK_COMPONENT, Store};
 
 pub use rusqlite;

@@ -69,10 +69,12 @@ impl Notebook {
     /// Opens the notebook kept in `data_dir`, creating the folder and the store if needed.
     #[tracing::instrument(skip_all, err(level = "debug"), fields(dir = %data_dir.display()))]
     pub fn open(data_dir: &Path) -> Result<Notebook, NotebookError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| NotebookError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .and_then(|()| quaderno_store::make_private(data_dir))
+            .map_err(|source| NotebookError::DataDir {
+                path: data_dir.to_owned(),
+                source,
+            })?;
         let path = data_dir.join(STORE_FILE);
         let store = Store::open(&path)?;
         crate::groups::ensure_schema(store.conn()).map_err(NotebookError::from_client)?;
