@@ -128,6 +128,10 @@ Examples:\n  quaderno import ./verbali notes/idea.md\n  quaderno import ./verbal
         /// Put new notes in this joined group instead of the personal notebook.
         #[arg(long, value_name = "GROUP")]
         group: Option<String>,
+        /// Let files change the notes of a group they name by id (otherwise those are skipped;
+        /// notes of the personal notebook are always updated). No file moves a note to the bin.
+        #[arg(long)]
+        update: bool,
     },
 
     /// Join a group on a relay with an invite code, or link this computer to your account.

@@ -73,7 +73,7 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUADERNO_LOG")
         .unwrap_or_else(|_| "warn".into())
         .add_directive(
-            "tungstenite::handshake=debug"
+            "tungstenite::handshake=warn"
                 .parse()
                 .expect("a fixed directive parses"),
         );

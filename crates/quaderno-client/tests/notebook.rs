@@ -232,7 +232,7 @@ fn export_then_import_into_another_notebook_gives_the_same_notes() {
     marco.init("Marco", "Roma").unwrap();
     let mut reported = Vec::new();
     let imported = marco
-        .import(std::slice::from_ref(&out), None, |note| {
+        .import(std::slice::from_ref(&out), None, false, |note| {
             reported.push(note.id.clone())
         })
         .unwrap();
@@ -268,9 +268,9 @@ fn importing_a_file_of_a_note_that_exists_edits_it() {
     std::fs::write(&file, text.replace("Apertura.", "Apertura alle 10.")).unwrap();
 
     let first = notebook
-        .import(std::slice::from_ref(&file), None, |_| {})
+        .import(std::slice::from_ref(&file), None, false, |_| {})
         .unwrap();
-    let again = notebook.import(&[file], None, |_| {}).unwrap();
+    let again = notebook.import(&[file], None, false, |_| {}).unwrap();
 
     assert_eq!(first[0].outcome, ImportOutcome::Updated);
     assert_eq!(again[0].outcome, ImportOutcome::Unchanged);
@@ -298,7 +298,7 @@ fn a_malformed_file_stops_the_import_before_anything_is_saved() {
     .unwrap();
 
     let error = notebook
-        .import(std::slice::from_ref(&folder), None, |_| {})
+        .import(std::slice::from_ref(&folder), None, false, |_| {})
         .unwrap_err();
 
     let NotebookError::Markdown { path, line, .. } = &error else {

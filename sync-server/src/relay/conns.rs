@@ -38,6 +38,9 @@ pub struct ConnHandle {
     pub device_id: i64,
     pub participant_id: i64,
     pub group: String,
+    /// The latest admin event recorded before the connection was authorized: later ones may
+    /// not be reflected in its role (see `watch`), earlier ones are.
+    pub events_seen: i64,
     /// Unbounded as a channel: `queued` is the bound, in bytes, whatever the frames' sizes.
     outbox: mpsc::UnboundedSender<Vec<u8>>,
     /// Bytes waiting in the outbox (see [`queued_cost`]); a reader that never reads is closed
@@ -56,6 +59,7 @@ impl ConnHandle {
         id: ConnId,
         auth: &crate::accounts::DeviceAuth,
         group: String,
+        events_seen: i64,
         outbox: mpsc::UnboundedSender<Vec<u8>>,
         max_queued: usize,
         closed: CancellationToken,
@@ -66,6 +70,7 @@ impl ConnHandle {
             device_id: auth.device_id,
             participant_id: auth.participant_id,
             group,
+            events_seen,
             outbox,
             queued: queued.clone(),
             max_queued,

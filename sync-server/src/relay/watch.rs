@@ -8,9 +8,9 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::actor::Command;
-use super::conns::{Because, Connections};
+use super::conns::{Because, ConnHandle, Connections};
 use super::groups::Groups;
-use crate::accounts::{self, AdminEventKind};
+use crate::accounts::{self, AdminEvent, AdminEventKind};
 use crate::db::Db;
 
 /// How often the event log is read for the admin commands of other processes; revocations
@@ -54,7 +54,7 @@ pub async fn admin_events(
         };
         for event in events {
             last = event.seq;
-            act(&event.kind, &groups, &connections);
+            act(&event, &groups, &connections);
             if let AdminEventKind::NotePurged { group, .. } = &event.kind {
                 reload_index(&db, &groups, group).await;
             }
@@ -78,11 +78,17 @@ async fn reload_index(db: &Db, groups: &Groups, group: &str) {
     }
 }
 
-fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
-    match kind {
+/// What an admin event means for the running relay. A change of access closes the
+/// connections it concerns that were authorized before it (those authorized since carry it
+/// already); an erasure closes all of the group's, whose clients learn it at their next
+/// `/changes`.
+fn act(event: &AdminEvent, groups: &Groups, connections: &Connections) {
+    let before = |c: &ConnHandle| c.events_seen < event.seq;
+    match &event.kind {
         AdminEventKind::DeviceRevoked { device_id } => {
-            let closed =
-                connections.close_where(Because::AccessChanged, |c| c.device_id == *device_id);
+            let closed = connections.close_where(Because::AccessChanged, |c| {
+                before(c) && c.device_id == *device_id
+            });
             tracing::info!(device = device_id, closed, "device revoked");
         }
         AdminEventKind::MemberRemoved {
@@ -90,7 +96,7 @@ fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
             group,
         } => {
             let closed = connections.close_where(Because::AccessChanged, |c| {
-                c.participant_id == *participant_id && c.group == *group
+                before(c) && c.participant_id == *participant_id && c.group == *group
             });
             tracing::info!(
                 participant = participant_id,
@@ -106,7 +112,7 @@ fn act(kind: &AdminEventKind, groups: &Groups, connections: &Connections) {
         } => {
             // Reconnecting picks up the new role.
             let closed = connections.close_where(Because::AccessChanged, |c| {
-                c.participant_id == *participant_id && c.group == *group
+                before(c) && c.participant_id == *participant_id && c.group == *group
             });
             tracing::info!(participant = participant_id, group, %role, closed, "role changed");
         }

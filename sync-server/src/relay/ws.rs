@@ -43,6 +43,13 @@ pub async fn sync_endpoint(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    // Read first: an admin event recorded by now is reflected in the role read next, so it
+    // need not close this connection (see `watch`).
+    let events_seen = state
+        .api
+        .db
+        .call(|conn| Ok(crate::accounts::latest_admin_event(conn)?))
+        .await?;
     let (auth, role, group) =
         api::authorize_group(&state.api, &headers, query.token.as_deref(), &group).await?;
     let policy = ConnPolicy {
@@ -57,7 +64,7 @@ pub async fn sync_endpoint(
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_frame_size(limit)
         .max_message_size(limit)
-        .on_upgrade(move |socket| connection(socket, state, auth, group.slug, policy)))
+        .on_upgrade(move |socket| connection(socket, state, auth, group.slug, policy, events_seen)))
 }
 
 /// What each connection reads into at a time.
@@ -69,13 +76,22 @@ async fn connection(
     auth: DeviceAuth,
     group: String,
     policy: ConnPolicy,
+    events_seen: i64,
 ) {
     let conn = state.next_conn();
     let (outbox, outgoing) = mpsc::unbounded_channel();
     // The bound on what waits for the peer, and on what the group holds of its frames.
     let max_queued = (2 * state.config.max_frame_bytes).max(8 << 20);
     let closed = state.shutdown.child_token();
-    let (handle, queued) = ConnHandle::new(conn, &auth, group.clone(), outbox, max_queued, closed);
+    let (handle, queued) = ConnHandle::new(
+        conn,
+        &auth,
+        group.clone(),
+        events_seen,
+        outbox,
+        max_queued,
+        closed,
+    );
     let handle = Arc::new(handle);
     state.connections.insert(handle.clone());
     state.metrics.connections.inc();

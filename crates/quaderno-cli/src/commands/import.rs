@@ -14,8 +14,9 @@ pub fn run(
     notebook: &mut Notebook,
     paths: &[PathBuf],
     group: Option<&str>,
+    update: bool,
 ) -> anyhow::Result<Rendered> {
-    let imported = notebook.import(paths, group, |note| {
+    let imported = notebook.import(paths, group, update, |note| {
         if format == Format::Text {
             println!(
                 "{:9} {} {}",
@@ -31,11 +32,19 @@ pub fn run(
 
 fn summary(imported: &[ImportedNote]) -> String {
     let count = |outcome| imported.iter().filter(|n| n.outcome == outcome).count();
-    format!(
+    let mut text = format!(
         "imported {} files: {} new, {} updated, {} unchanged",
         imported.len(),
         count(ImportOutcome::Created),
         count(ImportOutcome::Updated),
         count(ImportOutcome::Unchanged)
-    )
+    );
+    let skipped = count(ImportOutcome::Skipped);
+    if skipped > 0 {
+        text.push_str(&format!(
+            "; {skipped} skipped: they name notes of a group that are here already, which only \
+             `quaderno import --update` changes"
+        ));
+    }
+    text
 }

@@ -39,9 +39,11 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Rm { note } => trash::run(format, &mut notebook, &note, true),
         Command::Restore { note } => trash::run(format, &mut notebook, &note, false),
         Command::Export(args) => export::run(format, &notebook, args),
-        Command::Import { paths, group } => {
-            import::run(format, &mut notebook, &paths, group.as_deref())
-        }
+        Command::Import {
+            paths,
+            group,
+            update,
+        } => import::run(format, &mut notebook, &paths, group.as_deref(), update),
         Command::Join {
             relay,
             code,

@@ -158,5 +158,6 @@ pub fn outcome_word(outcome: ImportOutcome) -> &'static str {
         ImportOutcome::Created => "created",
         ImportOutcome::Updated => "updated",
         ImportOutcome::Unchanged => "unchanged",
+        ImportOutcome::Skipped => "skipped",
     }
 }

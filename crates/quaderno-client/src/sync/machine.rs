@@ -405,7 +405,9 @@ impl Machine {
         }
         // After an access change the next connection learns the new access: a one-shot sync
         // tries it too, and is answered by it (synced, or refused), not told it is offline.
-        let again = since.is_some() && access && self.quick_access < QUICK_ACCESS_RETRIES;
+        // The relay said so explicitly, so this holds even for a connection closed before it
+        // was fully up (the change landed while it opened).
+        let again = access && self.quick_access < QUICK_ACCESS_RETRIES;
         if !again {
             let outcome = GroupOutcome::Unreachable {
                 reason: reason.clone(),

@@ -18,10 +18,62 @@ const KEYS: &str =
 /// writes it) and body. A file without front matter is all body, and its
 /// first `# heading` is the title.
 pub fn from_markdown(text: &str) -> Result<MarkdownNote, MarkdownError> {
-    match front_matter::split(text)? {
-        None => Ok(plain_markdown(text)),
-        Some(parts) => with_front_matter(parts),
+    let note = match front_matter::split(text)? {
+        None => plain_markdown(text),
+        Some(parts) => {
+            // Checked before the YAML parser sees it: a parser spends far more than the text
+            // on deeply nested or aliased YAML.
+            if parts.yaml.len() > MAX_FRONT_MATTER_BYTES {
+                let message = format!(
+                    "the front matter is longer than {} KB: a note's front matter holds a few short fields",
+                    MAX_FRONT_MATTER_BYTES / 1024
+                );
+                return Err(MarkdownError::new(parts.yaml_line, message));
+            }
+            if nesting(parts.yaml) > MAX_NESTING {
+                let message = "the front matter nests too deeply: a note's fields are at most a list of words";
+                return Err(MarkdownError::new(parts.yaml_line, message));
+            }
+            with_front_matter(parts)?
+        }
+    };
+    if note.note.title.chars().count() > MAX_TITLE_CHARS {
+        let message = format!(
+            "the title is longer than {MAX_TITLE_CHARS} characters: put the text in the body"
+        );
+        return Err(MarkdownError::new(1, message));
     }
+    Ok(note)
+}
+
+/// The most front matter a note may have.
+pub const MAX_FRONT_MATTER_BYTES: usize = 16 * 1024;
+/// The longest title a note may have.
+pub const MAX_TITLE_CHARS: usize = 1_000;
+/// How deep front matter may nest brackets, braces and indentation.
+const MAX_NESTING: usize = 8;
+
+/// How deep `yaml` nests, by flow brackets and by indentation, without parsing it.
+fn nesting(yaml: &str) -> usize {
+    let mut deepest = 0;
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let mut depth: usize = indent / 2;
+        let mut flow: usize = 0;
+        for c in line.chars() {
+            match c {
+                '[' | '{' => {
+                    flow += 1;
+                    deepest = deepest.max(depth + flow);
+                }
+                ']' | '}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        depth += flow;
+        deepest = deepest.max(depth);
+    }
+    deepest
 }
 
 fn plain_markdown(text: &str) -> MarkdownNote {

@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use crate::{DocumentId, NewNote};
 
 pub use export::to_markdown;
-pub use import::from_markdown;
+pub use import::{MAX_FRONT_MATTER_BYTES, MAX_TITLE_CHARS, from_markdown};
 
 /// A note read from a Markdown file.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,12 @@
-//! Importing Markdown files: a file naming a note that exists here becomes an edit of it,
-//! any other file becomes a new note of the chosen group, the personal notebook by default
-//! (keeping the file's id, if any).
+//! Importing Markdown files: a file naming a note of the personal notebook that exists here
+//! becomes an edit of it; one naming a note of a group is left alone unless the import was
+//! asked to update (`--update`), since a file anyone sent could otherwise rewrite a note the
+//! whole group shares; any other file becomes a new note of the chosen group, the personal
+//! notebook by default (keeping the file's id, if any). An import never moves a note to the
+//! bin, whatever the file says.
+//!
+//! Files are bounded before they are parsed: [`MAX_FILE_BYTES`] each, and the model's limits
+//! on the front matter and the title.
 //!
 //! Every file is read and checked before anything is written, so a malformed file stops the
 //! import before it starts, naming the file and line. Notes are then saved in batches of
@@ -32,7 +38,12 @@ pub enum ImportOutcome {
     Updated,
     /// An existing note that already matched the file.
     Unchanged,
+    /// An existing note of a group, left as it is: the import was not asked to update.
+    Skipped,
 }
+
+/// The largest file an import reads.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One imported file, reported once it is saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +63,7 @@ impl Notebook {
         &mut self,
         paths: &[PathBuf],
         group: Option<&str>,
+        update: bool,
         mut saved: impl FnMut(&ImportedNote),
     ) -> Result<Vec<ImportedNote>, NotebookError> {
         let author = self.author()?;
@@ -67,6 +79,7 @@ impl Notebook {
                 author: &author,
                 group: &group,
                 now: Utc::now(),
+                update,
             };
             let done = self
                 .store
@@ -86,6 +99,22 @@ impl Notebook {
 }
 
 fn parse(path: &Path) -> Result<MarkdownNote, NotebookError> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| NotebookError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(NotebookError::UnreadableFile {
+            path: path.to_owned(),
+            reason: format!(
+                "it is larger than {} MB: a note is text, and this is not one",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| NotebookError::Io {
         action: "read",
         path: path.to_owned(),

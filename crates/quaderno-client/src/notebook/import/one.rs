@@ -10,8 +10,8 @@ use quaderno_store::index::{self, ListedNote};
 use quaderno_store::rusqlite::Connection;
 
 use super::{ImportOutcome, ImportedNote};
-use crate::notebook::NotebookError;
 use crate::notebook::documents::{load_existing_doc, reindex, save_doc_changes, save_new_doc};
+use crate::notebook::{NotebookError, PERSONAL_GROUP};
 
 /// What every note of a batch shares.
 pub(super) struct Context<'a> {
@@ -20,6 +20,8 @@ pub(super) struct Context<'a> {
     /// Where new notes go.
     pub group: &'a str,
     pub now: DateTime<Utc>,
+    /// Whether a file may change a note of a group that exists here.
+    pub update: bool,
 }
 
 pub(super) fn import_one(
@@ -33,6 +35,9 @@ pub(super) fn import_one(
         None => None,
     };
     let (id, outcome) = match existing {
+        Some(listed) if listed.group != PERSONAL_GROUP && !context.update => {
+            (listed.id, ImportOutcome::Skipped)
+        }
         Some(listed) => update(conn, context, &listed, file)?,
         None => create(conn, context, file)?,
     };
@@ -52,8 +57,8 @@ fn update(
 ) -> Result<(String, ImportOutcome), NotebookError> {
     let mut doc = load_existing_doc(conn, context.actor, &listed.group, &listed.id)?;
     let current = read_note(&doc)?;
-    let mut edit = NoteEdit::between(&current, &file.note);
-    edit.deleted = (file.deleted != current.deleted).then_some(file.deleted);
+    // A file never moves a note to the bin, nor out of it.
+    let edit = NoteEdit::between(&current, &file.note);
     let before = doc.get_heads();
     if edit_note(&mut doc, &edit, context.author, context.now)?.is_none() {
         return Ok((listed.id.clone(), ImportOutcome::Unchanged));
@@ -72,13 +77,6 @@ fn create(
     let created_at = file.created_at.unwrap_or(context.now);
     let mut doc = create_note(&file.note, context.author, created_at)?;
     doc.set_actor(context.actor.clone());
-    if file.deleted {
-        let bin = NoteEdit {
-            deleted: Some(true),
-            ..NoteEdit::default()
-        };
-        edit_note(&mut doc, &bin, context.author, context.now)?;
-    }
     save_new_doc(conn, context.group, &id, &doc)?;
     reindex(conn, context.group, &id, &doc)?;
     Ok((id, ImportOutcome::Created))
