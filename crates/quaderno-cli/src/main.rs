@@ -68,7 +68,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
 /// Warnings and errors of the libraries on stderr; `QUADERNO_LOG=debug` for more. Note content
 /// is never logged above debug level, and the device token at no level: the WebSocket
 /// library prints the whole handshake, `Authorization` header included, at trace, so it is kept
-/// at debug whatever `QUADERNO_LOG` asks.
+/// at warn whatever `QUADERNO_LOG` asks.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUADERNO_LOG")
         .unwrap_or_else(|_| "warn".into())
