@@ -112,6 +112,15 @@ pub struct ServeArgs {
     )]
     pub ping_interval_secs: u64,
 
+    /// Seconds a new WebSocket may wait before its first message (`join`) before it is closed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_JOIN_TIMEOUT_SECS",
+        default_value_t = defaults().join_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=600),
+    )]
+    pub join_timeout_secs: u64,
+
     /// Messages a connection may send per second before it is closed for flooding.
     #[arg(
         long,
@@ -136,6 +145,7 @@ impl ServeArgs {
             group_idle: Duration::from_secs(self.group_idle_secs),
             ping_interval: Duration::from_secs(self.ping_interval_secs),
             max_messages_per_sec: self.max_messages_per_sec,
+            join_timeout: Duration::from_secs(self.join_timeout_secs),
             public_url: self.public_url.clone(),
             ..ServeConfig::new(data_dir, self.listen)
         }

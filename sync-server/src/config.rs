@@ -19,6 +19,9 @@ pub struct ServeConfig {
     pub ping_interval: Duration,
     /// Messages a connection may send per second before it is closed for flooding.
     pub max_messages_per_sec: u32,
+    /// How long a new connection may stay silent before its first message (the protocol's
+    /// `join`): one that sends nothing is closed, so idle sockets cannot pile up.
+    pub join_timeout: Duration,
     /// The address participants reach the relay at, printed in the invites admins make from
     /// the page; `None`: the address each request came to.
     pub public_url: Option<String>,
@@ -34,6 +37,7 @@ impl ServeConfig {
             group_idle: Duration::from_secs(60),
             ping_interval: Duration::from_secs(15),
             max_messages_per_sec: 2_000,
+            join_timeout: Duration::from_secs(10),
             public_url: None,
         }
     }

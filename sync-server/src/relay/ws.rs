@@ -160,9 +160,20 @@ impl Reader<'_> {
     async fn run(&self, stream: &mut SplitStream<WebSocket>) {
         let conn = self.handle.id;
         let mut throttle = Throttle::new(self.state.config.max_messages_per_sec, Instant::now());
+        // Until its first protocol message (`join`), a connection has a deadline.
+        let join_timeout = self.state.config.join_timeout;
+        let join_deadline = tokio::time::sleep(join_timeout);
+        tokio::pin!(join_deadline);
+        let mut joined = false;
         loop {
             let next = tokio::select! {
                 next = stream.next() => next,
+                () = &mut join_deadline, if !joined => {
+                    return self.refuse(&format!(
+                        "nothing received within {} s of connecting: send `join` first",
+                        join_timeout.as_secs()
+                    ));
+                }
                 _ = self.handle.closed.cancelled() => return,
                 // The group's engine stopped (it failed): a reconnect starts a fresh one.
                 _ = self.actor.closed() => {
@@ -193,6 +204,7 @@ impl Reader<'_> {
             }
             let command = match message {
                 WsMessage::Binary(bytes) => {
+                    joined = true;
                     self.state.metrics.messages_in.inc();
                     self.state.metrics.bytes_in.inc_by(bytes.len() as u64);
                     let Some(allowance) = self.allowance_for(bytes.len()).await else {
