@@ -6,6 +6,7 @@ pub mod bin;
 pub mod bystander;
 pub mod cli;
 pub mod faults;
+pub mod files;
 pub mod health;
 pub mod js;
 pub mod peer;

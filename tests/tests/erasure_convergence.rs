@@ -5,11 +5,10 @@
 
 mod faults_common;
 
-use std::path::Path;
-
 use faults_common::{GROUP, append_line, appending_editor};
 use proptest::prelude::*;
 use quaderno_tests::cli::Quaderno;
+use quaderno_tests::files::files_containing;
 use quaderno_tests::relay::Relay;
 use serde_json::Value;
 
@@ -75,26 +74,6 @@ fn holdings(q: &Quaderno) -> Vec<(String, String)> {
 
 fn holds(q: &Quaderno, note: usize) -> bool {
     q.run(&["show", &title(note)]).code == 0
-}
-
-/// Every file under `dir` whose bytes hold `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let needle = needle.as_bytes();
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle)
-            {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 fn run(steps: &[Step]) -> Result<(), TestCaseError> {
@@ -176,9 +155,9 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
         let listed = held[0].iter().any(|(t, _)| *t == title(note));
         prop_assert_eq!(listed, !erased[note], "note {} listed: {:?}", note, held[0]);
         if erased[note] || redacted[note] {
-            let mut found = files_containing(dir.path(), &secret(note));
+            let mut found = files_containing(dir.path(), secret(note).as_bytes());
             for q in &people {
-                found.extend(files_containing(q.data_dir(), &secret(note)));
+                found.extend(files_containing(q.data_dir(), secret(note).as_bytes()));
             }
             prop_assert!(found.is_empty(), "{} still in {:?}", secret(note), found);
         }

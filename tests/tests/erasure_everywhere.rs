@@ -7,12 +7,12 @@
 
 mod faults_common;
 
-use std::path::Path;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use faults_common::{Community, GROUP, append_line, appending_editor, new_note, wait_until};
 use quaderno_tests::cli::Quaderno;
+use quaderno_tests::files::files_containing;
 use quaderno_tests::health::metric;
 use quaderno_tests::js::{JsPeer, is};
 use serde_json::{Value, json};
@@ -28,25 +28,6 @@ fn member(c: &Community, name: &str, role: &str) -> Quaderno {
     let code = c.relay.invite(GROUP, role);
     q.ok(&["join", &c.relay.url, &code, "--device", "portatile"]);
     q
-}
-
-/// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle)
-            {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 /// Reads the watch's JSON lines until `wanted` accepts one, for at most `limit`; with the

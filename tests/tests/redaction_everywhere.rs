@@ -12,6 +12,7 @@ use std::path::Path;
 use faults_common::{Community, GROUP, append_line, appending_editor, body, new_note};
 use quaderno_store::rusqlite::{Connection, OpenFlags};
 use quaderno_tests::cli::Quaderno;
+use quaderno_tests::files::files_containing_any_case;
 use serde_json::Value;
 
 /// The name written by mistake (test data).
@@ -31,29 +32,6 @@ fn notes(q: &Quaderno) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-/// Every file under `dir` whose bytes hold `needle`, in any case.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let needle = needle.to_lowercase().into_bytes();
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes
-                    .to_ascii_lowercase()
-                    .windows(needle.len())
-                    .any(|w| w == needle)
-            {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 /// Every document stored in the SQLite files under `dir`, saved again without compression
@@ -194,6 +172,6 @@ fn a_passage_erased_from_history_is_gone_everywhere_and_the_note_goes_on() {
     dirs.extend([&elena, &rita, &marco].map(|q| q.data_dir().to_path_buf()));
     for dir in &dirs {
         assert_eq!(documents_containing(dir, NAME), Vec::<String>::new());
-        assert_eq!(files_containing(dir, NAME), Vec::<String>::new());
+        assert_eq!(files_containing_any_case(dir, NAME), Vec::<String>::new());
     }
 }

@@ -163,20 +163,15 @@ fn an_admin_invites_revokes_and_makes_a_member_a_reader_from_her_page() {
         .to_string();
     let rita_row = format!(r#".member[data-participant="{participant}"]"#);
     // Rita's page notes the moment it turns read-only (both pages read the same clock).
-    b.eval(
-        "rita",
-        &format!(
-            "window.readOnlyAt = null; new MutationObserver(() => {{ if (window.readOnlyAt === null && {READ_ONLY}) window.readOnlyAt = Date.now(); }}).observe(document.body, {{ subtree: true, attributes: true, childList: true }}); true"
-        ),
-    );
-    let changed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
+    b.note_when("rita", "readOnlyAt", READ_ONLY);
+    let changed_at = b.now("elena");
     b.run(json!({
         "cmd": "select", "name": "elena", "selector": format!("{rita_row} .member-role"), "value": "reader",
     }));
     b.wait("elena", &format!(r#"{rita_row}[data-role="reader"]"#));
     let read_only = b.until_true("rita", READ_ONLY, SOON);
     assert!(read_only, "Rita's page turned read-only after the change");
-    let took = b.eval("rita", "window.readOnlyAt").as_f64().unwrap() - changed_at;
+    let took = b.noted("rita", "readOnlyAt").unwrap() - changed_at;
     assert!(
         took <= 1000.0,
         "Rita's page turned read-only {took} ms after Elena changed her role"
@@ -185,13 +180,8 @@ fn an_admin_invites_revokes_and_makes_a_member_a_reader_from_her_page() {
 
     // Elena changes her mind at once: Rita is an editor again, and her page says so as soon,
     // although the relay closed her connection for the demotion a moment ago.
-    b.eval(
-        "rita",
-        &format!(
-            "window.writableAt = null; new MutationObserver(() => {{ if (window.writableAt === null && {WRITABLE}) window.writableAt = Date.now(); }}).observe(document.body, {{ subtree: true, attributes: true, childList: true }}); true"
-        ),
-    );
-    let changed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
+    b.note_when("rita", "writableAt", WRITABLE);
+    let changed_at = b.now("elena");
     b.run(json!({
         "cmd": "select", "name": "elena", "selector": format!("{rita_row} .member-role"), "value": "editor",
     }));
@@ -201,7 +191,7 @@ fn an_admin_invites_revokes_and_makes_a_member_a_reader_from_her_page() {
         writable,
         "Rita's page is writable again after the promotion"
     );
-    let took = b.eval("rita", "window.writableAt").as_f64().unwrap() - changed_at;
+    let took = b.noted("rita", "writableAt").unwrap() - changed_at;
     assert!(
         took <= 1000.0,
         "Rita's page turned writable {took} ms after Elena made her an editor again"

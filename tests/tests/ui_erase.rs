@@ -147,11 +147,8 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
 
     // Step 4: she confirms; Rita's page says so within a second (both pages read the same
     // clock).
-    b.eval(
-        "rita",
-        "window.erasedAt = null; new MutationObserver(() => { if (window.erasedAt === null && document.querySelector('#note-erased')) window.erasedAt = Date.now(); }).observe(document.body, { subtree: true, childList: true }); true",
-    );
-    let confirmed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
+    b.note_when("rita", "erasedAt", "document.querySelector('#note-erased')");
+    let confirmed_at = b.now("elena");
     b.click("elena", "#erase-ok");
     let (told, message) = b.until(
         "rita",
@@ -166,7 +163,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         SOON,
     );
     assert!(told, "Rita's page says the note was erased: {message}");
-    let took = b.eval("rita", "window.erasedAt").as_f64().unwrap() - confirmed_at;
+    let took = b.noted("rita", "erasedAt").unwrap() - confirmed_at;
     assert!(
         took <= 1000.0,
         "Rita's page told her {took} ms after Elena confirmed"

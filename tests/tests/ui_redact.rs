@@ -210,11 +210,8 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
 
     // Step 4: she confirms; Rita's page says so within a second (both pages read the same
     // clock).
-    b.eval(
-        "rita",
-        "window.erasedAt = null; new MutationObserver(() => { if (window.erasedAt === null && document.querySelector('#note-erased')) window.erasedAt = Date.now(); }).observe(document.body, { subtree: true, childList: true }); true",
-    );
-    let confirmed_at = b.eval("elena", "Date.now()").as_f64().unwrap();
+    b.note_when("rita", "erasedAt", "document.querySelector('#note-erased')");
+    let confirmed_at = b.now("elena");
     b.click("elena", "#redact-ok");
     let (told, message) = b.until(
         "rita",
@@ -231,7 +228,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         SOON,
     );
     assert!(told, "Rita's page says a passage was erased: {message}");
-    let took = b.eval("rita", "window.erasedAt").as_f64().unwrap() - confirmed_at;
+    let took = b.noted("rita", "erasedAt").unwrap() - confirmed_at;
     println!("Rita's page told her {took} ms after Elena confirmed");
     assert!(
         took <= 1000.0,

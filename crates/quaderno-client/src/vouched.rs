@@ -52,8 +52,8 @@ pub fn store(conn: &Connection, group: &str, said: &RelayAuthors) -> Result<(), 
 }
 
 /// Each vouched actor of `group` (hex) with its author as history names them, "Name (City)".
+/// The tables must exist ([`ensure_schema`]; the notebook makes them when it opens).
 pub fn actor_names(conn: &Connection, group: &str) -> Result<HashMap<String, String>, StoreError> {
-    ensure_schema(conn)?;
     let mut stmt =
         conn.prepare_cached("SELECT actor, name, city FROM vouched_actors WHERE group_slug = ?1")?;
     let rows = stmt.query_map([group], |row| {
@@ -63,12 +63,11 @@ pub fn actor_names(conn: &Connection, group: &str) -> Result<HashMap<String, Str
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Each device of `group` by peer id, with its person's name and city.
+/// Each device of `group` by peer id, with its person's name and city (after [`store`]).
 pub fn peer_names(
     conn: &Connection,
     group: &str,
 ) -> Result<HashMap<String, (String, String)>, StoreError> {
-    ensure_schema(conn)?;
     let mut stmt =
         conn.prepare_cached("SELECT peer_id, name, city FROM vouched_peers WHERE group_slug = ?1")?;
     let rows = stmt.query_map([group], |row| {

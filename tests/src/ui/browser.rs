@@ -148,6 +148,31 @@ impl Browsers {
         self.run(json!({ "cmd": "eval", "name": name, "expression": expression }))["value"].clone()
     }
 
+    /// Starts noting, in the page, the moment (`Date.now()`) `condition` first holds after any
+    /// change to the page, as `window[mark]`; [`Browsers::noted`] reads it. Two pages of one
+    /// browser read the same clock, so the time between an act in one and its effect in the
+    /// other can be measured.
+    pub fn note_when(&mut self, name: &str, mark: &str, condition: &str) {
+        self.eval(
+            name,
+            &format!(
+                "window.{mark} = null; new MutationObserver(() => {{ if (window.{mark} === null && ({condition})) window.{mark} = Date.now(); }}).observe(document.body, {{ subtree: true, attributes: true, childList: true }}); true"
+            ),
+        );
+    }
+
+    /// When the page noted `mark` (see [`Browsers::note_when`]), in ms; `None` if not yet.
+    pub fn noted(&mut self, name: &str, mark: &str) -> Option<f64> {
+        self.eval(name, &format!("window.{mark}")).as_f64()
+    }
+
+    /// Now, by the page's clock, in ms.
+    pub fn now(&mut self, name: &str) -> f64 {
+        self.eval(name, "Date.now()")
+            .as_f64()
+            .expect("the page tells the time")
+    }
+
     /// Waits until `expression` is true in the page; says whether it became so within `limit`.
     pub fn until_true(&mut self, name: &str, expression: &str, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;

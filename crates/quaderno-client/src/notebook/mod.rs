@@ -79,6 +79,7 @@ impl Notebook {
         let store = Store::open(&path)?;
         crate::groups::ensure_schema(store.conn()).map_err(NotebookError::from_client)?;
         kept::ensure_schema(store.conn())?;
+        crate::vouched::ensure_schema(store.conn())?;
         let identity = identity::load(store.conn())?;
         Ok(Notebook {
             store,
