@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use quaderno_model::DocumentId;
+use quaderno_sync::Limits;
 
 use crate::accounts::{GroupSlug, MAX_INVITE_USES, Role};
 use crate::config::ServeConfig;
@@ -135,20 +136,99 @@ pub struct ServeArgs {
     /// request came to.
     #[arg(long, env = "QUADERNO_SERVER_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+
+    /// Operations one note may hold (each character typed is one); changes that would take a
+    /// note past it are refused, with an error to their sender.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_NOTE_OPS",
+        default_value_t = defaults().limits.note_ops,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Limits"
+    )]
+    pub max_note_ops: u64,
+
+    /// Operations one change may hold (a paste of 100,000 characters is one change of as
+    /// many): applying one holds up the group's other members for about 3 µs each.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_CHANGE_OPS",
+        default_value_t = defaults().limits.change_ops,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Limits"
+    )]
+    pub max_change_ops: u64,
+
+    /// Bytes one note may hold, uncompressed; at most --max-frame-bytes, so that every note
+    /// the relay keeps can be sent whole [default: 8 MiB, or --max-frame-bytes if smaller].
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_NOTE_BYTES",
+        value_parser = clap::value_parser!(u64).range(1024..),
+        help_heading = "Limits"
+    )]
+    pub max_note_bytes: Option<u64>,
+
+    /// Notes one participant may create in a group.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_NOTES_PER_MEMBER",
+        default_value_t = defaults().limits.member_notes,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Limits"
+    )]
+    pub max_notes_per_member: u64,
+
+    /// Bytes one participant's changes may add to a group, uncompressed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_BYTES_PER_MEMBER",
+        default_value_t = defaults().limits.member_bytes,
+        value_parser = clap::value_parser!(u64).range(1024..),
+        help_heading = "Limits"
+    )]
+    pub max_bytes_per_member: u64,
+
+    /// Bytes every note of a group may hold together, uncompressed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_GROUP_BYTES",
+        default_value_t = defaults().limits.group_bytes,
+        value_parser = clap::value_parser!(u64).range(1024..),
+        help_heading = "Limits"
+    )]
+    pub max_group_bytes: u64,
 }
 
 impl ServeArgs {
     /// The resolved configuration for `relay::serve`.
-    pub fn to_config(&self, data_dir: PathBuf) -> ServeConfig {
-        ServeConfig {
+    pub fn to_config(&self, data_dir: PathBuf) -> anyhow::Result<ServeConfig> {
+        let frame = self.max_frame_bytes as u64;
+        let note_bytes = match self.max_note_bytes {
+            Some(bytes) if bytes > frame => anyhow::bail!(
+                "--max-note-bytes ({bytes}) must not exceed --max-frame-bytes ({frame}): a note \
+                 is sent whole, in one frame, to a member who has none of it"
+            ),
+            Some(bytes) => bytes,
+            None => defaults().limits.note_bytes.min(frame),
+        };
+        Ok(ServeConfig {
             max_frame_bytes: self.max_frame_bytes,
             group_idle: Duration::from_secs(self.group_idle_secs),
             ping_interval: Duration::from_secs(self.ping_interval_secs),
             max_messages_per_sec: self.max_messages_per_sec,
             join_timeout: Duration::from_secs(self.join_timeout_secs),
             public_url: self.public_url.clone(),
+            limits: Limits {
+                note_ops: self.max_note_ops,
+                change_ops: self.max_change_ops,
+                note_bytes,
+                member_notes: self.max_notes_per_member,
+                member_bytes: self.max_bytes_per_member,
+                group_bytes: self.max_group_bytes,
+            },
             ..ServeConfig::new(data_dir, self.listen)
-        }
+        })
     }
 }
 
@@ -430,10 +510,32 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             panic!("expected serve")
         };
-        let config = args.to_config("/tmp/q".into());
+        let config = args.to_config("/tmp/q".into()).unwrap();
         let expected = defaults();
         assert_eq!(config.max_frame_bytes, expected.max_frame_bytes);
+        assert_eq!(config.limits, expected.limits);
+        assert!(config.limits.note_bytes <= config.max_frame_bytes as u64);
         assert_eq!(config.group_idle, expected.group_idle);
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn a_note_limit_larger_than_a_frame_is_refused_at_start() {
+        let cli = Cli::try_parse_from([
+            "quaderno-server",
+            "--data-dir",
+            "/tmp/q",
+            "serve",
+            "--max-frame-bytes",
+            "1048576",
+            "--max-note-bytes",
+            "2097152",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve")
+        };
+        let error = args.to_config("/tmp/q".into()).unwrap_err().to_string();
+        assert!(error.contains("--max-note-bytes"), "{error}");
     }
 }

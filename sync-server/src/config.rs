@@ -4,6 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use quaderno_sync::Limits;
+
+const MB: u64 = 1024 * 1024;
+
 /// Everything `relay::serve` needs, already validated and resolved.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -25,6 +29,8 @@ pub struct ServeConfig {
     /// The address participants reach the relay at, printed in the invites admins make from
     /// the page; `None`: the address each request came to.
     pub public_url: Option<String>,
+    /// How much one note, one participant and one group may hold.
+    pub limits: Limits,
 }
 
 impl ServeConfig {
@@ -39,6 +45,14 @@ impl ServeConfig {
             max_messages_per_sec: 2_000,
             join_timeout: Duration::from_secs(10),
             public_url: None,
+            limits: Limits {
+                note_ops: 500_000,
+                change_ops: 100_000,
+                note_bytes: 8 * MB,
+                member_notes: 2_000,
+                member_bytes: 256 * MB,
+                group_bytes: 4 * 1024 * MB,
+            },
         }
     }
 }

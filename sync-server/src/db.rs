@@ -90,6 +90,7 @@ impl Db {
         let conn = quaderno_store::open_connection(&path)?;
         quaderno_store::migrate(&conn, accounts::COMPONENT, accounts::MIGRATIONS)?;
         crate::authors::migrate(&conn)?;
+        crate::usage::migrate(&conn)?;
         tracing::debug!(path = %path.display(), "opened the relay database");
         Ok(Db {
             inner: Arc::new(Inner {

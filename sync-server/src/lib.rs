@@ -12,3 +12,4 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod relay;
+pub mod usage;

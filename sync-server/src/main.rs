@@ -49,7 +49,7 @@ fn init_tracing(serving: bool) {
 }
 
 fn serve(args: &ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
-    let config = args.to_config(data_dir);
+    let config = args.to_config(data_dir)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(quaderno_server::relay::serve(config))
 }

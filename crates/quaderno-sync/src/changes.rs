@@ -27,6 +27,21 @@ pub struct Payload {
 /// Splits every entry of a sync message into checked changes and raw document chunks.
 pub fn split(chunks: &ChunkList) -> Result<Payload, BadChunk> {
     let mut payload = Payload::default();
+    for chunk in self::chunks(chunks)? {
+        if is_document(chunk) {
+            payload.documents.push(chunk.to_vec());
+        } else {
+            payload
+                .changes
+                .push(Change::try_from(chunk).map_err(|e| BadChunk(e.to_string()))?);
+        }
+    }
+    Ok(payload)
+}
+
+/// Every chunk of a sync message, by its header alone (nothing is decoded).
+pub fn chunks(chunks: &ChunkList) -> Result<Vec<&[u8]>, BadChunk> {
+    let mut all = Vec::new();
     for entry in chunks.iter() {
         let mut bytes = entry;
         while !bytes.is_empty() {
@@ -37,17 +52,16 @@ pub fn split(chunks: &ChunkList) -> Result<Payload, BadChunk> {
                 ));
             }
             let (chunk, rest) = bytes.split_at(len);
-            if chunk.get(CHUNK_TYPE_OFFSET) == Some(&DOCUMENT_CHUNK) {
-                payload.documents.push(chunk.to_vec());
-            } else {
-                payload
-                    .changes
-                    .push(Change::try_from(chunk).map_err(|e| BadChunk(e.to_string()))?);
-            }
+            all.push(chunk);
             bytes = rest;
         }
     }
-    Ok(payload)
+    Ok(all)
+}
+
+/// Whether a chunk is a whole document.
+pub fn is_document(chunk: &[u8]) -> bool {
+    chunk.get(CHUNK_TYPE_OFFSET) == Some(&DOCUMENT_CHUNK)
 }
 
 /// The first whole-document chunk of a sync message, found by walking chunk headers only

@@ -26,10 +26,11 @@
 
 pub mod changes;
 mod hub;
+pub mod measure;
 pub mod wire;
 
 pub use hub::{
-    Authorship, ConnId, ConnPolicy, DeviceId, Event, Hub, HubConfig, Input, LoadedDoc, Output,
-    Owner, Side, Write,
+    Authorship, Charge, ConnId, ConnPolicy, DeviceId, Event, Hub, HubConfig, Input, Limits,
+    LoadedDoc, Output, Owner, ParticipantId, Side, Write,
 };
 pub use wire::{Message, PeerId, PeerMetadata};

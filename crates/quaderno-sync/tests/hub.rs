@@ -336,6 +336,7 @@ fn protocol_violations_get_an_error_and_a_close() {
             expected_peer: Some(PeerId::new("x")),
             read_only: false,
             device: None,
+            participant: None,
         };
         net.relay_input(vec![Input::Opened { conn, policy }]);
 
@@ -898,6 +899,7 @@ fn a_change_is_refused_and_the_note_stays_whole(data: &[u8]) {
         expected_peer: Some(PeerId::new("mallory")),
         read_only: false,
         device: None,
+        participant: None,
     };
     net.relay_input(vec![Input::Opened { conn, policy }]);
     let join = Message::Join {

@@ -63,6 +63,7 @@ fn open_pages(net: &mut Net, c: usize, doc: DocumentId, pages: &mut [Page], read
                 expected_peer: None,
                 read_only,
                 device: None,
+                participant: None,
             },
         };
         let share = Input::Share {

@@ -49,6 +49,7 @@ pub fn purge_document(
     }
     let id = doc.to_string();
     docs::delete(conn, &group.slug, &id)?;
+    crate::usage::forget(conn, &group.slug, doc)?;
     conn.execute(
         "DELETE FROM group_changes WHERE grp = ?1 AND doc_id = ?2",
         params![group.slug, id],

@@ -16,7 +16,7 @@
 //! Before its first turn the actor reads who owns each actor of the group and tells the hub;
 //! until then the hub refuses every change.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,15 @@ use super::storage::Storage;
 
 /// Most commands taken in one turn; the rest wait for the next.
 const MAX_TURN: usize = 4096;
+/// Bytes of one connection's frames taken in one turn (always at least one frame): the rest
+/// wait for the next turn, so that one member sending a flood does not hold the others'
+/// keystrokes behind all of it.
+const TURN_BYTES_PER_CONN: usize = 64 * 1024;
+/// A turn that took longer than this makes the next one take at most `BUSY_FRAMES_PER_CONN`
+/// frames of each connection: a frame of a few hundred bytes can carry a note whose loading
+/// takes 25 ms, so bytes alone do not bound a turn.
+const BUSY_TURN: Duration = Duration::from_millis(20);
+const BUSY_FRAMES_PER_CONN: usize = 2;
 /// How often idle documents are unloaded and the group checks whether it is idle.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -88,6 +97,23 @@ pub struct GroupActor {
     pub authors_known: bool,
     /// What the group's index must never list again (`None` until read from storage).
     pub erased: Option<ErasedGuard>,
+    /// Commands taken from the channel that wait for a later turn (see `TURN_BYTES_PER_CONN`).
+    pub deferred: VecDeque<Command>,
+    /// How long the last turn took (see `BUSY_TURN`).
+    pub last_turn: Duration,
+}
+
+impl Command {
+    /// The connection it comes from, if any.
+    fn conn(&self) -> Option<ConnId> {
+        match self {
+            Command::Open { handle, .. } => Some(handle.id),
+            Command::Frame { conn, .. } | Command::Text { conn } | Command::Closed { conn } => {
+                Some(*conn)
+            }
+            Command::Forget { .. } | Command::Reload { .. } => None,
+        }
+    }
 }
 
 impl GroupActor {
@@ -97,6 +123,13 @@ impl GroupActor {
         let mut tick = tokio::time::interval(TICK);
         let mut idle_since = Instant::now();
         loop {
+            if self.shutdown.is_cancelled() {
+                break;
+            }
+            if !self.deferred.is_empty() {
+                self.next_turn().await;
+                continue;
+            }
             let first = tokio::select! {
                 command = self.commands.recv() => match command {
                     Some(command) => command,
@@ -116,20 +149,56 @@ impl GroupActor {
                 }
                 _ = self.shutdown.cancelled() => break,
             };
-            let mut commands = vec![first];
-            while commands.len() < MAX_TURN {
-                match self.commands.try_recv() {
-                    Ok(command) => commands.push(command),
-                    Err(_) => break,
-                }
-            }
-            let inputs = Vec::with_capacity(commands.len());
-            self.turn(commands, inputs).await;
+            self.deferred.push_back(first);
+            self.next_turn().await;
         }
         self.close_all().await;
         // The hub goes with the actor: none of its documents stays in memory.
         self.metrics.documents_in_memory.dec_by(self.docs_counted);
         self.docs_counted = 0;
+    }
+
+    /// Takes what waits, up to each connection's share of a turn, and runs the turn.
+    async fn next_turn(&mut self) {
+        while self.deferred.len() < MAX_TURN {
+            match self.commands.try_recv() {
+                Ok(command) => self.deferred.push_back(command),
+                Err(_) => break,
+            }
+        }
+        let busy = self.last_turn > BUSY_TURN;
+        let mut taken = Vec::with_capacity(self.deferred.len());
+        let mut spent: HashMap<ConnId, (usize, usize)> = HashMap::new();
+        let mut held: HashSet<ConnId> = HashSet::new();
+        let mut rest = VecDeque::new();
+        for command in self.deferred.drain(..) {
+            let Some(conn) = command.conn() else {
+                taken.push(command);
+                continue;
+            };
+            // A connection's commands keep their order: once one waits, the later ones do.
+            if held.contains(&conn) {
+                rest.push_back(command);
+                continue;
+            }
+            if let Command::Frame { bytes, .. } = &command {
+                let (frames, used) = spent.entry(conn).or_default();
+                let over_bytes = *used > 0 && *used + bytes.len() > TURN_BYTES_PER_CONN;
+                if over_bytes || (busy && *frames >= BUSY_FRAMES_PER_CONN) {
+                    held.insert(conn);
+                    rest.push_back(command);
+                    continue;
+                }
+                *frames += 1;
+                *used += bytes.len();
+            }
+            taken.push(command);
+        }
+        self.deferred = rest;
+        let inputs = Vec::with_capacity(taken.len());
+        let started = Instant::now();
+        self.turn(taken, inputs).await;
+        self.last_turn = started.elapsed();
     }
 
     /// One turn: every waiting command into the hub at once, then storage, then the network.
@@ -167,6 +236,8 @@ impl GroupActor {
                     if let Some(guard) = &mut self.erased {
                         guard.erased.insert(doc);
                     }
+                    // Its charges went with it: the quotas are read again.
+                    self.authors_known = false;
                     inputs.push(Input::Forget { doc });
                 }
                 Command::Reload { doc } => {
@@ -224,7 +295,11 @@ impl GroupActor {
             doc: unlisting.index,
             bytes: unlisting.changes.clone(),
         }];
-        if let Err(error) = self.storage.write(&self.group, writes, vec![nobody]).await {
+        if let Err(error) = self
+            .storage
+            .write(&self.group, writes, vec![nobody], Vec::new())
+            .await
+        {
             tracing::error!(group = %self.group, %error, "could not take an erased note off the index; restarting the group");
             self.restart().await;
             return;
@@ -237,10 +312,19 @@ impl GroupActor {
         self.carry_out(out, &HashSet::new()).await;
     }
 
+    /// Tells the hub who owns each actor of the group and what each participant's writes
+    /// hold, as stored. Until both are read, the hub refuses every change.
     async fn know_authors(&mut self) {
-        match self.storage.authors(&self.group).await {
-            Ok(known) => {
-                let out = self.handle(vec![Input::Authors { known }]);
+        let known = match self.storage.usage(&self.group).await {
+            Ok(charges) => match self.storage.authors(&self.group).await {
+                Ok(known) => Ok((known, charges)),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        match known {
+            Ok((known, charges)) => {
+                let out = self.handle(vec![Input::Usage { charges }, Input::Authors { known }]);
                 debug_assert!(out.is_empty());
                 self.authors_known = true;
             }
@@ -265,6 +349,7 @@ impl GroupActor {
         loop {
             let writes = std::mem::take(&mut out.writes);
             let authors = std::mem::take(&mut out.authors);
+            let charges = std::mem::take(&mut out.charges);
             if !writes.is_empty() && authors.is_empty() {
                 let (to_senders, to_others) = std::mem::take(&mut out.sends)
                     .into_iter()
@@ -272,8 +357,13 @@ impl GroupActor {
                 out.sends = to_senders;
                 self.send(to_others);
             }
-            let storing = !writes.is_empty() || !authors.is_empty();
-            if storing && let Err(error) = self.storage.write(&self.group, writes, authors).await {
+            let storing = !writes.is_empty() || !authors.is_empty() || !charges.is_empty();
+            if storing
+                && let Err(error) = self
+                    .storage
+                    .write(&self.group, writes, authors, charges)
+                    .await
+            {
                 tracing::error!(group = %self.group, %error, "changes could not be stored; restarting the group");
                 self.metrics.sync_errors.inc();
                 self.restart().await;

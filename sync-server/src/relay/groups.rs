@@ -1,12 +1,12 @@
 //! The registry of running group actors: started by a group's first connection, retired when
 //! the group has been idle for a while, so memory follows the active groups.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use quaderno_sync::{Hub, HubConfig, PeerId, PeerMetadata, Side};
+use quaderno_sync::{Hub, HubConfig, Limits, PeerId, PeerMetadata, Side};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
@@ -31,6 +31,7 @@ pub struct GroupSettings {
     pub peer_id: PeerId,
     pub storage_id: String,
     pub idle_after: Duration,
+    pub limits: Limits,
 }
 
 #[derive(Debug)]
@@ -116,15 +117,18 @@ impl Groups {
     fn start(self: &Arc<Self>, group: &str) -> Running {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         let (commands, receiver) = mpsc::channel(QUEUE);
-        let hub_config = HubConfig::new(
-            Side::Relay,
-            self.settings.peer_id.clone(),
-            PeerMetadata {
-                storage_id: Some(self.settings.storage_id.clone()),
-                is_ephemeral: false,
-            },
-            format!("{}-{generation}", self.settings.storage_id),
-        );
+        let hub_config = HubConfig {
+            limits: self.settings.limits,
+            ..HubConfig::new(
+                Side::Relay,
+                self.settings.peer_id.clone(),
+                PeerMetadata {
+                    storage_id: Some(self.settings.storage_id.clone()),
+                    is_ephemeral: false,
+                },
+                format!("{}-{generation}", self.settings.storage_id),
+            )
+        };
         let actor = GroupActor {
             group: group.to_string(),
             generation,
@@ -140,6 +144,8 @@ impl Groups {
             docs_counted: 0,
             authors_known: false,
             erased: None,
+            deferred: VecDeque::new(),
+            last_turn: Duration::ZERO,
         };
         self.metrics.groups_in_memory.inc();
         tracing::debug!(group, "starting the group's sync engine");

@@ -91,6 +91,7 @@ pub async fn run(
         peer_id: identity.peer_id.clone(),
         storage_id: identity.storage_id.clone(),
         idle_after: config.group_idle,
+        limits: config.limits,
     };
     let groups = Groups::new(
         settings,

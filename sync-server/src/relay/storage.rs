@@ -14,10 +14,10 @@ use quaderno_store::StoreError;
 use quaderno_store::docs::{self, QuietDocs};
 use quaderno_store::rusqlite::{Connection, Transaction, TransactionBehavior};
 use quaderno_store::{Checkpointer, begin_write, hand_checkpoints_over};
-use quaderno_sync::{Authorship, LoadedDoc, Write};
+use quaderno_sync::{Authorship, Charge, LoadedDoc, Write};
 use tokio::sync::oneshot;
 
-use crate::{accounts, authors};
+use crate::{accounts, authors, usage};
 
 /// Why storage could not do what an actor asked.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,7 @@ enum Job {
         group: String,
         writes: Vec<Write>,
         authors: Vec<Authorship>,
+        charges: Vec<Charge>,
         reply: oneshot::Sender<Result<(), StorageError>>,
     },
     Authors {
@@ -62,6 +63,10 @@ enum Job {
     Erased {
         group: String,
         reply: oneshot::Sender<Result<Erased, StorageError>>,
+    },
+    Usage {
+        group: String,
+        reply: oneshot::Sender<Result<Vec<Charge>, StorageError>>,
     },
 }
 
@@ -127,19 +132,21 @@ impl Storage {
         answer.await.map_err(|_| StorageError::Stopped)?
     }
 
-    /// Commits writes of a group, and the owners of the actors of its new changes, in one
-    /// transaction; returns once they are in the file.
+    /// Commits writes of a group, the owners of the actors of its new changes and what they
+    /// charge their participants, in one transaction; returns once they are in the file.
     pub async fn write(
         &self,
         group: &str,
         writes: Vec<Write>,
         authors: Vec<Authorship>,
+        charges: Vec<Charge>,
     ) -> Result<(), StorageError> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Write {
             group: group.to_string(),
             writes,
             authors,
+            charges,
             reply,
         };
         self.jobs.send(job).map_err(|_| StorageError::Stopped)?;
@@ -152,6 +159,17 @@ impl Storage {
     pub async fn erased(&self, group: &str) -> Result<Erased, StorageError> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Erased {
+            group: group.to_string(),
+            reply,
+        };
+        self.jobs.send(job).map_err(|_| StorageError::Stopped)?;
+        answer.await.map_err(|_| StorageError::Stopped)?
+    }
+
+    /// What each participant's writes hold of a group.
+    pub async fn usage(&self, group: &str) -> Result<Vec<Charge>, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Usage {
             group: group.to_string(),
             reply,
         };
@@ -195,13 +213,17 @@ fn run(mut conn: Connection, jobs: std_mpsc::Receiver<Job>, mut quiet: QuietDocs
                     group,
                     writes: w,
                     authors,
+                    charges,
                     reply,
-                } => writes.push((group, w, authors, reply)),
+                } => writes.push((group, w, authors, charges, reply)),
                 Job::Authors { group, reply } => {
                     let _ = reply.send(known_authors(&mut conn, &group));
                 }
                 Job::Erased { group, reply } => {
                     let _ = reply.send(erased(&conn, &group));
+                }
+                Job::Usage { group, reply } => {
+                    let _ = reply.send(usage::known(&conn, &group).map_err(StorageError::from));
                 }
             }
         }
@@ -224,6 +246,7 @@ type PendingWrite = (
     String,
     Vec<Write>,
     Vec<Authorship>,
+    Vec<Charge>,
     oneshot::Sender<Result<(), StorageError>>,
 );
 
@@ -234,7 +257,7 @@ type PendingWrite = (
 /// others.
 fn commit(conn: &mut Connection, pending: Vec<PendingWrite>, quiet: &mut QuietDocs<GroupDoc>) {
     let now = Instant::now();
-    for (group, writes, _, _) in &pending {
+    for (group, writes, _, _, _) in &pending {
         for write in writes {
             if let Write::Changes { doc, .. } = write {
                 quiet.wrote((group.clone(), *doc), now);
@@ -266,22 +289,22 @@ fn store(conn: &mut Connection, pending: Vec<PendingWrite>) {
     let all = begin_write(conn)
         .map_err(StorageError::from)
         .and_then(|tx| {
-            for (group, writes, authors, _) in &pending {
-                apply(&tx, group, writes, authors)?;
+            for (group, writes, authors, charges, _) in &pending {
+                apply(&tx, group, writes, authors, charges)?;
             }
             tx.commit().map_err(StorageError::from)
         });
     if all.is_ok() {
-        for (_, _, _, reply) in pending {
+        for (_, _, _, _, reply) in pending {
             let _ = reply.send(Ok(()));
         }
         return;
     }
-    for (group, writes, authors, reply) in pending {
+    for (group, writes, authors, charges, reply) in pending {
         let one = begin_write(conn)
             .map_err(StorageError::from)
             .and_then(|tx| {
-                apply(&tx, &group, &writes, &authors)?;
+                apply(&tx, &group, &writes, &authors, &charges)?;
                 tx.commit().map_err(StorageError::from)
             });
         if let Err(error) = &one {
@@ -296,10 +319,12 @@ fn apply(
     group: &str,
     writes: &[Write],
     owners: &[Authorship],
+    charges: &[Charge],
 ) -> Result<(), StorageError> {
     if !owners.is_empty() {
         authors::record(tx, group, owners, now_millis())?;
     }
+    usage::record(tx, group, charges)?;
     for write in writes {
         match write {
             Write::Changes { doc, bytes } => {
@@ -463,7 +488,7 @@ mod tests {
 
         for write in keystrokes(&db, &doc) {
             storage
-                .write("palermo", vec![write], Vec::new())
+                .write("palermo", vec![write], Vec::new(), Vec::new())
                 .await
                 .unwrap();
         }
@@ -491,7 +516,7 @@ mod tests {
         let (storage, thread) =
             Storage::start_compacting_after(db.path(), Duration::from_secs(3600)).unwrap();
         storage
-            .write("palermo", keystrokes(&db, &doc), Vec::new())
+            .write("palermo", keystrokes(&db, &doc), Vec::new(), Vec::new())
             .await
             .unwrap();
         assert_eq!(kinds(&db, &doc).len(), 61);

@@ -19,7 +19,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
-use quaderno_sync::{ConnId, ConnPolicy, Message, PeerId};
+use quaderno_sync::{ConnId, ConnPolicy, Message, ParticipantId, PeerId};
 use serde::Deserialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -56,6 +56,7 @@ pub async fn sync_endpoint(
         expected_peer: Some(PeerId::new(auth.peer_id.clone())),
         read_only: !role.can_write(),
         device: Some(auth.device_id),
+        participant: Some(ParticipantId(auth.participant_id)),
     };
     let limit = state.config.max_frame_bytes;
     Ok(upgrade

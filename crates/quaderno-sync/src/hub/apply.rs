@@ -12,12 +12,14 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use automerge::sync::{self, ChunkList, SyncDoc};
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use quaderno_model::DocumentId;
 
 use super::authors::{Authors, Refusal};
+use super::limits::{Admission, Limits, NoteSize};
 use super::{ConnId, DeviceId, Event, Hub, Output, Owner, Side, Write};
 use crate::changes;
+use crate::measure::{self, Measure, MeasureError};
 use crate::wire::Message;
 
 /// A `sync` or `request` message waiting to be applied.
@@ -183,6 +185,50 @@ impl Hub {
         let mut vetting = Vetting::default();
         let (authors, conns) = (&self.authors, &self.conns);
         let device_of = |conn: ConnId| conns.get(&conn).and_then(|c| c.policy.device);
+        let limits = self.config.limits;
+        let mut over_limit: Vec<(ConnId, String)> = Vec::new();
+        let mut admitted = None;
+        if !limits.is_none() && (!documents.is_empty() || !changes_by_conn.is_empty()) {
+            let participant_of = |conn: ConnId| conns.get(&conn).and_then(|c| c.policy.participant);
+            let now_holds = Measure {
+                ops: automerge.stats().num_ops,
+                bytes: NoteSize::bytes(&mut slot.size, automerge),
+            };
+            let mut admission =
+                Admission::new(limits, &self.usage, doc, now_holds, before.is_empty());
+            let sent = documents
+                .iter()
+                .map(|(conn, chunk)| (*conn, document_adds(chunk, &limits, now_holds)))
+                .chain(
+                    changes_by_conn
+                        .iter()
+                        .map(|(conn, changes)| (*conn, changes_adds(automerge, changes))),
+                );
+            for (conn, changes) in &changes_by_conn {
+                let largest = changes.iter().map(|c| c.len() as u64).max().unwrap_or(0);
+                if largest > limits.change_ops {
+                    over_limit.push((
+                        *conn,
+                        format!(
+                            "a change of {largest} operations to note {doc} is more than this \
+                             relay applies at once (at most {})",
+                            limits.change_ops
+                        ),
+                    ));
+                }
+            }
+            for (conn, adds) in sent {
+                if over_limit.iter().any(|(c, _)| *c == conn) {
+                    continue;
+                }
+                if let Err(reason) = admission.admit(conn, participant_of(conn), adds) {
+                    over_limit.push((conn, reason));
+                }
+            }
+            documents.retain(|(conn, _)| !over_limit.iter().any(|(c, _)| c == conn));
+            changes_by_conn.retain(|(conn, _)| !over_limit.iter().any(|(c, _)| c == conn));
+            admitted = Some((admission.note_bytes(), admission.charges));
+        }
         let whole = load_whole(
             automerge,
             &mut documents,
@@ -246,6 +292,7 @@ impl Hub {
             if failed.contains(&r.conn)
                 || refused.iter().any(|(c, _)| *c == r.conn)
                 || vetting.refuses(r.conn)
+                || over_limit.iter().any(|(c, _)| *c == r.conn)
             {
                 continue;
             }
@@ -273,6 +320,26 @@ impl Hub {
             |conn: &ConnId| !failed.contains(conn) && !refused.iter().any(|(c, _)| c == conn);
         for (actor, owner) in vetting.bindings(applied) {
             out.authors.extend(self.authors.bind(actor, owner));
+        }
+        if let Some((note_bytes, charges)) = admitted
+            && changed
+        {
+            if let Some(automerge) = self.docs.get_mut(&doc).and_then(|s| {
+                let size = &mut s.size;
+                s.doc.as_ref().map(|d| (d, size))
+            }) {
+                let (automerge, size) = automerge;
+                NoteSize::set(size, automerge, note_bytes);
+            }
+            for (conn, charge) in charges {
+                if applied(&conn) && !vetting.refuses(conn) {
+                    self.usage.add(&charge);
+                    out.charges.push(charge);
+                }
+            }
+        }
+        for (conn, reason) in over_limit {
+            self.reject(conn, &reason, out);
         }
         for (conn, refusal) in vetting.refused {
             self.reject(conn, &refusal.reason(), out);
@@ -326,6 +393,10 @@ impl Hub {
             return None;
         }
         let had_changes = !chunks.is_empty() && !read_only;
+        if had_changes && let Err(reason) = within_limits(&self.config.limits, doc, &chunks) {
+            self.reject(conn, &reason, out);
+            return None;
+        }
         let payload = if had_changes {
             match changes::split(&chunks) {
                 Ok(payload) => payload,
@@ -463,6 +534,73 @@ impl Hub {
             reason: reason.to_string(),
         });
     }
+}
+
+/// Checks every chunk a sender offers against the note limits before any is decoded: a
+/// chunk whose inflated bytes pass the limit is refused as soon as counting passes it.
+fn within_limits(
+    limits: &Limits,
+    doc: DocumentId,
+    chunks: &automerge::sync::ChunkList,
+) -> Result<(), String> {
+    if limits.is_none() {
+        return Ok(());
+    }
+    let too_big = || {
+        format!(
+            "note {doc} is larger than this relay takes: at most {} bytes in one note",
+            limits.note_bytes
+        )
+    };
+    let mut total = Measure::default();
+    for chunk in changes::chunks(chunks).map_err(|e| e.to_string())? {
+        let left = limits.note_bytes.saturating_sub(total.bytes);
+        let measured = match measure::measure(chunk, left) {
+            Ok(measured) => measured,
+            Err(MeasureError::Larger(_)) => return Err(too_big()),
+            Err(malformed) => {
+                return Err(format!(
+                    "the sync message carries a chunk that is not a valid automerge change: {malformed}"
+                ));
+            }
+        };
+        if measured.ops > limits.note_ops {
+            return Err(format!(
+                "note {doc} would hold {} operations; this relay takes at most {} in one note",
+                measured.ops, limits.note_ops
+            ));
+        }
+        total = total.plus(measured);
+    }
+    Ok(())
+}
+
+/// What a whole document would add to a note holding `holds`. Peers send the whole document
+/// again until they learn what we have, so it is taken as holding the note: what it adds is
+/// what it holds beyond. A document of other changes than the note's can therefore take the
+/// note to at most twice the limit, once; the next change finds it over and is refused.
+fn document_adds(chunk: &[u8], limits: &Limits, holds: Measure) -> Measure {
+    let whole = measure::measure(chunk, limits.note_bytes).unwrap_or(Measure {
+        ops: u64::MAX,
+        bytes: u64::MAX,
+    });
+    Measure {
+        ops: whole.ops.saturating_sub(holds.ops),
+        bytes: whole.bytes.saturating_sub(holds.bytes),
+    }
+}
+
+/// What changes would add to a note: those it does not hold yet, as each declares.
+fn changes_adds(doc: &Automerge, changes: &[Change]) -> Measure {
+    changes
+        .iter()
+        .filter(|c| doc.get_change_meta_by_hash(&c.hash()).is_none())
+        .fold(Measure::default(), |sum, c| {
+            sum.plus(Measure {
+                ops: c.len() as u64,
+                bytes: c.raw_bytes().len() as u64,
+            })
+        })
 }
 
 /// Changes already in storage; the caller checked them when it stored them.

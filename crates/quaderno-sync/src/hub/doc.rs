@@ -8,6 +8,7 @@ use automerge::sync;
 use quaderno_model::DocumentId;
 
 use super::apply::{Batch, Incoming};
+use super::limits::NoteSize;
 use super::{ConnId, Event, Hub, LoadedDoc, Output, Side};
 use crate::wire::Message;
 
@@ -35,6 +36,8 @@ pub(super) struct DocSlot {
     /// Connections told it is unavailable that still want it if it appears.
     pub(super) waiting: HashSet<ConnId>,
     pub(super) last_active: Instant,
+    /// Its bytes as last measured, for `limits`.
+    pub(super) size: Option<NoteSize>,
 }
 
 impl DocSlot {
@@ -52,6 +55,7 @@ impl DocSlot {
             saved: HashMap::new(),
             waiting: HashSet::new(),
             last_active: now,
+            size: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use automerge::ChangeHash;
 use quaderno_model::DocumentId;
 
-use super::{Authorship, ConnId};
+use super::{Authorship, Charge, ConnId};
 use crate::wire::{PeerId, PeerMetadata};
 
 /// The result of one [`super::Hub::handle`] call. Carry it out in field order: commit
@@ -23,6 +23,9 @@ pub struct Output {
     /// Relay: actors that found their owner in this call. Store them in the same transaction
     /// as `writes`, so that no stored change is left without its author's binding.
     pub authors: Vec<Authorship>,
+    /// Relay: what this call's writes charge to their participants. Store them in the same
+    /// transaction as `writes`.
+    pub charges: Vec<Charge>,
 }
 
 impl Output {
@@ -35,6 +38,7 @@ impl Output {
             && self.loads.is_empty()
             && self.events.is_empty()
             && self.authors.is_empty()
+            && self.charges.is_empty()
     }
 
     /// Appends another output, keeping the order of each list.
@@ -46,6 +50,7 @@ impl Output {
         self.loads.extend(other.loads);
         self.events.extend(other.events);
         self.authors.extend(other.authors);
+        self.charges.extend(other.charges);
     }
 }
 

@@ -25,6 +25,7 @@ mod doc;
 mod ephemeral;
 mod events;
 mod frame;
+mod limits;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -39,6 +40,7 @@ use ephemeral::Seen;
 
 pub use authors::{Authorship, DeviceId, Owner};
 pub use events::{Event, Output, Write};
+pub use limits::{Charge, Limits, ParticipantId};
 
 /// A connection, numbered by the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +75,8 @@ pub struct HubConfig {
     pub session_id: String,
     /// What a local peer's changes must leave readable; `None` takes anything that applies.
     pub check: Option<Check>,
+    /// Relay: how much a note, a participant and the group may hold.
+    pub limits: Limits,
 }
 
 impl HubConfig {
@@ -85,6 +89,7 @@ impl HubConfig {
             max_waiting_per_conn: 64,
             session_id,
             check: None,
+            limits: Limits::NONE,
         }
     }
 }
@@ -99,6 +104,8 @@ pub struct ConnPolicy {
     /// Relay: the device this connection speaks for. Its changes must be signed with actors
     /// of that device (see `authors`); `None` checks no author.
     pub device: Option<DeviceId>,
+    /// Relay: the participant whose quota this connection's new notes and bytes count against.
+    pub participant: Option<ParticipantId>,
 }
 
 /// A document read from storage, with the sync states saved for it (by peer storage id).
@@ -168,6 +175,9 @@ pub enum Input {
     /// Relay: who owns each actor of the group, as stored. Until it comes, every change from
     /// a connection with a device is refused.
     Authors { known: Vec<Authorship> },
+    /// Relay: what each participant's writes hold of the group, as stored (see
+    /// [`Output::charges`]); replaces what the hub knew.
+    Usage { charges: Vec<Charge> },
 }
 
 /// The sync engine for one group.
@@ -186,6 +196,8 @@ pub struct Hub {
     ids: IdTexts,
     /// Who owns each actor, for connections whose changes are vetted.
     authors: authors::Authors,
+    /// What each participant's writes hold, for the quotas of `config.limits`.
+    usage: limits::Usage,
 }
 
 impl Hub {
@@ -200,6 +212,7 @@ impl Hub {
             ephemeral_count: 0,
             ids: IdTexts::default(),
             authors: authors::Authors::default(),
+            usage: limits::Usage::default(),
         }
     }
 
@@ -279,6 +292,7 @@ impl Hub {
             Input::Resync { conn, doc } => self.resync(conn, doc, batch),
             Input::Tick => self.tick(now),
             Input::Authors { known } => self.authors.know(known),
+            Input::Usage { charges } => self.usage.know(&charges),
         }
     }
 }

@@ -148,6 +148,7 @@ impl Net {
                 expected_peer: Some(PeerId::new(name)),
                 read_only: !writer,
                 device: None,
+                participant: None,
             },
             received: Vec::new(),
             local: Vec::new(),
