@@ -99,6 +99,7 @@ impl World {
             let policy = ConnPolicy {
                 expected_peer: Some(PeerId::new(peer)),
                 read_only,
+                ..ConnPolicy::default()
             };
             world.run(vec![Input::Opened { conn, policy }]);
             let join = Message::Join {
