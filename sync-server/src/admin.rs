@@ -132,6 +132,7 @@ pub fn run(
             groups::create(db, name, title.as_deref(), actor, now)
         }
         AdminCommand::Group(GroupCommand::List) => groups::list(db),
+        AdminCommand::Group(GroupCommand::Usage { name }) => groups::usage(db, name),
         AdminCommand::Group(GroupCommand::Rename { name, title }) => {
             groups::rename(db, name, title, actor, now)
         }

@@ -292,6 +292,12 @@ pub enum GroupCommand {
     },
     /// List the groups with their member and document counts.
     List,
+    /// Show what each participant's notes hold of a group, against the relay's quotas
+    /// (`serve --max-notes-per-member`, `--max-bytes-per-member`).
+    Usage {
+        /// The group's name.
+        name: String,
+    },
     /// Give a group a new title; its name (in addresses and commands) never changes.
     Rename {
         /// The group's name.

@@ -134,3 +134,37 @@ pub fn by_member(
     })?;
     rows.collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn charges_add_up_per_note_and_go_with_the_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (kept, erased) = (DocumentId::random(), DocumentId::random());
+        let charge = |doc, created, bytes| Charge {
+            doc,
+            participant: ParticipantId(7),
+            created,
+            bytes,
+        };
+        let known = db
+            .with_conn(|conn| {
+                record(conn, "palermo", &[charge(kept, true, 100)])?;
+                record(
+                    conn,
+                    "palermo",
+                    &[charge(kept, false, 50), charge(erased, true, 10)],
+                )?;
+                record(conn, "roma", &[charge(kept, true, 1)])?;
+                forget(conn, "palermo", &erased)?;
+                Ok(known(conn, "palermo")?)
+            })
+            .unwrap();
+
+        assert_eq!(known, vec![charge(kept, true, 150)]);
+    }
+}

@@ -300,6 +300,15 @@ async fn a_flood_of_notes_stops_at_the_quota_of_one_participant() {
         .await;
 
     assert_refused(&conn, "you have created 100 notes in this group");
+    let usage: serde_json::Value =
+        serde_json::from_str(&group.relay.admin(&["--json", "group", "usage", GROUP])).unwrap();
+    let mallorys = usage["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "mallory")
+        .unwrap_or_else(|| panic!("mallory is not in {usage}"));
+    assert_eq!(mallorys["notes"], 100, "{usage}");
     assert!(
         slowest < MAX_ROUND_TRIP,
         "an honest edit waited {slowest:?}"

@@ -114,7 +114,7 @@ pub fn group(conn: &Connection, slug: &str) -> Result<Option<Group>> {
 }
 
 /// The group with this slug, or an error naming it.
-pub(crate) fn existing_group(conn: &Connection, slug: &str) -> Result<Group> {
+pub fn existing_group(conn: &Connection, slug: &str) -> Result<Group> {
     group(conn, slug)?.ok_or_else(|| AccountsError::UnknownGroup(slug.to_owned()))
 }
 

@@ -39,7 +39,9 @@ pub use erasures::{
 };
 pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};
-pub use groups::{Group, GroupSummary, create_group, group, list_groups, rename_group};
+pub use groups::{
+    Group, GroupSummary, create_group, existing_group, group, list_groups, rename_group,
+};
 pub use invites::{
     Invite, InviteState, ListedInvite, MAX_INVITE_USES, NewInvite, create_invite,
     find_invite_by_code, find_usable_invite, list_invites, revoke_invite, use_invite,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{AdminError, Output, Report, read, table, when, write};
 use crate::accounts::{self, Actor, Group, GroupSlug, GroupSummary};
 use crate::db::Db;
+use crate::usage::{self, MemberUsage};
 
 #[derive(Serialize)]
 struct Created(Group);
@@ -85,4 +86,46 @@ pub(super) fn rename(
     let group = write(db, |tx| accounts::rename_group(tx, slug, title, actor, now))?;
     tracing::info!(group = %group.slug, "renamed a group");
     Ok(Renamed(group).report())
+}
+
+#[derive(Serialize)]
+struct Usage {
+    group: String,
+    members: Vec<MemberUsage>,
+}
+
+impl Output for Usage {
+    fn human(&self) -> String {
+        if self.members.is_empty() {
+            return format!(
+                "Nobody has written in {} since the relay began to keep the account.\n",
+                self.group
+            );
+        }
+        let rows: Vec<[String; 4]> = self
+            .members
+            .iter()
+            .map(|m| {
+                [
+                    m.participant_id.to_string(),
+                    m.name.clone(),
+                    m.notes.to_string(),
+                    format!("{:.1} MB", m.bytes as f64 / (1024.0 * 1024.0)),
+                ]
+            })
+            .collect();
+        table::render(["ID", "PARTICIPANT", "NOTES CREATED", "WRITTEN"], &rows)
+    }
+}
+
+pub(super) fn usage(db: &Db, slug: &str) -> Result<Report, AdminError> {
+    let members = read(db, |conn| {
+        let group = accounts::existing_group(conn, slug)?;
+        Ok(usage::by_member(conn, &group.slug)?)
+    })?;
+    Ok(Usage {
+        group: slug.to_string(),
+        members,
+    }
+    .report())
 }
