@@ -253,7 +253,7 @@ async fn changes_of_200k_characters_are_refused_whole() {
         })
         .await;
 
-    assert_refused(&conn, "a change of 200000 operations to note");
+    assert_refused(&conn, "200000 new operations in one change to note");
     assert!(
         slowest < MAX_ROUND_TRIP,
         "an honest edit waited {slowest:?}"
@@ -327,4 +327,34 @@ async fn a_flood_of_notes_stops_at_the_quota_of_one_participant() {
     send_all(&mallory, &mut again, &mut doc, vec![whole]).await;
     assert!(again.read_until_closed(Duration::from_secs(10)).await);
     assert_refused(&again, "you have created 100 notes in this group");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_change_inside_a_whole_document_is_refused_too() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let group = Group::new(&[]);
+    let (mallory, mut conn) = group.editor("mallory").await;
+    let mut doc = AutoCommit::new();
+    let text = doc.put_object(ROOT, "body", ObjType::Text).unwrap();
+    doc.commit();
+    let first = doc.save();
+    doc.splice_text(&text, 0, 0, &"c".repeat(200_000)).unwrap();
+    doc.commit();
+    let whole = doc.save();
+
+    // The relay holds the note's first change; the whole document then brings the rest, which
+    // the relay would apply change by change.
+    let slowest = group
+        .during(async {
+            send_all(&mallory, &mut conn, &mut doc, vec![first, whole]).await;
+            assert!(conn.read_until_closed(Duration::from_secs(10)).await);
+        })
+        .await;
+
+    assert_refused(&conn, "new operations in one change to note");
+    assert!(
+        slowest < MAX_ROUND_TRIP,
+        "an honest edit waited {slowest:?}"
+    );
+    group.honest_sync();
 }

@@ -196,33 +196,43 @@ impl Hub {
             };
             let mut admission =
                 Admission::new(limits, &self.usage, doc, now_holds, before.is_empty());
-            let sent = documents
-                .iter()
-                .map(|(conn, chunk)| (*conn, document_adds(chunk, &limits, now_holds)))
-                .chain(
-                    changes_by_conn
-                        .iter()
-                        .map(|(conn, changes)| (*conn, changes_adds(automerge, changes))),
-                );
+            let too_many = |ops: u64| {
+                format!(
+                    "{ops} new operations in one change to note {doc} are more than this relay \
+                     applies at once (at most {}); send them in several changes",
+                    limits.change_ops
+                )
+            };
             for (conn, changes) in &changes_by_conn {
                 let largest = changes.iter().map(|c| c.len() as u64).max().unwrap_or(0);
                 if largest > limits.change_ops {
-                    over_limit.push((
-                        *conn,
-                        format!(
-                            "a change of {largest} operations to note {doc} is more than this \
-                             relay applies at once (at most {})",
-                            limits.change_ops
-                        ),
-                    ));
+                    over_limit.push((*conn, too_many(largest)));
                 }
             }
-            for (conn, adds) in sent {
-                if over_limit.iter().any(|(c, _)| *c == conn) {
+            // Only the first whole document of a note new here is loaded; any other is
+            // applied change by change, as changes are, and is bounded as one change is.
+            let mut loading = before.is_empty();
+            for (conn, chunk) in &documents {
+                if over_limit.iter().any(|(c, _)| c == conn) {
                     continue;
                 }
-                if let Err(reason) = admission.admit(conn, participant_of(conn), adds) {
-                    over_limit.push((conn, reason));
+                let adds = document_adds(chunk, &limits, admission.holds());
+                if !loading && adds.ops > limits.change_ops {
+                    over_limit.push((*conn, too_many(adds.ops)));
+                    continue;
+                }
+                match admission.admit(*conn, participant_of(*conn), adds) {
+                    Ok(()) => loading = false,
+                    Err(reason) => over_limit.push((*conn, reason)),
+                }
+            }
+            for (conn, changes) in &changes_by_conn {
+                if over_limit.iter().any(|(c, _)| c == conn) {
+                    continue;
+                }
+                let adds = changes_adds(automerge, changes);
+                if let Err(reason) = admission.admit(*conn, participant_of(*conn), adds) {
+                    over_limit.push((*conn, reason));
                 }
             }
             documents.retain(|(conn, _)| !over_limit.iter().any(|(c, _)| c == conn));
@@ -575,10 +585,11 @@ fn within_limits(
     Ok(())
 }
 
-/// What a whole document would add to a note holding `holds`. Peers send the whole document
-/// again until they learn what we have, so it is taken as holding the note: what it adds is
-/// what it holds beyond. A document of other changes than the note's can therefore take the
-/// note to at most twice the limit, once; the next change finds it over and is refused.
+/// What a whole document would add to a note holding `holds` (with what this turn admitted).
+/// Peers send the whole document again until they learn what we have, so it is taken as
+/// holding the note: what it adds is what it holds beyond. A document of other changes than
+/// the note's can therefore take the note to at most twice the limit, once; the next change
+/// finds it over and is refused.
 fn document_adds(chunk: &[u8], limits: &Limits, holds: Measure) -> Measure {
     let whole = measure::measure(chunk, limits.note_bytes).unwrap_or(Measure {
         ops: u64::MAX,

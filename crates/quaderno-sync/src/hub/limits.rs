@@ -245,6 +245,11 @@ impl<'a> Admission<'a> {
     pub(super) fn note_bytes(&self) -> u64 {
         self.note.bytes
     }
+
+    /// The note as it is plus what was admitted so far.
+    pub(super) fn holds(&self) -> Measure {
+        self.note
+    }
 }
 
 /// Bytes as people read them: "8 MB", "512 KB".
