@@ -785,13 +785,15 @@ impl GroupTask {
         let conn = quaderno_store::open_connection(&self.store)?;
         hand_checkpoints_over(&conn)?;
         self.seen = docs::latest_chunk_id(&conn)?;
-        Ok(Session::new(
+        let mut session = Session::new(
             self.group.clone(),
             conn,
             self.account.as_ref(),
             ActorId::random(),
             self.seen,
-        ))
+        );
+        session.load_set_aside()?;
+        Ok(session)
     }
 
     fn start_connecting(&mut self, session: &mut Session) -> Result<Connecting, ClientError> {
@@ -1050,6 +1052,8 @@ impl GroupTask {
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());
+        // Set aside by an earlier sync for an id another group held here, which it no longer does.
+        to_sync.extend(session.release_resolved()?);
         // What the relay holds of them comes back, even of a note removed here.
         to_sync.extend(set_back);
         tracing::debug!(

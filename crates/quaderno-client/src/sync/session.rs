@@ -5,7 +5,7 @@
 //! note's new index row and the sync state go in one transaction, so a crash never leaves the
 //! relay believing we hold what we do not, nor the index disagreeing with the documents.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use automerge::{ActorId, Automerge};
@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::connect::Socket;
 use super::erased::ErasedNote;
 use super::pages::{PageId, PageSender, Pages, ToPage};
+use super::set_aside::{self, SetAside};
 use crate::ClientError;
 use crate::groups::Group;
 use crate::notebook::reindex;
@@ -100,6 +101,10 @@ pub(super) struct Session {
     actor: ActorId,
     /// Write transactions this session committed.
     transactions: u64,
+    /// Documents this group's relay offered under an id that another namespace here (another
+    /// group, the personal notebook) holds, with that namespace: set aside, never taken into
+    /// this hub nor offered to this relay (see [`Session::owned_here`]).
+    pub conflicting: BTreeMap<DocumentId, String>,
 }
 
 impl Session {
@@ -151,6 +156,7 @@ impl Session {
             plain: account.is_some_and(|a| a.plain),
             actor,
             transactions: 0,
+            conflicting: BTreeMap::new(),
         }
     }
 
@@ -194,7 +200,7 @@ impl Session {
         };
         let mut inputs = Vec::new();
         for doc in docs {
-            if self.progress.contains_key(&doc) {
+            if self.progress.contains_key(&doc) || !self.owned_here(doc)? {
                 continue;
             }
             self.progress.insert(doc, Progress::Waiting);
@@ -627,7 +633,64 @@ impl Session {
         Ok(())
     }
 
+    /// Whether `doc` may be synced on this group's connection: no other namespace here holds
+    /// a document under its id. The device's copy of a document belongs to exactly one group
+    /// (or to the personal notebook): a document of another group under the same id (an id
+    /// anyone who ever saw the note knows) is set aside for the rest of the session, neither
+    /// merged into the local copy nor announced to this relay, and named in the report.
+    fn owned_here(&mut self, doc: DocumentId) -> Result<bool, ClientError> {
+        if self.conflicting.contains_key(&doc) {
+            return Ok(false);
+        }
+        let elsewhere = docs::held_elsewhere(&self.conn, &self.group.slug, &doc.to_string())?;
+        let Some(owner) = elsewhere.into_iter().next() else {
+            return Ok(true);
+        };
+        tracing::warn!(
+            group = %self.group.slug,
+            %doc,
+            belongs_to = %owner,
+            "this group's relay has a document under the id of a note of another group here: set aside, not synced"
+        );
+        let why = SetAside::Conflict {
+            belongs_to: owner.clone(),
+        };
+        set_aside::record(&self.conn, &self.group.slug, &doc, &why)?;
+        self.conflicting.insert(doc, owner);
+        Ok(false)
+    }
+
+    /// Reads what earlier syncs of the group set aside: still set aside, and reported again.
+    pub fn load_set_aside(&mut self) -> Result<(), ClientError> {
+        set_aside::ensure_schema(&self.conn)?;
+        for (doc, why) in set_aside::list(&self.conn, &self.group.slug)? {
+            if let SetAside::Conflict { belongs_to } = why {
+                self.conflicting.insert(doc, belongs_to);
+            }
+        }
+        Ok(())
+    }
+
+    /// Conflicts that no longer hold (the other group's note is gone from here, erased say):
+    /// the group's document may now be synced. Returns them, to be shared.
+    pub fn release_resolved(&mut self) -> Result<Vec<DocumentId>, ClientError> {
+        let mut released = Vec::new();
+        for doc in self.conflicting.keys().copied().collect::<Vec<_>>() {
+            let id = doc.to_string();
+            if docs::held_elsewhere(&self.conn, &self.group.slug, &id)?.is_empty() {
+                set_aside::clear(&self.conn, &self.group.slug, &doc)?;
+                self.conflicting.remove(&doc);
+                released.push(doc);
+            }
+        }
+        Ok(released)
+    }
+
     fn load(&mut self, doc: DocumentId) -> Result<Input, ClientError> {
+        if !self.owned_here(doc)? {
+            // What the relay sent about it is dropped, and nothing is sent back.
+            return Ok(Input::LoadFailed { doc });
+        }
         let id = doc.to_string();
         let found = match self.load_salvaging(doc)? {
             Some(mut automerge) => {
@@ -809,7 +872,7 @@ impl Session {
             let id = doc.to_string();
             let tx = begin_write(&mut self.conn)?;
             docs::delete(&tx, &self.group.slug, &id)?;
-            index::remove(&tx, &id)?;
+            index::remove(&tx, &self.group.slug, &id)?;
             tx.commit()?;
             self.moved.removed.insert(doc);
             let closes = self.pages.gone(doc);
@@ -849,6 +912,7 @@ impl Session {
         let mut missing = Vec::new();
         for note in index_entries(index).unwrap_or_default() {
             if !self.progress.contains_key(&note)
+                && !self.conflicting.contains_key(&note)
                 && !docs::exists(&self.conn, &self.group.slug, &note.to_string())?
             {
                 missing.push(note);
