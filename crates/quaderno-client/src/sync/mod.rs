@@ -11,7 +11,7 @@ mod pages;
 pub mod presence;
 mod refused;
 mod session;
-mod set_aside;
+pub mod set_aside;
 
 use quaderno_model::DocumentId;
 use serde::Serialize;
@@ -83,6 +83,18 @@ pub struct GroupReport {
     /// Documents of this group set aside unsynced: another group here (or the personal
     /// notebook) holds a note under the same id, and keeps it.
     pub conflicting: Vec<ConflictingId>,
+    /// Notes of this group stored here that this client cannot read: set aside (kept, not
+    /// shown) and reported to the relay's coordinators.
+    pub unreadable: Vec<UnreadableNote>,
+}
+
+/// A note of the group that does not read as a note here (written by another program with a
+/// field of the wrong type, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableNote {
+    pub doc: DocumentId,
+    /// Why, as far as the client can tell (never the note's content).
+    pub reason: String,
 }
 
 /// A document a group's relay holds under the id of a note this computer keeps for another
@@ -111,6 +123,7 @@ impl GroupReport {
             seconds: 0.0,
             erased: Vec::new(),
             conflicting: Vec::new(),
+            unreadable: Vec::new(),
         }
     }
 
@@ -126,6 +139,14 @@ impl GroupReport {
             .map(|(doc, belongs_to)| ConflictingId {
                 doc: *doc,
                 belongs_to: belongs_to.clone(),
+            })
+            .collect();
+        self.unreadable = session
+            .unreadable
+            .iter()
+            .map(|(doc, reason)| UnreadableNote {
+                doc: *doc,
+                reason: reason.clone(),
             })
             .collect();
     }

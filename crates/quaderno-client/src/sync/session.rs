@@ -11,7 +11,7 @@ use std::time::Instant;
 use automerge::{ActorId, Automerge};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries, index_lists};
+use quaderno_model::{DocKind, DocumentId, ModelError, doc_kind, index_entries, index_lists};
 use quaderno_store::begin_write;
 use quaderno_store::docs::{self, OwnChunks, QuietDocs};
 use quaderno_store::index;
@@ -28,7 +28,7 @@ use super::pages::{PageId, PageSender, Pages, ToPage};
 use super::set_aside::{self, SetAside};
 use crate::ClientError;
 use crate::groups::Group;
-use crate::notebook::reindex;
+use crate::notebook::{NotebookError, reindex};
 use crate::relays::RelayAccount;
 
 /// Local peers (pages) are numbered from here; connections to the relay below it.
@@ -105,6 +105,10 @@ pub(super) struct Session {
     /// group, the personal notebook) holds, with that namespace: set aside, never taken into
     /// this hub nor offered to this relay (see [`Session::owned_here`]).
     pub conflicting: BTreeMap<DocumentId, String>,
+    /// Notes of the group stored here that do not read as notes, with why: kept, not indexed.
+    pub unreadable: BTreeMap<DocumentId, String>,
+    /// A note became unreadable since the relay was last told.
+    pub newly_unreadable: bool,
 }
 
 impl Session {
@@ -157,6 +161,8 @@ impl Session {
             actor,
             transactions: 0,
             conflicting: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            newly_unreadable: false,
         }
     }
 
@@ -664,9 +670,10 @@ impl Session {
     pub fn load_set_aside(&mut self) -> Result<(), ClientError> {
         set_aside::ensure_schema(&self.conn)?;
         for (doc, why) in set_aside::list(&self.conn, &self.group.slug)? {
-            if let SetAside::Conflict { belongs_to } = why {
-                self.conflicting.insert(doc, belongs_to);
-            }
+            match why {
+                SetAside::Conflict { belongs_to } => self.conflicting.insert(doc, belongs_to),
+                SetAside::Unreadable { reason } => self.unreadable.insert(doc, reason),
+            };
         }
         Ok(())
     }
@@ -746,6 +753,7 @@ impl Session {
         let tx = begin_write(&mut self.conn)?;
         let before = docs::latest_chunk_id(&tx)?;
         let now = Instant::now();
+        let mut readable = Vec::new();
         for write in &writes {
             match write {
                 Write::Changes { doc, bytes } => {
@@ -757,13 +765,15 @@ impl Session {
                     )?;
                     self.to_compact.wrote(*doc, now);
                     if let Some(automerge) = self.hub.doc(doc) {
-                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                        let read = index_note(&tx, &self.group.slug, doc, automerge)?;
+                        readable.push((*doc, read));
                     }
                 }
                 Write::Snapshot { doc, bytes } => {
                     docs::put_snapshot(&tx, &self.group.slug, &doc.to_string(), bytes)?;
                     if let Some(automerge) = self.hub.doc(doc) {
-                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                        let read = index_note(&tx, &self.group.slug, doc, automerge)?;
+                        readable.push((*doc, read));
                     }
                 }
                 Write::SyncState {
@@ -779,11 +789,27 @@ impl Session {
                 )?,
             }
         }
+        let changed = take_readability(&tx, &self.group.slug, &self.unreadable, readable)?;
         let after = docs::latest_chunk_id(&tx)?;
         tx.commit()?;
         self.transactions += 1;
         self.wrote_chunks(before, after);
+        self.apply_readability(changed);
         Ok(())
+    }
+
+    fn apply_readability(&mut self, changed: Vec<(DocumentId, Readable)>) {
+        for (doc, read) in changed {
+            match read {
+                Readable::No(reason) => {
+                    self.unreadable.insert(doc, reason);
+                    self.newly_unreadable = true;
+                }
+                Readable::Yes => {
+                    self.unreadable.remove(&doc);
+                }
+            }
+        }
     }
 
     fn event(&mut self, event: Event) -> Result<(), ClientError> {
@@ -927,9 +953,12 @@ impl Session {
             // One transaction: the index row is several statements, and another connection
             // (the page's notebook, `quaderno edit`) may be re-indexing the same note.
             let tx = begin_write(&mut self.conn)?;
-            index_note(&tx, &self.group.slug, &doc, automerge)?;
+            let read = index_note(&tx, &self.group.slug, &doc, automerge)?;
+            let changed =
+                take_readability(&tx, &self.group.slug, &self.unreadable, vec![(doc, read)])?;
             tx.commit()?;
             self.transactions += 1;
+            self.apply_readability(changed);
         }
         Ok(())
     }
@@ -943,15 +972,81 @@ fn readable_note(doc: &Automerge) -> Result<(), String> {
     }
 }
 
-/// Updates the index row of a note (other documents, like the group index, have none).
+/// Whether a stored document reads as what it claims to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Readable {
+    Yes,
+    /// Why not, as the model says it (a field and what it should be; never content).
+    No(String),
+}
+
+/// Updates the index row of a note (other documents, like the group index, have none). A note
+/// this client cannot read (a field of the wrong type, say, written by another program) is
+/// taken off the index: one bad note is not a reason to stop syncing the others.
 fn index_note(
     conn: &Connection,
     group: &str,
     doc: &DocumentId,
     automerge: &Automerge,
-) -> Result<(), ClientError> {
-    if matches!(doc_kind(automerge), DocKind::Note) {
-        reindex(conn, group, &doc.to_string(), automerge)?;
+) -> Result<Readable, ClientError> {
+    if !matches!(doc_kind(automerge), DocKind::Note) {
+        return Ok(Readable::Yes);
     }
-    Ok(())
+    let id = doc.to_string();
+    match reindex(conn, group, &id, automerge) {
+        Ok(_) => Ok(Readable::Yes),
+        Err(NotebookError::Model(error)) => {
+            index::remove(conn, group, &id)?;
+            Ok(Readable::No(unreadable_reason(&error)))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Why a note cannot be read, without any of its values: the reason goes to the relay and to
+/// the group's coordinators, and a value (a field holding text where a date should be) may be
+/// the note's content.
+fn unreadable_reason(error: &ModelError) -> String {
+    match error {
+        ModelError::WrongShape { path, expected, .. } => {
+            format!("field `{path}` should be {expected}")
+        }
+        ModelError::WrongKind { expected, .. } => format!("not a Quaderno {expected}"),
+        ModelError::NewerSchema { found } => {
+            format!("written by a newer Quaderno (schema {found})")
+        }
+        ModelError::EmptyDocument => "empty".to_owned(),
+        _ => "does not read as a Quaderno note".to_owned(),
+    }
+}
+
+/// Records, in the transaction that stored the notes, which became unreadable (set aside)
+/// and which became readable again (indexed again). Returns the changes, to apply to the
+/// session once committed.
+fn take_readability(
+    tx: &Connection,
+    group: &str,
+    known: &BTreeMap<DocumentId, String>,
+    readable: Vec<(DocumentId, Readable)>,
+) -> Result<Vec<(DocumentId, Readable)>, ClientError> {
+    let mut changed = Vec::new();
+    for (doc, read) in readable {
+        match &read {
+            Readable::No(reason) if known.get(&doc) != Some(reason) => {
+                tracing::warn!(group, %doc, %reason, "a note of this group cannot be read here: set aside, the rest syncs");
+                let why = SetAside::Unreadable {
+                    reason: reason.clone(),
+                };
+                set_aside::record(tx, group, &doc, &why)?;
+                changed.push((doc, read));
+            }
+            Readable::Yes if known.contains_key(&doc) => {
+                tracing::info!(group, %doc, "a note set aside as unreadable reads again: indexed again");
+                set_aside::clear(tx, group, &doc)?;
+                changed.push((doc, read));
+            }
+            _ => {}
+        }
+    }
+    Ok(changed)
 }

@@ -121,6 +121,51 @@ pub fn list(conn: &Connection, group: &str) -> Result<Vec<(DocumentId, SetAside)
     Ok(listed)
 }
 
+/// Unreadable documents of `group` the relay has not taken a report of yet, with why.
+pub fn unreported(
+    conn: &Connection,
+    group: &str,
+) -> Result<Vec<(DocumentId, String)>, ClientError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc_id, detail FROM set_aside_docs
+         WHERE grp = ?1 AND kind = 'unreadable' AND reported_at IS NULL ORDER BY doc_id",
+    )?;
+    let rows = stmt.query_map([group], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut listed = Vec::new();
+    for row in rows {
+        let (id, reason) = row?;
+        if let Ok(doc) = id.parse() {
+            listed.push((doc, reason));
+        }
+    }
+    Ok(listed)
+}
+
+/// The relay took the report of `doc`.
+pub fn mark_reported(conn: &Connection, group: &str, doc: &DocumentId) -> Result<(), ClientError> {
+    conn.prepare_cached(
+        "UPDATE set_aside_docs SET reported_at = ?3 WHERE grp = ?1 AND doc_id = ?2",
+    )?
+    .execute(params![
+        group,
+        doc.to_string(),
+        Utc::now().timestamp_millis()
+    ])?;
+    Ok(())
+}
+
+/// How many notes of `group` are set aside here as unreadable: what the page warns about.
+pub fn unreadable_count(conn: &Connection, group: &str) -> Result<usize, ClientError> {
+    let count: i64 = conn.query_row(
+        "SELECT count(*) FROM set_aside_docs WHERE grp = ?1 AND kind = 'unreadable'",
+        [group],
+        |row| row.get(0),
+    )?;
+    Ok(usize::try_from(count).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +190,23 @@ mod tests {
         assert!(list(&conn, "palermo").unwrap().is_empty());
         assert!(clear(&conn, "roma", &doc).unwrap());
         assert!(list(&conn, "roma").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_document_is_reported_once_per_reason() {
+        let (_dir, conn) = store();
+        let doc = DocumentId::random();
+        let why = |reason: &str| SetAside::Unreadable {
+            reason: reason.into(),
+        };
+        record(&conn, "roma", &doc, &why("created_at")).unwrap();
+        assert_eq!(unreported(&conn, "roma").unwrap().len(), 1);
+        mark_reported(&conn, "roma", &doc).unwrap();
+        record(&conn, "roma", &doc, &why("created_at")).unwrap();
+        assert!(unreported(&conn, "roma").unwrap().is_empty());
+        record(&conn, "roma", &doc, &why("title")).unwrap();
+        assert_eq!(unreported(&conn, "roma").unwrap().len(), 1);
+        assert_eq!(unreadable_count(&conn, "roma").unwrap(), 1);
+        assert_eq!(unreadable_count(&conn, "palermo").unwrap(), 0);
     }
 }
