@@ -175,6 +175,7 @@ pub fn run(
         AdminCommand::Note(NoteCommand::Erasures { group }) => {
             notes::erasures(db, group.as_deref())
         }
+        AdminCommand::Note(NoteCommand::Unreadable { group }) => notes::unreadable(db, group),
         AdminCommand::Backup { out } => backup::run(db, out),
     }
 }

@@ -16,6 +16,7 @@ mod join;
 pub mod limit;
 mod me;
 mod operators;
+mod reports;
 mod views;
 
 use std::collections::HashSet;
@@ -136,6 +137,11 @@ pub fn routes() -> Router<ApiState> {
         )
         .route("/v1/groups/{group}/admin/erasures", get(admin::erasures))
         .route("/v1/groups/{group}/authors", get(authors::authors))
+        .route("/v1/groups/{group}/reports", post(reports::report))
+        .route(
+            "/v1/groups/{group}/admin/unreadable",
+            get(reports::unreadable),
+        )
         .route("/v1/groups/{group}/admin/members", get(admin::members))
         .route(
             "/v1/groups/{group}/admin/members/{participant}/role",

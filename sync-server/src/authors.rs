@@ -129,6 +129,21 @@ pub fn list(conn: &Connection, group: &str) -> Result<Vec<Author>, AuthorsError>
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The owners of these actors of the group, as [`list`] names them, oldest first; actors that
+/// belong to nobody are left out.
+pub fn owners_of(
+    conn: &Connection,
+    group: &str,
+    actors: &std::collections::BTreeSet<ActorId>,
+) -> Result<Vec<Author>, AuthorsError> {
+    Ok(list(conn, group)?
+        .into_iter()
+        .filter(|author| {
+            ActorId::try_from(author.actor.as_str()).is_ok_and(|actor| actors.contains(&actor))
+        })
+        .collect())
+}
+
 fn surveyed(conn: &Connection, group: &str) -> Result<bool, AuthorsError> {
     let found = conn
         .query_row(

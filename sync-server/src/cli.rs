@@ -437,6 +437,14 @@ pub enum NoteCommand {
         #[arg(long)]
         group: Option<String>,
     },
+    /// List the notes members' devices cannot read (set aside there, the rest syncs): each
+    /// with why, how many devices reported it, its size on the relay and who wrote it. Fix the
+    /// note or erase it (`note purge`).
+    Unreadable {
+        /// The group.
+        #[arg(long)]
+        group: String,
+    },
 }
 
 fn parse_public_url(text: &str) -> Result<String, String> {

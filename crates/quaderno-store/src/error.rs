@@ -36,6 +36,19 @@ pub enum StoreError {
         source: Box<automerge::AutomergeError>,
     },
 
+    /// A note id this computer holds for one group came with another group's copy: ids belong
+    /// to one group here, and the other copy is not indexed.
+    #[error(
+        "note {id} belongs to {group} on this computer: the copy {other} holds under the same id is set aside, not shown; tell the coordinators of {other}"
+    )]
+    NoteInAnotherGroup {
+        id: String,
+        /// The group the note belongs to here.
+        group: String,
+        /// The group whose copy was refused.
+        other: String,
+    },
+
     /// Any other SQLite failure (disk full, a file locked for too long, ...).
     #[error(
         "the Quaderno data file failed: {0}; if it persists, check free disk space and permissions"

@@ -205,6 +205,7 @@ fn tags_are_searchable_too() {
 fn reindexing_a_note_replaces_its_text_tags_and_title() {
     let (_dir, mut store) = annas_notebook();
     let mut renamed = entry("2aY77", "Secondo incontro (approvato)", "Testo nuovo.");
+    renamed.group = "integrazione".into();
     renamed.tags = vec!["approvato".into()];
 
     store.upsert_index(&renamed).unwrap();
@@ -226,6 +227,41 @@ fn reindexing_a_note_replaces_its_text_tags_and_title() {
         1
     );
     assert!(store.notes_titled("Secondo incontro").unwrap().is_empty());
+}
+
+#[test]
+fn another_groups_copy_under_the_same_id_neither_replaces_nor_removes_the_note() {
+    let (_dir, mut store) = annas_notebook();
+    let forged = IndexEntry {
+        group: "altro".into(),
+        ..entry("2aXk9", "Falso", "Scritto da un altro gruppo.")
+    };
+
+    let refused = store.upsert_index(&forged).unwrap_err();
+
+    assert!(
+        matches!(&refused, quaderno_store::StoreError::NoteInAnotherGroup { id, group, other }
+            if id == "2aXk9" && group == "integrazione" && other == "altro"),
+        "{refused}"
+    );
+    let note = store.note("2aXk9").unwrap().unwrap();
+    assert_eq!(
+        (note.title.as_str(), note.group.as_str()),
+        ("Terzo incontro", "integrazione")
+    );
+    assert!(store.search("Scritto", 10).unwrap().is_empty());
+    store
+        .write(|tx| quaderno_store::index::remove(tx, "altro", "2aXk9"))
+        .unwrap();
+    assert!(
+        store.note("2aXk9").unwrap().is_some(),
+        "removed only from its own group"
+    );
+
+    store
+        .write(|tx| quaderno_store::index::move_note(tx, "9Qm1z", "integrazione"))
+        .unwrap();
+    assert_eq!(store.note("9Qm1z").unwrap().unwrap().group, "integrazione");
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod members;
 mod operators;
 mod participants;
 mod purge;
+mod reports;
 mod role;
 mod schema;
 pub mod secrets;
@@ -57,6 +58,7 @@ pub use operators::{
 };
 pub use participants::{Participant, create_participant, participant, resolve_participant};
 pub use purge::{Purged, Redacted, holds_document, purge_document, redact_document};
+pub use reports::{MAX_REPORT_REASON_CHARS, UnreadableNote, list_unreadable, record_unreadable};
 pub use role::{InvalidRole, Role};
 pub use schema::{COMPONENT, MIGRATIONS};
 pub use slug::{GroupSlug, InvalidSlug};

@@ -147,4 +147,14 @@ pub const MIGRATIONS: &[&str] = &[
         made_at INTEGER NOT NULL,
         bytes INTEGER NOT NULL
     );",
+    // 4: notes members' devices cannot read, as they report them: which document and why
+    // (never its content), once per device and document.
+    "CREATE TABLE unreadable_reports (
+        grp TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL REFERENCES devices (id),
+        reason TEXT NOT NULL,
+        reported_at INTEGER NOT NULL,
+        PRIMARY KEY (grp, doc_id, device_id)
+    ) WITHOUT ROWID;",
 ];

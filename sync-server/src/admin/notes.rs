@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
 use super::{AdminError, Output, Report};
-use crate::accounts::{self, Actor, Backup, ErasureReceipts, Purged};
+use crate::accounts::{self, Actor, Backup, ErasureReceipts, Purged, UnreadableNote};
 use crate::db::{Db, DbError};
 
 #[derive(Serialize)]
@@ -150,6 +150,61 @@ pub(super) fn erasures(db: &Db, group: Option<&str>) -> Result<Report, AdminErro
         Ok(listed)
     })?;
     Ok(Erasures(listed).report())
+}
+
+#[derive(Serialize)]
+struct Unreadable {
+    group: String,
+    notes: Vec<UnreadableNote>,
+}
+
+impl Output for Unreadable {
+    fn human(&self) -> String {
+        if self.notes.is_empty() {
+            return format!(
+                "No device of {} reported a note it cannot read.\n",
+                self.group
+            );
+        }
+        let mut text = String::new();
+        for n in &self.notes {
+            let uploaders = if n.uploaders.is_empty() {
+                "unknown (written before the relay vouched for authors)".to_string()
+            } else {
+                n.uploaders
+                    .iter()
+                    .map(|a| format!("{} ({}, device {})", a.name, a.city, a.device_id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            text.push_str(&format!(
+                "{}  {}  {} bytes, reported by {} device(s) since {}: {}\n    uploaded by {uploaders}\n",
+                self.group,
+                n.doc,
+                n.bytes,
+                n.reports,
+                n.first_reported_at.format("%Y-%m-%d %H:%M"),
+                n.reason,
+            ));
+        }
+        text.push_str("Fix each note from a client that can, or erase it with `note purge`.\n");
+        text
+    }
+}
+
+/// `note unreadable --group G`: the notes the group's devices reported they cannot read.
+pub(super) fn unreadable(db: &Db, group: &str) -> Result<Report, AdminError> {
+    let notes = db.with_conn(|conn| {
+        if accounts::group(conn, group)?.is_none() {
+            return Err(accounts::AccountsError::UnknownGroup(group.to_string()).into());
+        }
+        Ok(accounts::list_unreadable(conn, group)?)
+    })?;
+    Ok(Unreadable {
+        group: group.to_string(),
+        notes,
+    }
+    .report())
 }
 
 pub(super) fn purge(

@@ -165,6 +165,18 @@ fn text(report: &SyncReport) -> String {
             for note in &g.erased {
                 text.push_str(&format!("\n{:width$}  erased: {}", "", note.message()));
             }
+            for note in &g.unreadable {
+                text.push_str(&format!(
+                    "\n{:width$}  unreadable, set aside and reported to the coordinators: {} ({})",
+                    "", note.doc, note.reason
+                ));
+            }
+            for conflict in &g.conflicting {
+                text.push_str(&format!(
+                    "\n{:width$}  set aside: {} has a document under the id {} of a note of {} here; that note stays as it is, tell the coordinators of {}",
+                    "", g.group, conflict.doc, conflict.belongs_to, g.group
+                ));
+            }
             text
         })
         .collect::<Vec<_>>()

@@ -79,6 +79,10 @@ pub fn save_new_doc(
     doc: &Automerge,
 ) -> Result<(), NotebookError> {
     ensure_writable(conn, ns)?;
+    if !docs::held_elsewhere(conn, ns, id)?.is_empty() {
+        // An id belongs to one group here: a second document under it would be set aside.
+        return Err(NotebookError::DuplicateId { id: id.to_owned() });
+    }
     docs::put_snapshot(conn, ns, id, &doc.save())?;
     Ok(())
 }

@@ -173,6 +173,7 @@ impl Notebook {
             .store
             .write(|tx| {
                 quaderno_store::docs::move_to(tx, &listed.id, PERSONAL_GROUP, group)?;
+                index::move_note(tx, &listed.id, group)?;
                 let doc = documents::load_existing_doc(tx, &actor, group, &listed.id)?;
                 documents::reindex(tx, group, &listed.id, &doc)
             })

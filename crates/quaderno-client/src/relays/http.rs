@@ -257,6 +257,23 @@ impl RelayApi {
         Ok(())
     }
 
+    /// Tells the group's coordinators that this device cannot read a document of the group:
+    /// its id and why, never its content. The relay records it once per device and document.
+    pub async fn report_unreadable(
+        &self,
+        token: &str,
+        group: &str,
+        doc: &DocumentId,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let url = self.url(&format!("/v1/groups/{group}/reports"));
+        let body = serde_json::json!({ "doc": doc, "reason": reason });
+        let _: serde_json::Value = self
+            .answer(self.http.post(url).bearer_auth(token).json(&body))
+            .await?;
+        Ok(())
+    }
+
     pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

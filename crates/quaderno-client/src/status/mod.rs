@@ -19,7 +19,7 @@ use crate::ClientError;
 use crate::groups::{self, Group};
 use crate::notebook::{KeptCopy, STORE_FILE, kept};
 use crate::relays::{RelayApi, Relays};
-use crate::sync::{ErasedHere, erased_here};
+use crate::sync::{ErasedHere, erased_here, set_aside};
 
 pub use overview::{GroupView, Identity, Overview, overview};
 
@@ -52,6 +52,8 @@ pub struct GroupStatus {
     pub kept: Vec<KeptCopy>,
     /// The latest notes deleted here because they were erased from the group.
     pub erased: Vec<ErasedHere>,
+    /// Notes of the group that cannot be read here: set aside and reported to the relay.
+    pub unreadable: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -65,6 +67,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
     let conn = quaderno_store::open_connection(&data_dir.join(STORE_FILE))?;
     groups::ensure_schema(&conn)?;
     kept::ensure_schema(&conn)?;
+    set_aside::ensure_schema(&conn)?;
     let joined = groups::all(&conn)?;
     let accounts = Relays::load(data_dir)?;
     let mut relay_states: BTreeMap<String, String> = BTreeMap::new();
@@ -83,6 +86,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
         let waiting = waiting_notes(&conn, &group)?;
         let kept = kept::kept_copies(&conn, &group.slug)?;
         let erased = erased_here(&conn, &group.slug, SHOWN_ERASURES)?;
+        let unreadable = set_aside::unreadable_count(&conn, &group.slug)?;
         statuses.push(GroupStatus {
             relay_state: relay_states
                 .get(&group.relay_url)
@@ -97,6 +101,7 @@ pub async fn status(data_dir: &Path, check_relays: bool) -> Result<Status, Clien
             refused: group.refused,
             kept,
             erased,
+            unreadable,
         });
     }
     Ok(Status { groups: statuses })

@@ -46,6 +46,8 @@ pub struct GroupView {
     pub waiting: Vec<WaitingNote>,
     /// Notes whose edits the relay would not take, kept as personal copies.
     pub kept: Vec<KeptCopy>,
+    /// Notes of the group that cannot be read here, set aside and reported to the relay.
+    pub unreadable: usize,
 }
 
 /// The overview from its parts: the notebook's groups (personal first), what `status` knows of
@@ -85,6 +87,7 @@ fn group_view(slug: &str, status: &Status, live: &[LiveGroupStatus]) -> GroupVie
             .or_else(|| joined.and_then(|g| g.last_complete_sync)),
         waiting: joined.map(|g| g.waiting.clone()).unwrap_or_default(),
         kept: joined.map(|g| g.kept.clone()).unwrap_or_default(),
+        unreadable: joined.map_or(0, |g| g.unreadable),
     }
 }
 
@@ -118,6 +121,7 @@ mod tests {
                     at: chrono::Utc::now(),
                 }],
                 erased: Vec::new(),
+                unreadable: 1,
             }],
         };
         let live = [LiveGroupStatus {
@@ -137,6 +141,7 @@ mod tests {
         assert!(palermo.online);
         assert_eq!(palermo.waiting.len(), 1);
         assert_eq!(palermo.kept[0].copy_title, "Verbale (copia personale)");
+        assert_eq!(palermo.unreadable, 1);
         assert!(personal.kept.is_empty());
     }
 }

@@ -352,11 +352,11 @@ pub(super) fn erase_here(
         let copies = kept_copies_of(&tx, &group.slug, &id)?;
         docs::delete(&tx, &group.slug, &id)?;
         if listed.is_some() {
-            index::remove(&tx, &id)?;
+            index::remove(&tx, &group.slug, &id)?;
         }
         for copy in &copies {
             docs::delete(&tx, PERSONAL_GROUP, copy)?;
-            index::remove(&tx, copy)?;
+            index::remove(&tx, PERSONAL_GROUP, copy)?;
         }
         forget_kept_copies(&tx, &group.slug, &id)?;
         tx.execute(

@@ -40,6 +40,7 @@ use super::pages::{PageId, PageSender};
 use super::presence::{Present, encode};
 use super::refused::{self, set_back_refused};
 use super::session::{Progress, Session};
+use super::set_aside;
 use super::{Counts, GroupOutcome, GroupReport, SyncProgress, SyncReport};
 use crate::ClientError;
 use crate::groups::{self, Group};
@@ -785,13 +786,15 @@ impl GroupTask {
         let conn = quaderno_store::open_connection(&self.store)?;
         hand_checkpoints_over(&conn)?;
         self.seen = docs::latest_chunk_id(&conn)?;
-        Ok(Session::new(
+        let mut session = Session::new(
             self.group.clone(),
             conn,
             self.account.as_ref(),
             ActorId::random(),
             self.seen,
-        ))
+        );
+        session.load_set_aside()?;
+        Ok(session)
     }
 
     fn start_connecting(&mut self, session: &mut Session) -> Result<Connecting, ClientError> {
@@ -840,6 +843,7 @@ impl GroupTask {
         // Nothing was written here since the last complete sync: nothing to set back either.
         self.take_title(session, changed.title.as_deref())?;
         self.take_erasures(session, &changed.erasures).await?;
+        self.report_unreadable(session).await?;
         self.take_role(session, changed.role.as_deref()).await?;
         self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
         self.feed(session, Input::NothingChanged).await
@@ -888,6 +892,29 @@ impl GroupTask {
                 .send(LiveEvent::NoteErased { note: note.clone() });
         }
         self.erased.extend(erased);
+        Ok(())
+    }
+
+    /// Tells the relay about the group's notes that cannot be read here and that it was not
+    /// told of yet (their ids and why, never their content). One it does not take now is told
+    /// at the next connection.
+    async fn report_unreadable(&mut self, session: &mut Session) -> Result<(), ClientError> {
+        session.newly_unreadable = false;
+        let Some(account) = self.account.as_ref().filter(|a| !a.plain) else {
+            return Ok(());
+        };
+        let api = RelayApi::new(&account.url);
+        for (doc, reason) in set_aside::unreported(&session.conn, &self.group.slug)? {
+            self.messages += 1;
+            let told = api
+                .report_unreadable(&account.token, &self.group.slug, &doc, &reason)
+                .await;
+            if let Err(error) = told {
+                tracing::warn!(group = %self.group.slug, %doc, %error, "could not report an unreadable note to the relay; the next sync does");
+                break;
+            }
+            set_aside::mark_reported(&session.conn, &self.group.slug, &doc)?;
+        }
         Ok(())
     }
 
@@ -1046,10 +1073,13 @@ impl GroupTask {
         }
         // Before anything is shared: an erased note is neither sent nor listed again.
         self.take_erasures(session, &changed.erasures).await?;
+        self.report_unreadable(session).await?;
         let set_back = self.take_role(session, changed.role.as_deref()).await?;
         let start_chunk = docs::latest_chunk_id(&session.conn)?;
         let mut to_sync = initial_docs(&session.conn, &self.group, &changed.docs)?;
         to_sync.extend(session.pages.open_notes());
+        // Set aside by an earlier sync for an id another group held here, which it no longer does.
+        to_sync.extend(session.release_resolved()?);
         // What the relay holds of them comes back, even of a note removed here.
         to_sync.extend(set_back);
         tracing::debug!(
@@ -1220,6 +1250,9 @@ impl GroupTask {
             self.list_new_notes(session).await?;
         }
         self.report_changes(changed);
+        if session.newly_unreadable {
+            self.report_unreadable(session).await?;
+        }
         for (doc, peer, data) in session.drain_ephemeral() {
             self.feed(session, Input::Ephemeral { doc, peer, data })
                 .await?;

@@ -11,7 +11,9 @@ mod pages;
 pub mod presence;
 mod refused;
 mod session;
+pub mod set_aside;
 
+use quaderno_model::DocumentId;
 use serde::Serialize;
 
 use crate::ClientError;
@@ -78,6 +80,31 @@ pub struct GroupReport {
     pub seconds: f64,
     /// Notes deleted here because they were erased from the group.
     pub erased: Vec<ErasedNote>,
+    /// Documents of this group set aside unsynced: another group here (or the personal
+    /// notebook) holds a note under the same id, and keeps it.
+    pub conflicting: Vec<ConflictingId>,
+    /// Notes of this group stored here that this client cannot read: set aside (kept, not
+    /// shown) and reported to the relay's coordinators.
+    pub unreadable: Vec<UnreadableNote>,
+}
+
+/// A note of the group that does not read as a note here (written by another program with a
+/// field of the wrong type, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableNote {
+    pub doc: DocumentId,
+    /// Why, as far as the client can tell (never the note's content).
+    pub reason: String,
+}
+
+/// A document a group's relay holds under the id of a note this computer keeps for another
+/// group (or in the personal notebook): someone in the group used a known id. It is set aside,
+/// and the note keeps syncing with its own group only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictingId {
+    pub doc: DocumentId,
+    /// The group the note under this id belongs to here (`personal` for the personal notebook).
+    pub belongs_to: String,
 }
 
 impl GroupReport {
@@ -95,6 +122,8 @@ impl GroupReport {
             messages: 0,
             seconds: 0.0,
             erased: Vec::new(),
+            conflicting: Vec::new(),
+            unreadable: Vec::new(),
         }
     }
 
@@ -104,6 +133,22 @@ impl GroupReport {
         self.removed = session.moved.removed.len();
         self.recovered = session.moved.recovered.len();
         self.checked = session.progress.len();
+        self.conflicting = session
+            .conflicting
+            .iter()
+            .map(|(doc, belongs_to)| ConflictingId {
+                doc: *doc,
+                belongs_to: belongs_to.clone(),
+            })
+            .collect();
+        self.unreadable = session
+            .unreadable
+            .iter()
+            .map(|(doc, reason)| UnreadableNote {
+                doc: *doc,
+                reason: reason.clone(),
+            })
+            .collect();
     }
 }
 

@@ -200,7 +200,7 @@ impl Undo<'_> {
                     reindex(&tx, &ns, &id, back)?;
                 }
             }
-            None => index::remove(&tx, &id)?,
+            None => index::remove(&tx, &ns, &id)?,
         }
         let last = docs::latest_chunk_id(&tx)?;
         tx.commit()?;

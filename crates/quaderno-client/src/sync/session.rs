@@ -5,13 +5,13 @@
 //! note's new index row and the sync state go in one transaction, so a crash never leaves the
 //! relay believing we hold what we do not, nor the index disagreeing with the documents.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use automerge::{ActorId, Automerge};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use quaderno_model::{DocKind, DocumentId, doc_kind, index_entries, index_lists};
+use quaderno_model::{DocKind, DocumentId, ModelError, doc_kind, index_entries, index_lists};
 use quaderno_store::begin_write;
 use quaderno_store::docs::{self, OwnChunks, QuietDocs};
 use quaderno_store::index;
@@ -25,9 +25,10 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::connect::Socket;
 use super::erased::ErasedNote;
 use super::pages::{PageId, PageSender, Pages, ToPage};
+use super::set_aside::{self, SetAside};
 use crate::ClientError;
 use crate::groups::Group;
-use crate::notebook::reindex;
+use crate::notebook::{NotebookError, reindex};
 use crate::relays::RelayAccount;
 
 /// Local peers (pages) are numbered from here; connections to the relay below it.
@@ -100,6 +101,14 @@ pub(super) struct Session {
     actor: ActorId,
     /// Write transactions this session committed.
     transactions: u64,
+    /// Documents this group's relay offered under an id that another namespace here (another
+    /// group, the personal notebook) holds, with that namespace: set aside, never taken into
+    /// this hub nor offered to this relay (see [`Session::owned_here`]).
+    pub conflicting: BTreeMap<DocumentId, String>,
+    /// Notes of the group stored here that do not read as notes, with why: kept, not indexed.
+    pub unreadable: BTreeMap<DocumentId, String>,
+    /// A note became unreadable since the relay was last told.
+    pub newly_unreadable: bool,
 }
 
 impl Session {
@@ -151,6 +160,9 @@ impl Session {
             plain: account.is_some_and(|a| a.plain),
             actor,
             transactions: 0,
+            conflicting: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+            newly_unreadable: false,
         }
     }
 
@@ -194,7 +206,7 @@ impl Session {
         };
         let mut inputs = Vec::new();
         for doc in docs {
-            if self.progress.contains_key(&doc) {
+            if self.progress.contains_key(&doc) || !self.owned_here(doc)? {
                 continue;
             }
             self.progress.insert(doc, Progress::Waiting);
@@ -627,7 +639,65 @@ impl Session {
         Ok(())
     }
 
+    /// Whether `doc` may be synced on this group's connection: no other namespace here holds
+    /// a document under its id. The device's copy of a document belongs to exactly one group
+    /// (or to the personal notebook): a document of another group under the same id (an id
+    /// anyone who ever saw the note knows) is set aside for the rest of the session, neither
+    /// merged into the local copy nor announced to this relay, and named in the report.
+    fn owned_here(&mut self, doc: DocumentId) -> Result<bool, ClientError> {
+        if self.conflicting.contains_key(&doc) {
+            return Ok(false);
+        }
+        let elsewhere = docs::held_elsewhere(&self.conn, &self.group.slug, &doc.to_string())?;
+        let Some(owner) = elsewhere.into_iter().next() else {
+            return Ok(true);
+        };
+        tracing::warn!(
+            group = %self.group.slug,
+            %doc,
+            belongs_to = %owner,
+            "this group's relay has a document under the id of a note of another group here: set aside, not synced"
+        );
+        let why = SetAside::Conflict {
+            belongs_to: owner.clone(),
+        };
+        set_aside::record(&self.conn, &self.group.slug, &doc, &why)?;
+        self.conflicting.insert(doc, owner);
+        Ok(false)
+    }
+
+    /// Reads what earlier syncs of the group set aside: still set aside, and reported again.
+    pub fn load_set_aside(&mut self) -> Result<(), ClientError> {
+        set_aside::ensure_schema(&self.conn)?;
+        for (doc, why) in set_aside::list(&self.conn, &self.group.slug)? {
+            match why {
+                SetAside::Conflict { belongs_to } => self.conflicting.insert(doc, belongs_to),
+                SetAside::Unreadable { reason } => self.unreadable.insert(doc, reason),
+            };
+        }
+        Ok(())
+    }
+
+    /// Conflicts that no longer hold (the other group's note is gone from here, erased say):
+    /// the group's document may now be synced. Returns them, to be shared.
+    pub fn release_resolved(&mut self) -> Result<Vec<DocumentId>, ClientError> {
+        let mut released = Vec::new();
+        for doc in self.conflicting.keys().copied().collect::<Vec<_>>() {
+            let id = doc.to_string();
+            if docs::held_elsewhere(&self.conn, &self.group.slug, &id)?.is_empty() {
+                set_aside::clear(&self.conn, &self.group.slug, &doc)?;
+                self.conflicting.remove(&doc);
+                released.push(doc);
+            }
+        }
+        Ok(released)
+    }
+
     fn load(&mut self, doc: DocumentId) -> Result<Input, ClientError> {
+        if !self.owned_here(doc)? {
+            // What the relay sent about it is dropped, and nothing is sent back.
+            return Ok(Input::LoadFailed { doc });
+        }
         let id = doc.to_string();
         let found = match self.load_salvaging(doc)? {
             Some(mut automerge) => {
@@ -683,6 +753,7 @@ impl Session {
         let tx = begin_write(&mut self.conn)?;
         let before = docs::latest_chunk_id(&tx)?;
         let now = Instant::now();
+        let mut readable = Vec::new();
         for write in &writes {
             match write {
                 Write::Changes { doc, bytes } => {
@@ -694,13 +765,15 @@ impl Session {
                     )?;
                     self.to_compact.wrote(*doc, now);
                     if let Some(automerge) = self.hub.doc(doc) {
-                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                        let read = index_note(&tx, &self.group.slug, doc, automerge)?;
+                        readable.push((*doc, read));
                     }
                 }
                 Write::Snapshot { doc, bytes } => {
                     docs::put_snapshot(&tx, &self.group.slug, &doc.to_string(), bytes)?;
                     if let Some(automerge) = self.hub.doc(doc) {
-                        index_note(&tx, &self.group.slug, doc, automerge)?;
+                        let read = index_note(&tx, &self.group.slug, doc, automerge)?;
+                        readable.push((*doc, read));
                     }
                 }
                 Write::SyncState {
@@ -716,11 +789,27 @@ impl Session {
                 )?,
             }
         }
+        let changed = take_readability(&tx, &self.group.slug, &self.unreadable, readable)?;
         let after = docs::latest_chunk_id(&tx)?;
         tx.commit()?;
         self.transactions += 1;
         self.wrote_chunks(before, after);
+        self.apply_readability(changed);
         Ok(())
+    }
+
+    fn apply_readability(&mut self, changed: Vec<(DocumentId, Readable)>) {
+        for (doc, read) in changed {
+            match read {
+                Readable::No(reason) => {
+                    self.unreadable.insert(doc, reason);
+                    self.newly_unreadable = true;
+                }
+                Readable::Yes => {
+                    self.unreadable.remove(&doc);
+                }
+            }
+        }
     }
 
     fn event(&mut self, event: Event) -> Result<(), ClientError> {
@@ -809,7 +898,7 @@ impl Session {
             let id = doc.to_string();
             let tx = begin_write(&mut self.conn)?;
             docs::delete(&tx, &self.group.slug, &id)?;
-            index::remove(&tx, &id)?;
+            index::remove(&tx, &self.group.slug, &id)?;
             tx.commit()?;
             self.moved.removed.insert(doc);
             let closes = self.pages.gone(doc);
@@ -849,6 +938,7 @@ impl Session {
         let mut missing = Vec::new();
         for note in index_entries(index).unwrap_or_default() {
             if !self.progress.contains_key(&note)
+                && !self.conflicting.contains_key(&note)
                 && !docs::exists(&self.conn, &self.group.slug, &note.to_string())?
             {
                 missing.push(note);
@@ -863,9 +953,12 @@ impl Session {
             // One transaction: the index row is several statements, and another connection
             // (the page's notebook, `quaderno edit`) may be re-indexing the same note.
             let tx = begin_write(&mut self.conn)?;
-            index_note(&tx, &self.group.slug, &doc, automerge)?;
+            let read = index_note(&tx, &self.group.slug, &doc, automerge)?;
+            let changed =
+                take_readability(&tx, &self.group.slug, &self.unreadable, vec![(doc, read)])?;
             tx.commit()?;
             self.transactions += 1;
+            self.apply_readability(changed);
         }
         Ok(())
     }
@@ -879,15 +972,81 @@ fn readable_note(doc: &Automerge) -> Result<(), String> {
     }
 }
 
-/// Updates the index row of a note (other documents, like the group index, have none).
+/// Whether a stored document reads as what it claims to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Readable {
+    Yes,
+    /// Why not, as the model says it (a field and what it should be; never content).
+    No(String),
+}
+
+/// Updates the index row of a note (other documents, like the group index, have none). A note
+/// this client cannot read (a field of the wrong type, say, written by another program) is
+/// taken off the index: one bad note is not a reason to stop syncing the others.
 fn index_note(
     conn: &Connection,
     group: &str,
     doc: &DocumentId,
     automerge: &Automerge,
-) -> Result<(), ClientError> {
-    if matches!(doc_kind(automerge), DocKind::Note) {
-        reindex(conn, group, &doc.to_string(), automerge)?;
+) -> Result<Readable, ClientError> {
+    if !matches!(doc_kind(automerge), DocKind::Note) {
+        return Ok(Readable::Yes);
     }
-    Ok(())
+    let id = doc.to_string();
+    match reindex(conn, group, &id, automerge) {
+        Ok(_) => Ok(Readable::Yes),
+        Err(NotebookError::Model(error)) => {
+            index::remove(conn, group, &id)?;
+            Ok(Readable::No(unreadable_reason(&error)))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Why a note cannot be read, without any of its values: the reason goes to the relay and to
+/// the group's coordinators, and a value (a field holding text where a date should be) may be
+/// the note's content.
+fn unreadable_reason(error: &ModelError) -> String {
+    match error {
+        ModelError::WrongShape { path, expected, .. } => {
+            format!("field `{path}` should be {expected}")
+        }
+        ModelError::WrongKind { expected, .. } => format!("not a Quaderno {expected}"),
+        ModelError::NewerSchema { found } => {
+            format!("written by a newer Quaderno (schema {found})")
+        }
+        ModelError::EmptyDocument => "empty".to_owned(),
+        _ => "does not read as a Quaderno note".to_owned(),
+    }
+}
+
+/// Records, in the transaction that stored the notes, which became unreadable (set aside)
+/// and which became readable again (indexed again). Returns the changes, to apply to the
+/// session once committed.
+fn take_readability(
+    tx: &Connection,
+    group: &str,
+    known: &BTreeMap<DocumentId, String>,
+    readable: Vec<(DocumentId, Readable)>,
+) -> Result<Vec<(DocumentId, Readable)>, ClientError> {
+    let mut changed = Vec::new();
+    for (doc, read) in readable {
+        match &read {
+            Readable::No(reason) if known.get(&doc) != Some(reason) => {
+                tracing::warn!(group, %doc, %reason, "a note of this group cannot be read here: set aside, the rest syncs");
+                let why = SetAside::Unreadable {
+                    reason: reason.clone(),
+                };
+                set_aside::record(tx, group, &doc, &why)?;
+                changed.push((doc, read));
+            }
+            Readable::Yes if known.contains_key(&doc) => {
+                tracing::info!(group, %doc, "a note set aside as unreadable reads again: indexed again");
+                set_aside::clear(tx, group, &doc)?;
+                changed.push((doc, read));
+            }
+            _ => {}
+        }
+    }
+    Ok(changed)
 }

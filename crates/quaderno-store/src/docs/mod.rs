@@ -10,10 +10,14 @@
 //! and the first damaged chunk; its rows are never compacted, and every other document loads as
 //! usual. Whoever can get the document back from a peer sets the damaged chunks aside
 //! ([`load_salvaging`], [`set_aside`]), keeping their bytes, and syncs the rest.
+//!
+//! On the client an id belongs to one namespace only: [`held_elsewhere`] says whether another
+//! namespace already holds it.
 
 mod chunks;
 mod compact;
 mod damage;
+mod holders;
 mod own;
 mod quiet;
 mod sync_states;
@@ -28,6 +32,7 @@ pub use damage::{
     Salvaged, SetAside, awaiting_recovery, is_awaiting_recovery, load_salvaging, mark_recovered,
     set_aside,
 };
+pub use holders::held_elsewhere;
 pub use own::OwnChunks;
 pub use quiet::{QUIET, QuietDocs, WRITES_BEFORE_COMPACTING};
 pub use sync_states::{put_sync_state, sync_state, sync_states};

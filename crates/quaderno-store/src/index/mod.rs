@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use list::{by_id, by_id_prefix, by_title, by_title_containing, groups, list};
 pub use search::{fts_query, search};
-pub use upsert::{remove, upsert};
+pub use upsert::{move_note, remove, upsert};
 
 /// What the index holds about one note (the body only feeds the full-text table).
 #[derive(Debug, Clone, PartialEq)]

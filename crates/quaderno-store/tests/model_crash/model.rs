@@ -10,6 +10,11 @@ use quaderno_store::{Store, StoreError, docs, settings};
 
 pub const NAMESPACES: [&str; 2] = ["personal", "palermo"];
 pub const IDS: [&str; 5] = ["d0", "d1", "d2", "d3", "d4"];
+
+/// The group a note id is indexed under: one per id, as on a participant's computer.
+pub fn index_group(id: &str) -> &'static str {
+    NAMESPACES[usize::from(id.bytes().last().unwrap_or(0)) % NAMESPACES.len()]
+}
 pub const PEERS: [&str; 2] = ["relay-a", "relay-b"];
 pub const SETTINGS: [&str; 2] = ["identity", "theme"];
 pub const WORDS: [&str; 8] = [
@@ -268,7 +273,7 @@ pub fn write(conn: &Connection, ops: &[Op]) -> Result<(), StoreError> {
                 docs::put_sync_state(conn, key.0, key.1, peer, &state)?;
             }
             Op::Index(entry) => index::upsert(conn, entry)?,
-            Op::Unindex(id) => index::remove(conn, id)?,
+            Op::Unindex(id) => index::remove(conn, index_group(id), id)?,
             Op::Setting { key, value } => settings::put(conn, key, value)?,
             Op::Delete(key) => docs::delete(conn, key.0, key.1)?,
         }

@@ -5,7 +5,7 @@ use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc};
 use chrono::{DateTime, NaiveDate};
 use quaderno_store::index::IndexEntry;
 
-use super::model::{DocKey, IDS, Model, NAMESPACES, Op, PEERS, SETTINGS, WORDS};
+use super::model::{DocKey, IDS, Model, NAMESPACES, Op, PEERS, SETTINGS, WORDS, index_group};
 
 /// Transactions in a script.
 pub const TRANSACTIONS: usize = 300;
@@ -243,7 +243,7 @@ impl Script {
         tags.dedup();
         Op::Index(IndexEntry {
             id: id.to_owned(),
-            group: self.rng.pick(&NAMESPACES).to_owned(),
+            group: index_group(id).to_owned(),
             title: self.rng.words(3),
             body: self.rng.words(30),
             tags,

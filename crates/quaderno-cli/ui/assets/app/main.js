@@ -8,7 +8,7 @@ import { PageSocket } from "./socket.js";
 import { loadAutomerge } from "./notedoc.js";
 import { Editor, avatar } from "./editor.js";
 import { renderList, renderOptions } from "./list.js";
-import { renderPill, renderDetails, renderGroups, sharedGroups } from "./status.js";
+import { renderPill, renderDetails, renderGroups, renderUnreadable, sharedGroups } from "./status.js";
 import * as dialogs from "./dialogs.js";
 import { AdminView } from "./admin.js";
 import { erasedText } from "./erased.js";
@@ -211,6 +211,7 @@ function renderSidebar() {
     admin.renderRelays($("#admin-relays"));
   }
   renderPill($("#sync-status"), overview);
+  renderUnreadable($("#unreadable"), overview);
   $("#link-open").hidden = !linkRelay();
   renderAccess();
   const details = $("#sync-details");

@@ -49,6 +49,14 @@ export function renderPill(pill, overview) {
   );
 }
 
+/** Says how many notes this computer cannot read (set aside, and reported to the group's
+ * coordinators by the sync); hidden when there are none. */
+export function renderUnreadable(banner, overview) {
+  const n = sharedGroups(overview).reduce((sum, g) => sum + (g.unreadable ?? 0), 0);
+  banner.hidden = n === 0;
+  fill(banner, n === 0 ? "" : n === 1 ? t("status.unreadable.one") : t("status.unreadable.many", { n }));
+}
+
 export function renderDetails(popover, overview) {
   const shared = sharedGroups(overview);
   if (shared.length === 0) {
