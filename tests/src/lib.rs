@@ -2,6 +2,7 @@
 //! started as processes on 127.0.0.1, and a protocol peer that speaks to a relay over a real
 //! WebSocket with the same sync engine the client uses.
 
+pub mod bad_note;
 pub mod bin;
 pub mod bystander;
 pub mod cli;
