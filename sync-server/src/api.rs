@@ -2,9 +2,9 @@
 //! the administration of groups and of the relay (see `docs/admin-api.md`).
 //!
 //! [`routes`] is merged into the relay's app beside the WebSocket endpoint, which uses
-//! [`authorize_group`] before upgrading. Serve the app with
-//! `into_make_service_with_connect_info::<SocketAddr>()` so joins are rate-limited per client
-//! address (without it, all clients share one limit).
+//! [`authorize_group`] before upgrading. Serve the app with `ConnectInfo<SocketAddr>` in each
+//! request's extensions (as `relay::http` does) so joins are rate-limited per client address
+//! (without it, all clients share one limit).
 
 mod admin;
 mod auth;

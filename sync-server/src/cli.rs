@@ -12,7 +12,7 @@ use quaderno_model::DocumentId;
 use quaderno_sync::Limits;
 
 use crate::accounts::{GroupSlug, MAX_INVITE_USES, Role};
-use crate::config::ServeConfig;
+use crate::config::{HttpLimits, ServeConfig};
 
 /// The address `serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
@@ -122,6 +122,72 @@ pub struct ServeArgs {
     )]
     pub join_timeout_secs: u64,
 
+    /// Seconds a new connection has to send its first request's head; then it is closed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_HEADER_TIMEOUT_SECS",
+        default_value_t = defaults().http.header_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=600),
+    )]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request's body may take to arrive in full after its head; then the
+    /// connection is closed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_BODY_TIMEOUT_SECS",
+        default_value_t = defaults().http.body_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3_600),
+    )]
+    pub body_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request; then it is closed.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_IDLE_TIMEOUT_SECS",
+        default_value_t = defaults().http.idle_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3_600),
+    )]
+    pub idle_timeout_secs: u64,
+
+    /// Open connections in all, WebSockets included (never more than the file limit allows).
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_CONNECTIONS",
+        default_value_t = defaults().http.max_connections,
+        value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
+    )]
+    pub max_connections: usize,
+
+    /// Open connections from one client address; behind a proxy, every connection has the
+    /// proxy's address.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = defaults().http.max_connections_per_address,
+        value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
+    )]
+    pub max_connections_per_address: usize,
+
+    /// Connections that have not sent a complete request yet; over it, the oldest of them is
+    /// closed to make room for each new one.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_UNPROVEN_CONNECTIONS",
+        default_value_t = defaults().http.max_unproven_connections,
+        value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
+    )]
+    pub max_unproven_connections: usize,
+
+    /// WebSockets one device may hold open at once; one more is refused with 429.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_MAX_CONNECTIONS_PER_DEVICE",
+        default_value_t = defaults().max_connections_per_device,
+        value_parser = clap::value_parser!(u64).range(1..=100_000).map(|n| n as usize),
+    )]
+    pub max_connections_per_device: usize,
+
     /// Messages a connection may send per second before it is closed for flooding.
     #[arg(
         long,
@@ -218,6 +284,15 @@ impl ServeArgs {
             ping_interval: Duration::from_secs(self.ping_interval_secs),
             max_messages_per_sec: self.max_messages_per_sec,
             join_timeout: Duration::from_secs(self.join_timeout_secs),
+            http: HttpLimits {
+                header_timeout: Duration::from_secs(self.header_timeout_secs),
+                body_timeout: Duration::from_secs(self.body_timeout_secs),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                max_connections: self.max_connections,
+                max_connections_per_address: self.max_connections_per_address,
+                max_unproven_connections: self.max_unproven_connections,
+            },
+            max_connections_per_device: self.max_connections_per_device,
             public_url: self.public_url.clone(),
             limits: Limits {
                 note_ops: self.max_note_ops,
@@ -518,6 +593,43 @@ mod tests {
     }
 
     #[test]
+    fn the_default_http_limits_are_sane() {
+        let http = defaults().http;
+        // Time enough for any honest client, too little to hold sockets for long.
+        assert!((Duration::from_secs(5)..=Duration::from_secs(30)).contains(&http.header_timeout));
+        assert!((http.header_timeout..=Duration::from_secs(120)).contains(&http.body_timeout));
+        // Longer than a `quaderno` client keeps an idle connection (reqwest's 90 s), so the
+        // client is the one that closes it, never both at once.
+        assert!(http.idle_timeout > Duration::from_secs(90));
+        assert!(http.idle_timeout <= Duration::from_secs(300));
+        // Unproven connections are a fraction of the total, so proven ones always have room.
+        assert!(http.max_unproven_connections < http.max_connections / 4);
+        assert!(http.max_connections_per_address <= http.max_connections);
+        assert!((8..=1_000).contains(&defaults().max_connections_per_device));
+    }
+
+    #[test]
+    fn http_limits_are_read_from_their_flags() {
+        let cli = Cli::try_parse_from([
+            "quaderno-server",
+            "--data-dir",
+            "/tmp/q",
+            "serve",
+            "--header-timeout-secs",
+            "3",
+            "--max-unproven-connections",
+            "7",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve")
+        };
+        let config = args.to_config("/tmp/q".into());
+        assert_eq!(config.http.header_timeout, Duration::from_secs(3));
+        assert_eq!(config.http.max_unproven_connections, 7);
+    }
+
+    #[test]
     fn serve_defaults_are_the_relay_defaults() {
         let cli =
             Cli::try_parse_from(["quaderno-server", "--data-dir", "/tmp/q", "serve"]).unwrap();
@@ -530,6 +642,11 @@ mod tests {
         assert_eq!(config.limits, expected.limits);
         assert!(config.limits.note_bytes <= config.max_frame_bytes as u64);
         assert_eq!(config.group_idle, expected.group_idle);
+        assert_eq!(config.http, expected.http);
+        assert_eq!(
+            config.max_connections_per_device,
+            expected.max_connections_per_device
+        );
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
     }
 

@@ -26,6 +26,11 @@ pub struct ServeConfig {
     /// How long a new connection may stay silent before its first message (the protocol's
     /// `join`): one that sends nothing is closed, so idle sockets cannot pile up.
     pub join_timeout: Duration,
+    /// Timeouts and caps on HTTP connections, before anyone is authenticated.
+    pub http: HttpLimits,
+    /// WebSockets one device may hold open at once, across its groups; one more is refused
+    /// with 429, so a device's token cannot pile up connections.
+    pub max_connections_per_device: usize,
     /// The address participants reach the relay at, printed in the invites admins make from
     /// the page; `None`: the address each request came to.
     pub public_url: Option<String>,
@@ -44,6 +49,10 @@ impl ServeConfig {
             ping_interval: Duration::from_secs(15),
             max_messages_per_sec: 2_000,
             join_timeout: Duration::from_secs(10),
+            http: HttpLimits::default(),
+            // One a group for a device in many groups, and room for reconnects overlapping the
+            // connections they replace.
+            max_connections_per_device: 64,
             public_url: None,
             limits: Limits {
                 note_ops: 500_000,
@@ -53,6 +62,47 @@ impl ServeConfig {
                 member_bytes: 256 * MB,
                 group_bytes: 4 * 1024 * MB,
             },
+        }
+    }
+}
+
+/// How long an HTTP connection may take over each step, and how many the relay keeps.
+///
+/// A connection that has not yet sent a complete request (a new one, one whose request body
+/// is still arriving, and a kept-alive one between requests) is *unproven*: it costs the relay
+/// a socket and has shown nothing. When a cap is reached, the oldest unproven connection is
+/// closed to make room for the new one, so half-sent requests can never lock anyone out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From connecting to the end of the first request's head.
+    pub header_timeout: Duration,
+    /// From the end of a request's head to the end of its body.
+    pub body_timeout: Duration,
+    /// From an answer to the end of the next request's head on a kept-alive connection.
+    pub idle_timeout: Duration,
+    /// Open connections in all, WebSockets included; lowered at start to what the file
+    /// limit allows.
+    pub max_connections: usize,
+    /// Open connections from one address (behind a proxy, all of the proxy's).
+    pub max_connections_per_address: usize,
+    /// Unproven connections; over it, the oldest is closed for each new one.
+    pub max_unproven_connections: usize,
+}
+
+impl Default for HttpLimits {
+    /// Generous for any client, tight for one that holds sockets without using them: a
+    /// request head is sent at once by every client and proxy; a body of the API's 16 KiB
+    /// takes seconds on the slowest line; the idle timeout outlasts the 90 s a `quaderno`
+    /// client keeps an idle connection, so the client closes first; 1,024 unproven
+    /// connections hold at most 16 MiB of unfinished heads.
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_connections: 10_000,
+            max_connections_per_address: 4_096,
+            max_unproven_connections: 1_024,
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum AppError {
     BadRequest(String),
     /// Too many attempts: try again after this long.
     RateLimited(Duration),
+    /// The device already holds this many WebSockets, the most it may.
+    TooManyConnections(usize),
     /// The database is busy with another process: try again shortly.
     Busy,
     /// The relay failed; the detail is logged, never sent.
@@ -65,7 +67,7 @@ impl AppError {
             }
             Self::RemovedSinceInvite => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) | Self::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -83,6 +85,7 @@ impl AppError {
             Self::RemovedSinceInvite => "removed",
             Self::BadRequest(_) => "bad_request",
             Self::RateLimited(_) => "rate_limited",
+            Self::TooManyConnections(_) => "too_many_connections",
             Self::Busy => "busy",
             Self::Internal(_) => "internal",
         }
@@ -106,6 +109,11 @@ impl AppError {
             Self::RateLimited(wait) => format!(
                 "too many attempts: wait {} seconds and try again",
                 retry_after_secs(*wait)
+            ),
+            Self::TooManyConnections(max) => format!(
+                "this device already holds {max} connections to the relay, the most one device \
+                 may: close other copies of Quaderno running on it, or wait for their \
+                 connections to end, and try again"
             ),
             Self::Busy => "the relay is busy: try again in a moment".into(),
             Self::Internal(_) => "the relay failed to answer: try again later, and tell the \

@@ -20,6 +20,11 @@ pub struct Metrics {
     pub sync_errors: Counter,
     pub slow_readers: Counter,
     pub message_seconds: Histogram,
+    pub http_connections: Gauge,
+    pub http_refused: Counter,
+    pub http_evicted: Counter,
+    pub http_timed_out: Counter,
+    pub device_refused: Counter,
 }
 
 impl Metrics {
@@ -86,6 +91,36 @@ impl Metrics {
             "Time from receiving a message (nearly always a sync message) to having queued every message it caused",
             message_seconds.clone(),
         );
+        let http_connections = Gauge::default();
+        let http_refused = Counter::default();
+        let http_evicted = Counter::default();
+        let http_timed_out = Counter::default();
+        let device_refused = Counter::default();
+        registry.register(
+            "http_connections",
+            "Open TCP connections, WebSockets included",
+            http_connections.clone(),
+        );
+        registry.register(
+            "http_connections_refused",
+            "Connections refused because every connection allowed was in use",
+            http_refused.clone(),
+        );
+        registry.register(
+            "http_connections_evicted",
+            "Connections that had not sent a complete request, closed to make room for new ones",
+            http_evicted.clone(),
+        );
+        registry.register(
+            "http_connections_timed_out",
+            "Connections closed by the header, body or idle timeout",
+            http_timed_out.clone(),
+        );
+        registry.register(
+            "device_connections_refused",
+            "WebSockets refused because their device already held as many as it may",
+            device_refused.clone(),
+        );
         Self {
             registry,
             connections,
@@ -98,6 +133,11 @@ impl Metrics {
             sync_errors,
             slow_readers,
             message_seconds,
+            http_connections,
+            http_refused,
+            http_evicted,
+            http_timed_out,
+            device_refused,
         }
     }
 

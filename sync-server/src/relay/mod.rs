@@ -5,13 +5,13 @@ mod actor;
 mod conns;
 mod erased;
 mod groups;
+mod http;
 mod identity;
 mod metrics;
 mod storage;
 mod watch;
 mod ws;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
@@ -22,7 +22,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use quaderno_sync::PeerId;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -50,6 +49,8 @@ pub struct RelayState {
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
     conn_ids: Arc<AtomicU64>,
+    /// Open WebSockets per device, against `--max-connections-per-device`.
+    device_slots: Arc<ws::DeviceSlots>,
 }
 
 /// The relay's routes: the client API, `/healthz`, `/metrics` and the sync endpoint.
@@ -111,6 +112,7 @@ pub async fn run(
         api.admin_events.clone(),
         shutdown.clone(),
     ));
+    let device_slots = ws::DeviceSlots::new(config.max_connections_per_device);
     let state = RelayState {
         api,
         config: Arc::new(config),
@@ -120,24 +122,24 @@ pub async fn run(
         metrics,
         shutdown: shutdown.clone(),
         conn_ids: Arc::new(AtomicU64::new(1)),
+        device_slots,
     };
     let addr = listener.local_addr()?;
     // On stdout whatever the log level, so scripts and tests learn the port.
     println!("quaderno-server listening on http://{addr}");
     tracing::info!(%addr, peer_id = %state.peer_id, "relay listening");
 
-    // Sync messages are small and interactive: send each at once rather than wait for the
-    // peer to acknowledge the previous one (Nagle's algorithm).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot disable Nagle's algorithm on a connection");
-        }
-    });
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
-        .context("the HTTP server failed")?;
+    let limits = state.config.http;
+    let metrics = state.metrics.clone();
+    http::serve(
+        listener,
+        app(state),
+        limits,
+        metrics,
+        shutdown.clone(),
+        SHUTDOWN_GRACE,
+    )
+    .await?;
 
     tracing::info!("shutting down: closing connections and flushing documents");
     tracker.close();

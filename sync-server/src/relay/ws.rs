@@ -6,6 +6,7 @@
 //! connection, what the peer still sends is read and dropped while the last frames leave, so
 //! the peer gets the `error` explaining the close rather than a reset connection.
 
+mod devices;
 mod throttle;
 mod writer;
 
@@ -28,6 +29,7 @@ use super::actor::Command;
 use super::conns::{ConnHandle, queued_cost};
 use crate::accounts::DeviceAuth;
 use crate::api::{self, AppError};
+pub use devices::DeviceSlots;
 use throttle::{Admit, Throttle};
 use writer::{CLOSE_GRACE, Pongs, Writer};
 
@@ -52,6 +54,10 @@ pub async fn sync_endpoint(
         .await?;
     let (auth, role, group) =
         api::authorize_group(&state.api, &headers, query.token.as_deref(), &group).await?;
+    let Some(slot) = state.device_slots.claim(auth.device_id) else {
+        state.metrics.device_refused.inc();
+        return Err(AppError::TooManyConnections(state.device_slots.max()));
+    };
     let policy = ConnPolicy {
         expected_peer: Some(PeerId::new(auth.peer_id.clone())),
         read_only: !role.can_write(),
@@ -65,7 +71,10 @@ pub async fn sync_endpoint(
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_frame_size(limit)
         .max_message_size(limit)
-        .on_upgrade(move |socket| connection(socket, state, auth, group.slug, policy, events_seen)))
+        .on_upgrade(move |socket| async move {
+            connection(socket, state, auth, group.slug, policy, events_seen).await;
+            drop(slot);
+        }))
 }
 
 /// What each connection reads into at a time.
