@@ -624,7 +624,7 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             panic!("expected serve")
         };
-        let config = args.to_config("/tmp/q".into());
+        let config = args.to_config("/tmp/q".into()).unwrap();
         assert_eq!(config.http.header_timeout, Duration::from_secs(3));
         assert_eq!(config.http.max_unproven_connections, 7);
     }
