@@ -90,6 +90,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_FRAME_BYTES",
+        help_heading = "Connection limits",
         default_value_t = defaults().max_frame_bytes,
         value_parser = clap::value_parser!(u64).range(1024..=1 << 30).map(|n| n as usize),
     )]
@@ -117,6 +118,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_JOIN_TIMEOUT_SECS",
+        help_heading = "Connection limits",
         default_value_t = defaults().join_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=600),
     )]
@@ -126,6 +128,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_HEADER_TIMEOUT_SECS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.header_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=600),
     )]
@@ -136,6 +139,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_BODY_TIMEOUT_SECS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.body_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=3_600),
     )]
@@ -145,6 +149,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_IDLE_TIMEOUT_SECS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.idle_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=3_600),
     )]
@@ -154,6 +159,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_CONNECTIONS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.max_connections,
         value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
     )]
@@ -164,6 +170,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_CONNECTIONS_PER_ADDRESS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.max_connections_per_address,
         value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
     )]
@@ -174,6 +181,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_UNPROVEN_CONNECTIONS",
+        help_heading = "Connection limits",
         default_value_t = defaults().http.max_unproven_connections,
         value_parser = clap::value_parser!(u64).range(1..=1 << 24).map(|n| n as usize),
     )]
@@ -183,6 +191,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_CONNECTIONS_PER_DEVICE",
+        help_heading = "Connection limits",
         default_value_t = defaults().max_connections_per_device,
         value_parser = clap::value_parser!(u64).range(1..=100_000).map(|n| n as usize),
     )]
@@ -192,6 +201,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_MESSAGES_PER_SEC",
+        help_heading = "Connection limits",
         default_value_t = defaults().max_messages_per_sec,
         value_parser = clap::value_parser!(u32).range(1..),
     )]
@@ -210,7 +220,7 @@ pub struct ServeArgs {
         env = "QUADERNO_SERVER_MAX_NOTE_OPS",
         default_value_t = defaults().limits.note_ops,
         value_parser = clap::value_parser!(u64).range(1..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_note_ops: u64,
 
@@ -221,7 +231,7 @@ pub struct ServeArgs {
         env = "QUADERNO_SERVER_MAX_CHANGE_OPS",
         default_value_t = defaults().limits.change_ops,
         value_parser = clap::value_parser!(u64).range(1..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_change_ops: u64,
 
@@ -231,7 +241,7 @@ pub struct ServeArgs {
         long,
         env = "QUADERNO_SERVER_MAX_NOTE_BYTES",
         value_parser = clap::value_parser!(u64).range(1024..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_note_bytes: Option<u64>,
 
@@ -241,7 +251,7 @@ pub struct ServeArgs {
         env = "QUADERNO_SERVER_MAX_NOTES_PER_MEMBER",
         default_value_t = defaults().limits.member_notes,
         value_parser = clap::value_parser!(u64).range(1..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_notes_per_member: u64,
 
@@ -251,7 +261,7 @@ pub struct ServeArgs {
         env = "QUADERNO_SERVER_MAX_BYTES_PER_MEMBER",
         default_value_t = defaults().limits.member_bytes,
         value_parser = clap::value_parser!(u64).range(1024..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_bytes_per_member: u64,
 
@@ -261,7 +271,7 @@ pub struct ServeArgs {
         env = "QUADERNO_SERVER_MAX_GROUP_BYTES",
         default_value_t = defaults().limits.group_bytes,
         value_parser = clap::value_parser!(u64).range(1024..),
-        help_heading = "Limits"
+        help_heading = "Limits on what members write"
     )]
     pub max_group_bytes: u64,
 }
