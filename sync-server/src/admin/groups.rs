@@ -110,7 +110,7 @@ impl Output for Usage {
                     m.participant_id.to_string(),
                     m.name.clone(),
                     m.notes.to_string(),
-                    format!("{:.1} MB", m.bytes as f64 / (1024.0 * 1024.0)),
+                    written(m.bytes),
                 ]
             })
             .collect();
@@ -128,4 +128,13 @@ pub(super) fn usage(db: &Db, slug: &str) -> Result<Report, AdminError> {
         members,
     }
     .report())
+}
+
+/// Bytes as people read them: "1.7 KB", "12.3 MB".
+fn written(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    match bytes as f64 {
+        b if b >= KB * KB => format!("{:.1} MB", b / (KB * KB)),
+        b => format!("{:.1} KB", b / KB),
+    }
 }
