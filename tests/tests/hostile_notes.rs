@@ -358,3 +358,36 @@ async fn a_large_change_inside_a_whole_document_is_refused_too() {
     );
     group.honest_sync();
 }
+
+/// An honest participant whose note is past a limit is told so plainly: the relay refused it,
+/// nothing was lost, and not that the relay is out of reach.
+#[test]
+fn a_note_past_a_limit_is_named_in_the_senders_sync_not_blamed_on_the_network() {
+    let _alone = ONE_AT_A_TIME.blocking_lock();
+    let group = Group::new(&["--max-note-ops", "1000"]);
+    let rita = member(&group.relay, "rita");
+    let created = rita.json(&[
+        "new",
+        "--group",
+        GROUP,
+        "--title",
+        "Trascrizione",
+        "--body",
+        &"parola ".repeat(300),
+    ]);
+    let long = created["id"].as_str().unwrap().to_string();
+
+    let run = rita.run(&["sync"]);
+
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("failed: the relay at")
+            && run.stdout.contains("refused what this computer sent")
+            && run.stdout.contains(&format!("note {long} would hold"))
+            && run.stdout.contains("Nothing here was lost"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("offline"), "{}", run.stdout);
+    assert!(rita.ok(&["show", &long]).contains("parola"));
+}

@@ -65,6 +65,13 @@ pub enum ClientError {
     )]
     Protocol { url: String, reason: String },
 
+    /// The relay answered what this device sent with an `error` (a note over its limits, say)
+    /// and closed the connection.
+    #[error(
+        "the relay at {url} refused what this computer sent: {reason}. Nothing here was lost; ask the group's coordinators if it goes on"
+    )]
+    RelayRefused { url: String, reason: String },
+
     #[error(
         "the relay at {url} stopped answering in the middle of a sync; nothing local was lost, try again"
     )]

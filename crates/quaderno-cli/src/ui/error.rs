@@ -134,6 +134,7 @@ fn client(error: &ClientError) -> (StatusCode, &'static str) {
         ClientError::NoDeviceLinks { .. } => (StatusCode::BAD_GATEWAY, "relay_failed"),
         ClientError::UnknownGroup { .. } => (StatusCode::BAD_REQUEST, "unknown_group"),
         ClientError::Protocol { .. } => (StatusCode::BAD_GATEWAY, "relay_failed"),
+        ClientError::RelayRefused { .. } => (StatusCode::BAD_GATEWAY, "relay_refused"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "failed"),
     }
 }

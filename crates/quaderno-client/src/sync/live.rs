@@ -1128,6 +1128,9 @@ impl GroupTask {
         let input = match error {
             ClientError::Refused { reason, .. } => Input::Refused { reason },
             ClientError::GroupChanged { what, .. } => Input::GroupChanged { what },
+            error @ ClientError::RelayRefused { .. } => Input::Rejected {
+                reason: error.to_string(),
+            },
             error => Input::Lost {
                 reason: error.to_string(),
             },

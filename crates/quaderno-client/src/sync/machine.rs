@@ -78,6 +78,10 @@ pub enum Input {
     Connected,
     /// The connection could not be opened, or ended.
     Lost { reason: String },
+    /// The relay answered what this device sent with an error and closed the connection:
+    /// tried again as a lost connection is, but a one-shot sync says it failed, not that the
+    /// relay is out of reach.
+    Rejected { reason: String },
     /// The relay closed the connection because the group changed for this device (`what`: its
     /// access, a new role or a removal; or a note erased): the next connection learns what.
     GroupChanged { what: String },
@@ -274,6 +278,15 @@ impl Machine {
                 }
             }
             Input::Lost { reason } => self.lost(now, reason, false, &mut actions),
+            Input::Rejected { reason } => {
+                if self.config.once.is_some() {
+                    let outcome = GroupOutcome::Failed {
+                        reason: reason.clone(),
+                    };
+                    self.answer_all(outcome, &mut actions);
+                }
+                self.lost(now, reason, false, &mut actions)
+            }
             Input::GroupChanged { what } => self.lost(now, what, true, &mut actions),
             Input::NothingChanged => {
                 if self.phase == Phase::Connecting {
@@ -764,6 +777,33 @@ mod tests {
                 }
             }]
         );
+    }
+
+    #[test]
+    fn a_one_shot_sync_the_relay_refused_says_it_failed_not_that_it_is_offline() {
+        let t0 = Instant::now();
+        let mut m = one_shot(t0, Duration::from_secs(30));
+        assert!(m.handle(t0, Input::Settle { waiter: Waiter(1) }).is_empty());
+        assert_eq!(m.handle(t0, Input::Tick), [Action::Connect]);
+        m.handle(t0, Input::Connected);
+        let reason = "note X would hold 2119 operations";
+        let answered = m.handle(
+            after(t0, 40),
+            Input::Rejected {
+                reason: reason.into(),
+            },
+        );
+        assert_eq!(
+            answered[0],
+            Action::Answer {
+                waiter: Waiter(1),
+                outcome: GroupOutcome::Failed {
+                    reason: reason.into()
+                }
+            }
+        );
+        let later = after(t0, 3_600_000);
+        assert!(!link(m.handle(later, Input::Tick)).contains(&Action::Connect));
     }
 
     #[test]

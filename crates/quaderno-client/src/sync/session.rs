@@ -850,7 +850,7 @@ impl Session {
                     .refused(&self.hub, &self.group.slug, conn, doc, &reason);
             }
             Event::RemoteError { message, .. } => {
-                return Err(ClientError::Protocol {
+                return Err(ClientError::RelayRefused {
                     url: self.group.relay_url.clone(),
                     reason: message,
                 });
