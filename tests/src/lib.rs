@@ -2,7 +2,6 @@
 //! started as processes on 127.0.0.1, and a protocol peer that speaks to a relay over a real
 //! WebSocket with the same sync engine the client uses.
 
-pub mod bad_note;
 pub mod bin;
 pub mod bystander;
 pub mod cli;
@@ -16,6 +15,7 @@ pub mod proxy;
 pub mod raw;
 pub mod relay;
 pub mod ui;
+pub mod uploads;
 
 /// Installs the TLS crypto provider once (reqwest and tungstenite are built without one).
 pub fn init_tls() {

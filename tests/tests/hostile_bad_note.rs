@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
 use automerge::{ROOT, ScalarValue};
-use quaderno_tests::bad_note::{acknowledged, upload_bad_note};
 use quaderno_tests::cli::Quaderno;
 use quaderno_tests::relay::Relay;
+use quaderno_tests::uploads::{acknowledged, upload_bad_note};
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use automerge::ReadDoc;
-use quaderno_model::{Author, DocumentId, NewNote, add_to_index, create_note};
+use quaderno_model::{Author, DocumentId, NewNote, create_note};
 use quaderno_sync::Event;
 use quaderno_tests::cli::Quaderno;
 use quaderno_tests::peer::Peer;
 use quaderno_tests::relay::{Joined, Relay};
+use quaderno_tests::uploads::upload_listed;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -58,46 +59,14 @@ fn group_report<'a>(report: &'a serde_json::Value, group: &str) -> &'a serde_jso
 /// Bruno, in group B only, writes a note of his own under `id` and lists it in B's index, as
 /// any automerge-repo client can.
 async fn upload_under(relay: &Relay, bruno: &Joined, id: DocumentId) -> Peer {
-    let mut peer = Peer::connect(&relay.sync_url("roma"), &bruno.token, &bruno.peer_id)
-        .await
-        .expect("Bruno connects to B");
     let author = Author::new("Bruno", "Roma");
     let forged = NewNote {
         title: "Falso".into(),
         body: "Scritto da Bruno".into(),
         ..NewNote::default()
     };
-    peer.docs.insert(
-        id,
-        create_note(&forged, &author, chrono::Utc::now()).unwrap(),
-    );
-    peer.share(id).await;
-    let index: DocumentId = bruno.group.index_doc.parse().unwrap();
-    peer.share(index).await;
-    let has_index = |p: &Peer| {
-        p.docs
-            .get(&index)
-            .is_some_and(|d| quaderno_model::index_entries(d).is_ok())
-    };
-    assert!(peer.pump_until(WAIT, has_index).await, "B's index arrives");
-    peer.edit(index, |d| {
-        add_to_index(d, &id, &author, chrono::Utc::now()).unwrap();
-    })
-    .await;
-    let uploaded = [id, index].map(|doc| (doc, peer.docs[&doc].get_heads()));
-    let acknowledged = |p: &Peer| {
-        uploaded.iter().all(|(doc, heads)| {
-            p.events.iter().any(
-                |e| matches!(e, Event::InSync { doc: d, heads: h, .. } if d == doc && h == heads),
-            )
-        })
-    };
-    assert!(
-        peer.pump_until(WAIT, acknowledged).await,
-        "the relay holds Bruno's document in B: {:?}",
-        peer.errors()
-    );
-    peer
+    let doc = create_note(&forged, &author, chrono::Utc::now()).unwrap();
+    upload_listed(relay, bruno, "roma", id, doc, &author).await
 }
 
 /// B's relay copy of the document, as a member of B who asks for it receives it.

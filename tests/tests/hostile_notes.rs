@@ -85,6 +85,30 @@ impl Group {
         slowest
     }
 
+    /// Runs `attack` on Mallory's connection and checks what must hold: the relay refused it
+    /// with an error saying `says` and closed her connection; another member's edits were
+    /// acknowledged within 250 ms throughout, the relay stayed under 200 MB; and a member
+    /// who joins afterwards syncs every other note.
+    async fn withstands(
+        &self,
+        conn: &mut RawConn,
+        says: &str,
+        attack: impl AsyncFnOnce(&mut RawConn),
+    ) {
+        let slowest = self
+            .during(async {
+                attack(conn).await;
+                assert!(conn.read_until_closed(Duration::from_secs(20)).await);
+            })
+            .await;
+        assert_refused(conn, says);
+        assert!(
+            slowest < MAX_ROUND_TRIP,
+            "an honest edit waited {slowest:?}"
+        );
+        self.honest_sync();
+    }
+
     /// A member who joins now syncs within 10 s, exit 0, and has Bruno's note.
     fn honest_sync(&self) {
         let rita = member(&self.relay, "rita");
@@ -182,19 +206,13 @@ async fn a_document_bomb_is_refused_before_it_is_loaded() {
     let whole = bomb.save();
     assert!(whole.len() < 5_000, "the bomb is {} bytes", whole.len());
 
-    let slowest = group
-        .during(async {
-            send_all(&mallory, &mut conn, &mut bomb, vec![whole]).await;
-            assert!(conn.read_until_closed(Duration::from_secs(10)).await);
-        })
+    group
+        .withstands(
+            &mut conn,
+            "operations; this relay takes at most 500000",
+            async |conn| send_all(&mallory, conn, &mut bomb, vec![whole]).await,
+        )
         .await;
-
-    assert_refused(&conn, "operations; this relay takes at most 500000");
-    assert!(
-        slowest < MAX_ROUND_TRIP,
-        "an honest edit waited {slowest:?}"
-    );
-    group.honest_sync();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,19 +233,13 @@ async fn a_note_of_45_mb_stops_at_the_size_limit() {
         changes.push(doc.get_last_local_change().unwrap().raw_bytes().to_vec());
     }
 
-    let slowest = group
-        .during(async {
-            send_all(&mallory, &mut conn, &mut doc, changes).await;
-            assert!(conn.read_until_closed(Duration::from_secs(10)).await);
-        })
+    group
+        .withstands(
+            &mut conn,
+            "this relay takes at most 8.0 MB in one note",
+            async |conn| send_all(&mallory, conn, &mut doc, changes).await,
+        )
         .await;
-
-    assert_refused(&conn, "this relay takes at most 8.0 MB in one note");
-    assert!(
-        slowest < MAX_ROUND_TRIP,
-        "an honest edit waited {slowest:?}"
-    );
-    group.honest_sync();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,19 +258,13 @@ async fn changes_of_200k_characters_are_refused_whole() {
         changes.push(change.bytes().into_owned());
     }
 
-    let slowest = group
-        .during(async {
-            send_all(&mallory, &mut conn, &mut doc, changes).await;
-            assert!(conn.read_until_closed(Duration::from_secs(10)).await);
-        })
+    group
+        .withstands(
+            &mut conn,
+            "200000 new operations in one change to note",
+            async |conn| send_all(&mallory, conn, &mut doc, changes).await,
+        )
         .await;
-
-    assert_refused(&conn, "200000 new operations in one change to note");
-    assert!(
-        slowest < MAX_ROUND_TRIP,
-        "an honest edit waited {slowest:?}"
-    );
-    group.honest_sync();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,21 +291,22 @@ async fn a_flood_of_notes_stops_at_the_quota_of_one_participant() {
         })
         .collect();
 
-    let slowest = group
-        .during(async {
-            for frame in flood {
-                if conn.closed {
-                    break;
+    group
+        .withstands(
+            &mut conn,
+            "you have created 100 notes in this group",
+            async |conn| {
+                for frame in flood {
+                    if conn.closed {
+                        break;
+                    }
+                    conn.send(frame).await;
+                    conn.read_until(Duration::from_millis(5), |c| c.closed)
+                        .await;
                 }
-                conn.send(frame).await;
-                conn.read_until(Duration::from_millis(5), |c| c.closed)
-                    .await;
-            }
-            assert!(conn.read_until_closed(Duration::from_secs(20)).await);
-        })
+            },
+        )
         .await;
-
-    assert_refused(&conn, "you have created 100 notes in this group");
     let usage: serde_json::Value =
         serde_json::from_str(&group.relay.admin(&["--json", "group", "usage", GROUP])).unwrap();
     let mallorys = usage["members"]
@@ -309,11 +316,6 @@ async fn a_flood_of_notes_stops_at_the_quota_of_one_participant() {
         .find(|m| m["name"] == "mallory")
         .unwrap_or_else(|| panic!("mallory is not in {usage}"));
     assert_eq!(mallorys["notes"], 100, "{usage}");
-    assert!(
-        slowest < MAX_ROUND_TRIP,
-        "an honest edit waited {slowest:?}"
-    );
-    group.honest_sync();
     // The quota is the relay's word, not the connection's: a new connection is refused too.
     let mut again = RawConn::joined(
         &group.relay.sync_url(GROUP),
@@ -344,19 +346,13 @@ async fn a_large_change_inside_a_whole_document_is_refused_too() {
 
     // The relay holds the note's first change; the whole document then brings the rest, which
     // the relay would apply change by change.
-    let slowest = group
-        .during(async {
-            send_all(&mallory, &mut conn, &mut doc, vec![first, whole]).await;
-            assert!(conn.read_until_closed(Duration::from_secs(10)).await);
-        })
+    group
+        .withstands(
+            &mut conn,
+            "new operations in one change to note",
+            async |conn| send_all(&mallory, conn, &mut doc, vec![first, whole]).await,
+        )
         .await;
-
-    assert_refused(&conn, "new operations in one change to note");
-    assert!(
-        slowest < MAX_ROUND_TRIP,
-        "an honest edit waited {slowest:?}"
-    );
-    group.honest_sync();
 }
 
 /// An honest participant whose note is past a limit is told so plainly: the relay refused it,

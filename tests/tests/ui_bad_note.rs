@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use quaderno_tests::bad_note::upload_bad_note;
 use quaderno_tests::cli::Quaderno;
 use quaderno_tests::relay::Relay;
 use quaderno_tests::ui::{Browsers, UiProcess};
+use quaderno_tests::uploads::upload_bad_note;
 use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(20);
