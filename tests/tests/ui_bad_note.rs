@@ -9,18 +9,9 @@ use quaderno_tests::cli::Quaderno;
 use quaderno_tests::relay::Relay;
 use quaderno_tests::ui::{Browsers, UiProcess};
 use quaderno_tests::uploads::upload_bad_note;
-use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(20);
 const KEPT: &str = "Verbale del 3 dicembre";
-
-/// Screenshots of what `name` sees, wide and at a phone's width.
-fn both_widths(b: &mut Browsers, name: &str, file: &str) {
-    b.screenshot(name, &format!("{file}-1440"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 390, "height": 844 }));
-    b.screenshot(name, &format!("{file}-390"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 1440 }));
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_says_one_note_could_not_be_read_and_lists_the_others() {
@@ -85,7 +76,7 @@ async fn the_page_says_one_note_could_not_be_read_and_lists_the_others() {
         let (listed, list) = b.until(name, "#notes", &[KEPT], true, SOON);
         assert!(listed, "the other note is listed: {list}");
         assert!(!list.contains("Nota di Bruno"), "{list}");
-        both_widths(&mut b, name, &format!("bad-note-{name}"));
+        b.screenshots_wide_and_narrow(name, &format!("bad-note-{name}"));
         assert_eq!(b.page_errors(name), Vec::<String>::new());
     }
 }

@@ -17,27 +17,6 @@ const TITLE: &str = "Verbale del 3 dicembre";
 const KEPT: &str = "Appunti per il prossimo incontro";
 const REASON: &str = "nome di un minore scritto per errore";
 
-/// Screenshots of what `name` sees, wide and at a phone's width.
-fn both_widths(b: &mut Browsers, name: &str, file: &str) {
-    b.screenshot(name, &format!("{file}-1440"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 390, "height": 844 }));
-    b.screenshot(name, &format!("{file}-390"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 1440 }));
-}
-
-/// `name`'s page with the group's note `title` open and ready to type in.
-fn open_note(b: &mut Browsers, name: &str, title: &str) {
-    b.click(name, r#".group-button[data-group="prato"]"#);
-    let (listed, list) = b.until(name, "#notes", &[title], true, SOON);
-    assert!(listed, "{name} sees «{title}» listed: {list}");
-    b.click(name, &format!(".note-item:has-text(\"{title}\")"));
-    assert!(b.until_true(
-        name,
-        &format!("document.querySelector('#note-title')?.value === {title:?} && !document.querySelector('#note-body').disabled"),
-        SOON
-    ));
-}
-
 /// Whether `name`'s list of the group has stopped showing `title`.
 fn unlisted(b: &mut Browsers, name: &str, title: &str) -> bool {
     let answer = b.run(json!({
@@ -89,8 +68,8 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
     let mut b = Browsers::start();
     b.launch("rita", &rita_ui.url, "it-IT");
     b.launch("elena", &elena_ui.url, "it-IT");
-    open_note(&mut b, "rita", TITLE);
-    open_note(&mut b, "elena", TITLE);
+    b.open_note("rita", "prato", TITLE, SOON);
+    b.open_note("elena", "prato", TITLE, SOON);
     for name in ["rita", "elena"] {
         assert!(b.until_true(name, "document.body.dataset.access === 'known'", SOON));
     }
@@ -143,7 +122,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
     );
     b.fill("elena", "#erase-reason", REASON);
     assert_eq!(b.eval("elena", disabled), json!(false));
-    both_widths(&mut b, "elena", "erase-it-dialog");
+    b.screenshots_wide_and_narrow("elena", "erase-it-dialog");
 
     // Step 4: she confirms; Rita's page says so within a second (both pages read the same
     // clock).
@@ -182,7 +161,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
             "«{TITLE}» left {name}'s list"
         );
     }
-    both_widths(&mut b, "rita", "erase-it-told");
+    b.screenshots_wide_and_narrow("rita", "erase-it-told");
 
     // Step 5: Elena's "Cancellazioni" tab: who, when, why, and both computers confirmed.
     b.click("elena", r#".group-admin[data-admin-group="prato"]"#);
@@ -208,7 +187,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         b.eval("elena", "document.querySelectorAll('.erasure').length"),
         json!(1)
     );
-    both_widths(&mut b, "elena", "erase-it-receipts");
+    b.screenshots_wide_and_narrow("elena", "erase-it-receipts");
 
     // Step 6: the same in English, and the dialog of a note kept, cancelled.
     b.click("elena", r#"[data-lang="en"]"#);
@@ -220,7 +199,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         SOON,
     );
     assert!(english, "the receipts speak English too: {shown}");
-    both_widths(&mut b, "elena", "erase-en-receipts");
+    b.screenshots_wide_and_narrow("elena", "erase-en-receipts");
     b.click("rita", r#"[data-lang="en"]"#);
     let (english, message) = b.until(
         "rita",
@@ -230,9 +209,9 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         SOON,
     );
     assert!(english, "the message speaks English too: {message}");
-    both_widths(&mut b, "rita", "erase-en-told");
+    b.screenshots_wide_and_narrow("rita", "erase-en-told");
     b.click("elena", "#admin-back");
-    open_note(&mut b, "elena", KEPT);
+    b.open_note("elena", "prato", KEPT, SOON);
     b.click("elena", "#note-actions");
     b.click("elena", "#note-erase");
     b.wait("elena", "#erase[open]");
@@ -244,7 +223,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         SOON,
     );
     assert!(english, "the dialog speaks English too: {said}");
-    both_widths(&mut b, "elena", "erase-en-dialog");
+    b.screenshots_wide_and_narrow("elena", "erase-en-dialog");
     b.click("elena", "#erase [data-close]");
     assert!(b.until_true("elena", "!document.querySelector('#erase').open", SOON));
     assert!(
@@ -273,7 +252,7 @@ fn an_admin_erases_a_note_for_everyone_from_her_page_and_sees_every_device_confi
         told,
         "Rita is told of a note she did not have open: {notice}"
     );
-    both_widths(&mut b, "rita", "erase-en-notice");
+    b.screenshots_wide_and_narrow("rita", "erase-en-notice");
     b.click("rita", "#toasts button");
     assert!(b.until_true(
         "rita",

@@ -22,27 +22,6 @@ const TITLE: &str = "Verbale del 3 dicembre";
 const NAME: &str = "Mario Rossi";
 const REASON: &str = "nome di un minore scritto per errore";
 
-/// Screenshots of what `name` sees, wide and at a phone's width.
-fn both_widths(b: &mut Browsers, name: &str, file: &str) {
-    b.screenshot(name, &format!("{file}-1440"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 390, "height": 844 }));
-    b.screenshot(name, &format!("{file}-390"));
-    b.run(json!({ "cmd": "viewport", "name": name, "width": 1440 }));
-}
-
-/// `name`'s page with the group's note `title` open and ready to type in.
-fn open_note(b: &mut Browsers, name: &str, title: &str) {
-    b.click(name, r#".group-button[data-group="prato"]"#);
-    let (listed, list) = b.until(name, "#notes", &[title], true, SOON);
-    assert!(listed, "{name} sees «{title}» listed: {list}");
-    b.click(name, &format!(".note-item:has-text(\"{title}\")"));
-    assert!(b.until_true(
-        name,
-        &format!("document.querySelector('#note-title')?.value === {title:?} && !document.querySelector('#note-body').disabled"),
-        SOON
-    ));
-}
-
 /// The note `name`'s page has open.
 fn open_id(b: &mut Browsers, name: &str) -> String {
     b.eval(name, "document.body.dataset.openNote ?? ''")
@@ -104,8 +83,8 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
     let mut b = Browsers::start();
     b.launch("rita", &rita_ui.url, "it-IT");
     b.launch("elena", &elena_ui.url, "it-IT");
-    open_note(&mut b, "rita", TITLE);
-    open_note(&mut b, "elena", TITLE);
+    b.open_note("rita", "prato", TITLE, SOON);
+    b.open_note("elena", "prato", TITLE, SOON);
     assert_eq!(open_id(&mut b, "elena"), minutes);
     for name in ["rita", "elena"] {
         assert!(b.until_true(name, "document.body.dataset.access === 'known'", SOON));
@@ -206,7 +185,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
     b.fill("elena", "#redact-reason", REASON);
     b.fill("elena", "#redact-passage", NAME);
     assert_eq!(b.eval("elena", disabled), json!(false));
-    both_widths(&mut b, "elena", "redact-it-dialog");
+    b.screenshots_wide_and_narrow("elena", "redact-it-dialog");
 
     // Step 4: she confirms; Rita's page says so within a second (both pages read the same
     // clock).
@@ -276,10 +255,10 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         json!(null),
         "her own erasure is not news to her"
     );
-    both_widths(&mut b, "elena", "redact-it-opened");
+    b.screenshots_wide_and_narrow("elena", "redact-it-opened");
 
     // Step 6: Rita's message, in both languages; then she opens the note as it goes on.
-    both_widths(&mut b, "rita", "redact-it-told");
+    b.screenshots_wide_and_narrow("rita", "redact-it-told");
     b.click("rita", r#"[data-lang="en"]"#);
     let (english, message) = b.until(
         "rita",
@@ -293,7 +272,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         SOON,
     );
     assert!(english, "the message speaks English too: {message}");
-    both_widths(&mut b, "rita", "redact-en-told");
+    b.screenshots_wide_and_narrow("rita", "redact-en-told");
     b.click("rita", r#"[data-lang="it"]"#);
     b.click("rita", "#note-erased-open");
     assert!(
@@ -318,7 +297,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         json!(0),
         "the old note left her list"
     );
-    both_widths(&mut b, "rita", "redact-it-successor");
+    b.screenshots_wide_and_narrow("rita", "redact-it-successor");
 
     // Step 7: its history starts with the erasure, and no step holds the name.
     b.click("rita", "#history-open");
@@ -352,7 +331,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
             .contains("mario rossi"),
         "{version}"
     );
-    both_widths(&mut b, "rita", "redact-it-history");
+    b.screenshots_wide_and_narrow("rita", "redact-it-history");
     b.click("rita", r#"[data-lang="en"]"#);
     let (english, _) = b.until(
         "rita",
@@ -362,9 +341,9 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         SOON,
     );
     assert!(english, "the history speaks English too");
-    both_widths(&mut b, "rita", "redact-en-history");
+    b.screenshots_wide_and_narrow("rita", "redact-en-history");
     b.click("rita", "#history-close");
-    both_widths(&mut b, "rita", "redact-en-successor");
+    b.screenshots_wide_and_narrow("rita", "redact-en-successor");
 
     // Step 8: the dialog in English, on the note as it goes on, cancelled: nothing changes.
     assert!(b.until_true(
@@ -406,7 +385,7 @@ fn an_admin_erases_a_passage_from_a_note_and_its_history_from_her_page() {
         b.eval("elena", hint),
         json!("It appears 3 times in the note.")
     );
-    both_widths(&mut b, "elena", "redact-en-dialog");
+    b.screenshots_wide_and_narrow("elena", "redact-en-dialog");
     b.click("elena", "#redact [data-close]");
     assert!(b.until_true("elena", "!document.querySelector('#redact').open", SOON));
     assert_eq!(

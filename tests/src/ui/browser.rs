@@ -201,6 +201,28 @@ impl Browsers {
         path
     }
 
+    /// `name`'s page with the note `title` of `group` open and ready to type in, within `limit`.
+    pub fn open_note(&mut self, name: &str, group: &str, title: &str, limit: Duration) {
+        self.click(name, &format!(r#".group-button[data-group="{group}"]"#));
+        let (listed, list) = self.until(name, "#notes", &[title], true, limit);
+        assert!(listed, "{name} sees «{title}» listed: {list}");
+        self.click(name, &format!(".note-item:has-text(\"{title}\")"));
+        assert!(self.until_true(
+            name,
+            &format!("document.querySelector('#note-title')?.value === {title:?} && !document.querySelector('#note-body').disabled"),
+            limit
+        ));
+    }
+
+    /// Pictures of what `name` sees, wide (`{file}-1440`) and at a phone's width (`{file}-390`);
+    /// the page is wide again afterwards.
+    pub fn screenshots_wide_and_narrow(&mut self, name: &str, file: &str) {
+        self.screenshot(name, &format!("{file}-1440"));
+        self.run(json!({ "cmd": "viewport", "name": name, "width": 390, "height": 844 }));
+        self.screenshot(name, &format!("{file}-390"));
+        self.run(json!({ "cmd": "viewport", "name": name, "width": 1440 }));
+    }
+
     /// Errors the page reported (uncaught exceptions, console errors).
     pub fn page_errors(&mut self, name: &str) -> Vec<String> {
         let answer = self.run(json!({ "cmd": "errors", "name": name }));
