@@ -34,10 +34,6 @@ pub struct Measure {
 }
 
 impl Measure {
-    pub fn is_empty(&self) -> bool {
-        self.ops == 0 && self.bytes == 0
-    }
-
     pub fn plus(self, other: Measure) -> Measure {
         Measure {
             ops: self.ops.saturating_add(other.ops),

@@ -72,6 +72,8 @@ impl Batch {
 struct Received {
     conn: ConnId,
     had_changes: bool,
+    /// What each whole document it carried holds, in order (measured when limits are set).
+    documents: Vec<Measure>,
     message: sync::Message,
 }
 
@@ -212,18 +214,21 @@ impl Hub {
             // Only the first whole document of a note new here is loaded; any other is
             // applied change by change, as changes are, and is bounded as one change is.
             let mut loading = before.is_empty();
-            for (conn, chunk) in &documents {
-                if over_limit.iter().any(|(c, _)| c == conn) {
+            let sizes = received
+                .iter()
+                .flat_map(|r| r.documents.iter().map(|m| (r.conn, *m)));
+            for (conn, whole) in sizes {
+                if over_limit.iter().any(|(c, _)| *c == conn) {
                     continue;
                 }
-                let adds = document_adds(chunk, &limits, admission.holds());
+                let adds = document_adds(whole, admission.holds());
                 if !loading && adds.ops > limits.change_ops {
-                    over_limit.push((*conn, too_many(adds.ops)));
+                    over_limit.push((conn, too_many(adds.ops)));
                     continue;
                 }
-                match admission.admit(*conn, participant_of(*conn), adds) {
+                match admission.admit(conn, participant_of(conn), adds) {
                     Ok(()) => loading = false,
-                    Err(reason) => over_limit.push((*conn, reason)),
+                    Err(reason) => over_limit.push((conn, reason)),
                 }
             }
             for (conn, changes) in &changes_by_conn {
@@ -403,10 +408,17 @@ impl Hub {
             return None;
         }
         let had_changes = !chunks.is_empty() && !read_only;
-        if had_changes && let Err(reason) = within_limits(&self.config.limits, doc, &chunks) {
-            self.reject(conn, &reason, out);
-            return None;
-        }
+        let documents = if had_changes {
+            match within_limits(&self.config.limits, doc, &chunks) {
+                Ok(documents) => documents,
+                Err(reason) => {
+                    self.reject(conn, &reason, out);
+                    return None;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         let payload = if had_changes {
             match changes::split(&chunks) {
                 Ok(payload) => payload,
@@ -421,6 +433,7 @@ impl Hub {
         let received = Received {
             conn,
             had_changes,
+            documents,
             message,
         };
         Some((received, payload))
@@ -548,13 +561,15 @@ impl Hub {
 
 /// Checks every chunk a sender offers against the note limits before any is decoded: a
 /// chunk whose inflated bytes pass the limit is refused as soon as counting passes it.
+/// Returns what each whole document holds, in order.
 fn within_limits(
     limits: &Limits,
     doc: DocumentId,
     chunks: &automerge::sync::ChunkList,
-) -> Result<(), String> {
+) -> Result<Vec<Measure>, String> {
+    let mut documents = Vec::new();
     if limits.is_none() {
-        return Ok(());
+        return Ok(documents);
     }
     let too_big = || {
         format!(
@@ -581,8 +596,11 @@ fn within_limits(
             ));
         }
         total = total.plus(measured);
+        if changes::is_document(chunk) {
+            documents.push(measured);
+        }
     }
-    Ok(())
+    Ok(documents)
 }
 
 /// What a whole document would add to a note holding `holds` (with what this turn admitted).
@@ -590,11 +608,7 @@ fn within_limits(
 /// holding the note: what it adds is what it holds beyond. A document of other changes than
 /// the note's can therefore take the note to at most twice the limit, once; the next change
 /// finds it over and is refused.
-fn document_adds(chunk: &[u8], limits: &Limits, holds: Measure) -> Measure {
-    let whole = measure::measure(chunk, limits.note_bytes).unwrap_or(Measure {
-        ops: u64::MAX,
-        bytes: u64::MAX,
-    });
+fn document_adds(whole: Measure, holds: Measure) -> Measure {
     Measure {
         ops: whole.ops.saturating_sub(holds.ops),
         bytes: whole.bytes.saturating_sub(holds.bytes),
