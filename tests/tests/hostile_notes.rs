@@ -2,8 +2,12 @@
 //! million characters compressed into a kilobyte), a note of 45 MB built from changes of 1 MB,
 //! changes of 200,000 characters each, and a flood of notes. The relay refuses each before it
 //! spends on it, with an `error` to the sender; meanwhile another member's edits are
-//! acknowledged within 250 ms, the relay stays under 200 MB, and afterwards an honest member's
+//! acknowledged within a second, the relay stays under 200 MB, and afterwards an honest member's
 //! `quaderno sync` finishes within 10 s with every other note.
+//!
+//! A second is the line between a relay that stays fair and one that makes a group wait behind
+//! one member (before turns were shared, a flood of notes held an edit 3.2 s). How fast an edit
+//! is acknowledged under attack is measured in BENCHMARKS.md, not here.
 //!
 //! A change of 200,000 characters is refused whole: applying one holds the group's relay for
 //! about half a second, and the relay takes at most 100,000 operations in one change.
@@ -23,7 +27,7 @@ use quaderno_tests::relay::{Joined, Relay};
 
 const GROUP: &str = "palermo";
 const MAX_RSS: u64 = 200 * 1024 * 1024;
-const MAX_ROUND_TRIP: Duration = Duration::from_millis(250);
+const MAX_ROUND_TRIP: Duration = Duration::from_secs(1);
 
 /// One attack at a time: each test times another member's edits, which must not wait for the
 /// CPU behind a second relay under attack on the same two cores.
@@ -87,7 +91,7 @@ impl Group {
 
     /// Runs `attack` on Mallory's connection and checks what must hold: the relay refused it
     /// with an error saying `says` and closed her connection; another member's edits were
-    /// acknowledged within 250 ms throughout, the relay stayed under 200 MB; and a member
+    /// acknowledged within a second throughout, the relay stayed under 200 MB; and a member
     /// who joins afterwards syncs every other note.
     async fn withstands(
         &self,
