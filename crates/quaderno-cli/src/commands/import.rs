@@ -5,7 +5,7 @@ use quaderno_client::notebook::{ImportOutcome, ImportedNote};
 use serde_json::json;
 
 use crate::output::json::{ImportedJson, outcome_word};
-use crate::output::{Format, Rendered};
+use crate::output::{self, Format, Rendered};
 
 /// In text mode, prints one line per note as soon as it is saved (`created ID PATH`), so that
 /// whoever reads the output knows exactly which notes are safely stored.
@@ -18,12 +18,12 @@ pub fn run(
 ) -> anyhow::Result<Rendered> {
     let imported = notebook.import(paths, group, update, |note| {
         if format == Format::Text {
-            println!(
+            output::line(format_args!(
                 "{:9} {} {}",
                 outcome_word(note.outcome),
                 note.id,
                 note.path.display()
-            );
+            ));
         }
     })?;
     let json = || json!({ "notes": imported.iter().map(ImportedJson::from).collect::<Vec<_>>() });

@@ -20,7 +20,7 @@ use crate::owner::{Answering, answer_requests};
 
 use crate::config::Config;
 use crate::error::{SyncFailed, UserError};
-use crate::output::{Format, Rendered, text};
+use crate::output::{self, Format, Rendered, text};
 
 /// A progress bar appears only when a sync takes longer than this.
 const BAR_AFTER: Duration = Duration::from_millis(700);
@@ -299,7 +299,7 @@ pub fn watch(config: &Config) -> anyhow::Result<Rendered> {
             first = false;
         }
         if format == Format::Text {
-            println!("Stopped.");
+            output::line("Stopped.");
         }
         Ok(Rendered::empty())
     })
@@ -362,10 +362,10 @@ async fn watch_while_owner(
     ));
     let mut events = live.subscribe();
     if format == Format::Text && first {
-        println!(
+        output::line(format_args!(
             "Keeping {} group(s) in sync; Ctrl-C to stop.",
             live.status().len()
-        );
+        ));
     }
     let ended = loop {
         tokio::select! {
@@ -399,18 +399,15 @@ async fn stop_live(live: &Live, shutdown: &CancellationToken) {
 /// A line about the watch itself (text), or an event (JSON).
 fn print_note(format: Format, event: &str, text: &str) {
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "event": event }));
+        output::line(serde_json::json!({ "event": event }));
     } else {
-        println!("{text}");
+        output::line(text);
     }
 }
 
 fn print_event(format: Format, event: &LiveEvent) {
     if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string(&event_json(event)).expect("events serialize")
-        );
+        output::line(serde_json::to_string(&event_json(event)).expect("events serialize"));
         return;
     }
     let line = match event {
@@ -430,7 +427,7 @@ fn print_event(format: Format, event: &LiveEvent) {
         LiveEvent::Synced { group } => format!("{group}: in sync"),
         LiveEvent::Presence { .. } => return,
     };
-    println!("{line}");
+    output::line(line);
 }
 
 /// A role as the watch's output says it.

@@ -4,7 +4,32 @@
 pub mod json;
 pub mod text;
 
+use std::fmt::Display;
+use std::io::{ErrorKind, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
+
+/// Set once standard output's reader has gone.
+static READER_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Prints `text` and a newline on standard output, at once (a watch's lines are read as they
+/// come). A reader that has gone (`| head`, `less` quit) ends the output quietly: this line and
+/// every later one are dropped, and the command finishes what it was doing and exits as it
+/// would have. Any other failure to write is said once on stderr.
+pub fn line(text: impl Display) {
+    if READER_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{text}").and_then(|()| out.flush());
+    if let Err(error) = written
+        && !READER_GONE.swap(true, Ordering::Relaxed)
+        && error.kind() != ErrorKind::BrokenPipe
+    {
+        eprintln!("quaderno: cannot write the output: {error}");
+    }
+}
 
 /// Which form the person asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +67,7 @@ impl Rendered {
     pub fn print(&self) {
         let text = self.0.trim_end();
         if !text.is_empty() {
-            println!("{text}");
+            line(text);
         }
     }
 }

@@ -27,7 +27,6 @@ mod secret;
 mod socket;
 mod state;
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -42,7 +41,7 @@ use quaderno_client::sync::owner::{self, Answer, Request};
 use crate::args::UiArgs;
 use crate::config::Config;
 use crate::error::UserError;
-use crate::output::{Format, Rendered};
+use crate::output::{self, Format, Rendered};
 use crate::owner::{Answering, answer_requests};
 use guard::Guard;
 use secret::{KEY_PARAM, Secret};
@@ -104,7 +103,7 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
         answering(state.clone()),
         shutdown.clone(),
     ));
-    announce(config.format(), &url, port)?;
+    announce(config.format(), &url, port);
     let opener = (!args.no_open)
         .then(|| browser::open(&config.data_dir, &url))
         .flatten();
@@ -139,24 +138,19 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
 
 /// The address on the first line of standard output (the tests and scripts read it), then a
 /// word for the person.
-fn announce(format: Format, url: &str, port: u16) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+fn announce(format: Format, url: &str, port: u16) {
     match format {
-        Format::Json => writeln!(out, "{}", serde_json::json!({ "url": url, "port": port }))?,
-        Format::Text => writeln!(out, "{url}")?,
+        Format::Json => output::line(serde_json::json!({ "url": url, "port": port })),
+        Format::Text => output::line(url),
     }
-    out.flush()?;
-    drop(out);
     if format == Format::Text {
         say("Quaderno is open at this address; Ctrl-C stops it.");
     }
-    Ok(())
 }
 
 /// A line for the person; whoever read the address may have stopped reading since.
 fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    output::line(line);
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
