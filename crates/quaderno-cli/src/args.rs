@@ -212,16 +212,32 @@ One process at a time holds this computer's connections to the relays. While the
         offline: bool,
     },
 
-    /// Open Quaderno in your web browser: groups, notes, live co-editing, history.
+    /// Serve the page here, in this terminal, until Ctrl-C: groups, notes, live co-editing.
     #[command(after_help = "Examples:
   quaderno ui                  # opens the browser at http://127.0.0.1:7879/?key=...
-  quaderno ui --no-open        # only prints the address (it changes every time)
+  quaderno ui --no-open        # only prints the address (what the background service runs)
   quaderno ui --port 0         # any free port
 
-The page answers only on this computer, and only to the address printed on the first line:
-it holds a key that changes every time. Every joined group stays in sync while it runs.
-Ctrl-C stops it.")]
+The page answers only on this computer, and only to a browser that was given the address
+printed on the first line: it holds a key, kept in the data folder (page.key), which the
+browser keeps in a cookie. Every joined group stays in sync while it runs. Ctrl-C stops it.
+To use Quaderno without a terminal, see `quaderno open` and `quaderno service`.")]
     Ui(UiArgs),
+
+    /// Open Quaderno in your web browser, starting it in the background if it is not running.
+    #[command(after_help = "Example:
+  quaderno open
+
+What the desktop's \"Quaderno\" icon runs. The page is always at http://127.0.0.1:7879/ (or
+QUADERNO_UI_PORT); the browser is given its key in a file only you can read. If the
+background service (`quaderno service install`) or a `quaderno ui` runs, the page is theirs;
+otherwise `quaderno ui --no-open` is started in the background, logging to page.log in the
+data folder, and keeps running after the browser is closed.")]
+    Open,
+
+    /// Keep your groups in sync in the background, from login to logout, and the page ready.
+    #[command(subcommand)]
+    Service(ServiceCommand),
 
     /// Erase a note of a group for everyone, from the relay and every device (group admins).
     #[command(after_help = "Example:
@@ -277,6 +293,28 @@ the reason.")]
         #[arg(long, value_name = "GROUP")]
         group: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Start the background service now and at every login.
+    #[command(after_help = "Example:
+  quaderno service install
+
+Where the desktop runs a systemd user session, this writes and enables the unit
+~/.config/systemd/user/quaderno.service; elsewhere an autostart entry,
+~/.config/autostart/quaderno.desktop. Either runs `quaderno ui --no-open` on this data folder:
+every joined group stays in sync, edits made here reach the relay even with no page open, and
+`quaderno open`, `quaderno sync` and the page go through it.")]
+    Install {
+        /// The port on 127.0.0.1 the page is served on.
+        #[arg(long, env = "QUADERNO_UI_PORT", default_value_t = 7879)]
+        port: u16,
+    },
+    /// Stop the background service and remove it from login; nothing of your notes is touched.
+    Uninstall,
+    /// Say whether the background service is installed, running, and where the page is.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

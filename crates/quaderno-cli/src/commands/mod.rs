@@ -11,13 +11,15 @@ mod join;
 mod list;
 mod move_note;
 mod new;
+mod open;
+mod service;
 mod show;
 mod status;
 mod sync;
 mod tag;
 mod trash;
 
-use crate::args::{Command, DeviceCommand};
+use crate::args::{Command, DeviceCommand, ServiceCommand};
 use crate::config::Config;
 use crate::output::Rendered;
 
@@ -81,6 +83,10 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
             drop(notebook);
             crate::ui::run(config, &args)
         }
+        Command::Open => open::run(config),
+        Command::Service(ServiceCommand::Install { port }) => service::install(config, port),
+        Command::Service(ServiceCommand::Uninstall) => service::uninstall(config),
+        Command::Service(ServiceCommand::Status) => service::status(config),
     }
 }
 

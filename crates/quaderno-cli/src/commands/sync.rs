@@ -95,7 +95,9 @@ async fn sync_by_owner(config: &Config, held: Owner) -> anyhow::Result<Rendered>
     let groups = match owner::ask(&config.data_dir, &Request::Sync).await? {
         Answer::Synced { groups } => groups,
         Answer::Refused { reason } => return Err(UserError(reason).into()),
-        Answer::HandedOver => return Err(owner::held(Some(held)).into()),
+        Answer::HandedOver | Answer::Page { .. } => {
+            return Err(owner::held(Some(held)).into());
+        }
     };
     let relays: Vec<(String, String)> = quaderno_client::status(&config.data_dir, false)
         .await?
@@ -348,6 +350,9 @@ async fn watch_while_owner(
                         }
                         Answer::HandedOver
                     }
+                    Request::Page => Answer::Refused {
+                        reason: "no page is open: this is `quaderno sync --watch`".into(),
+                    },
                 }
             })
         })

@@ -14,7 +14,7 @@
 //! pages as peers of each group's hub, its status); this module moves bytes.
 
 mod assets;
-mod browser;
+pub mod browser;
 mod error;
 mod frames;
 mod guard;
@@ -48,9 +48,10 @@ use secret::{KEY_PARAM, Secret};
 use state::AppState;
 
 /// What the page's process answers other `quaderno` processes on the same data folder.
-fn answering(state: AppState) -> Answering {
+fn answering(state: AppState, url: String) -> Answering {
     Arc::new(move |request| {
         let state = state.clone();
+        let url = url.clone();
         Box::pin(async move {
             match (request, state.live().await) {
                 (Request::Sync, Some(live)) => Answer::Synced {
@@ -62,6 +63,7 @@ fn answering(state: AppState) -> Answering {
                 (Request::HandOver, _) => Answer::Refused {
                     reason: "the page is open and keeps this data folder in sync".into(),
                 },
+                (Request::Page, _) => Answer::Page { url },
             }
         })
     })
@@ -88,7 +90,7 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
     let port = listener.local_addr()?.port();
     let guard = Guard {
         port,
-        secret: Secret::random(),
+        secret: Secret::stored(&config.data_dir)?,
     };
     let url = format!(
         "http://127.0.0.1:{port}/?{KEY_PARAM}={}",
@@ -100,7 +102,7 @@ async fn serve(config: &Config, args: &UiArgs) -> anyhow::Result<()> {
     let requests = owner::listen(&ownership)?;
     state.tasks().spawn(answer_requests(
         requests,
-        answering(state.clone()),
+        answering(state.clone(), url.clone()),
         shutdown.clone(),
     ));
     announce(config.format(), &url, port);

@@ -1,12 +1,19 @@
-//! The per-run secret: 256 random bits, given in the address the command opens and then kept
-//! by the browser in a cookie. Never printed but on that first line, never logged.
+//! The page's secret: 256 random bits, given in the address the command opens and then kept
+//! by the browser in a cookie. Never printed but on `quaderno ui`'s first line, never logged.
+//!
+//! It is kept in the data folder (`page.key`, which only this user can read, like the device
+//! token beside it), so that the page's address stays the same across restarts of the
+//! background service: a bookmark, and the browser's cookie, keep working.
 
 use std::fmt;
+use std::path::Path;
 
 use subtle::ConstantTimeEq;
 
 /// The query parameter that carries the secret in the first address.
 pub const KEY_PARAM: &str = "key";
+/// Where the secret is kept, in the data folder.
+const KEY_FILE: &str = "page.key";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -16,6 +23,21 @@ impl Secret {
     pub fn random() -> Secret {
         let bytes: [u8; 32] = rand::random();
         Secret(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The data folder's secret, made and kept there the first time.
+    pub fn stored(data_dir: &Path) -> anyhow::Result<Secret> {
+        let path = data_dir.join(KEY_FILE);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let text = text.trim();
+            if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Ok(Secret(text.to_owned()));
+            }
+        }
+        let secret = Secret::random();
+        super::browser::write_private(&path, &secret.0)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        Ok(secret)
     }
 
     /// The secret as it travels in the address and the cookie.

@@ -144,6 +144,18 @@ pub async fn claim_when_free(
     }
 }
 
+/// The process that owns the connections of `data_dir` now, if one does: unlike
+/// [`read_owner_at`], an owner that has ended (its lock let go) is not named.
+pub fn live_owner(data_dir: &Path) -> Option<Owner> {
+    let mut file = File::open(data_dir.join(LOCK_FILE)).ok()?;
+    // A shared lock is refused only while an owner holds its exclusive one.
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(TryLockError::WouldBlock) => read_owner(&mut file),
+        Err(TryLockError::Error(_)) => None,
+    }
+}
+
 /// Who owns the connections of `data_dir` right now, if anyone says so.
 pub fn read_owner_at(data_dir: &Path) -> Option<Owner> {
     let mut file = File::open(data_dir.join(LOCK_FILE)).ok()?;
@@ -182,6 +194,9 @@ pub enum Request {
     Sync,
     /// Hand the connections over (the page needs them).
     HandOver,
+    /// The page's address, with its key (`quaderno open` passes it to the browser in a file
+    /// only this user can read).
+    Page,
 }
 
 /// The owner's answer.
@@ -193,6 +208,10 @@ pub enum Answer {
     },
     /// The connections are let go: claim them.
     HandedOver,
+    /// Where the page is served.
+    Page {
+        url: String,
+    },
     Refused {
         reason: String,
     },
@@ -236,7 +255,7 @@ pub async fn ask(data_dir: &Path, request: &Request) -> Result<Answer, ClientErr
     let path = data_dir.join(SOCKET_FILE);
     let limit = match request {
         Request::Sync => SETTLE,
-        Request::HandOver => HANDOVER,
+        Request::HandOver | Request::Page => HANDOVER,
     };
     let asking = async {
         let stream = loop {
@@ -293,7 +312,7 @@ pub async fn claim_for_page(data_dir: &Path) -> Result<Ownership, ClientError> {
                     tracing::warn!(%reason, "the watch did not hand the connections over");
                     Err(held(Some(owner)))
                 }
-                Answer::Synced { .. } => Err(held(Some(owner))),
+                Answer::Synced { .. } | Answer::Page { .. } => Err(held(Some(owner))),
             }
         }
         Claim::Held(Some(owner)) if owner.kind == OwnerKind::Sync => {
