@@ -60,6 +60,17 @@ pub struct Cli {
     )]
     pub data_dir: Option<PathBuf>,
 
+    /// Settings in a TOML file, for what neither a flag nor its environment variable says:
+    /// each key a flag's long name, e.g. `listen = "0.0.0.0:7878"`, `data-dir =
+    /// "/var/lib/quaderno"` [default: /etc/quaderno/server.toml, if it exists].
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_CONFIG",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,

@@ -10,6 +10,7 @@ pub mod api;
 pub mod authors;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod db;
 pub mod relay;
 pub mod usage;

@@ -9,6 +9,7 @@ use chrono::Utc;
 use clap::Parser;
 use quaderno_server::admin::{self, AdminError, Operator};
 use quaderno_server::cli::{AdminCommand, Cli, Command, ServeArgs};
+use quaderno_server::config_file;
 use quaderno_server::db::Db;
 use tracing_subscriber::EnvFilter;
 
@@ -25,16 +26,55 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     quaderno_store::private_files();
-    let cli = Cli::parse();
+    let args = match config_file::with_settings(
+        std::env::args_os().collect(),
+        std::path::Path::new(config_file::DEFAULT_FILE),
+    ) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_USER_ERROR);
+        }
+    };
+    let cli = Cli::parse_from(args);
     init_tracing(matches!(cli.command, Command::Serve(_)));
     let Some(data_dir) = cli.data_dir.clone() else {
         eprintln!("error: no data directory: pass --data-dir DIR or set QUADERNO_SERVER_DATA_DIR");
         return ExitCode::from(EXIT_USER_ERROR);
     };
+    if let Some(owner) = owned_by_another(&data_dir) {
+        eprintln!(
+            "error: {} belongs to the user `{owner}`, who runs the relay: files written as root \
+             would lock the relay out of its own data. Run the command as that user, e.g. \
+             sudo -u {owner} quaderno-server ...",
+            data_dir.display()
+        );
+        return ExitCode::from(EXIT_USER_ERROR);
+    }
     match cli.command {
         Command::Serve(args) => exit_serving(serve(&args, data_dir)),
         Command::Admin(command) => exit_admin(run_admin(&command, data_dir, cli.json)),
     }
+}
+
+/// The name of the user owning `data_dir` when this process runs as root and that user is
+/// not root (an installed relay's data belongs to the `quaderno` user).
+fn owned_by_another(data_dir: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    if !rustix::process::geteuid().is_root() {
+        return None;
+    }
+    let uid = std::fs::metadata(data_dir).ok()?.uid();
+    if uid == 0 {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    });
+    Some(name.unwrap_or_else(|| format!("#{uid}")))
 }
 
 /// Logs to stderr, at `RUST_LOG` or by default info for `serve` and warnings for commands.
