@@ -3,8 +3,8 @@
 use axum::body::Body;
 use axum::extract::{Path, Request};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION,
-    REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
+    SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -78,15 +78,23 @@ fn content_type(path: &str) -> &'static str {
 
 /// The secret came in the address: keep it in a cookie only this page's requests carry, and
 /// take it out of the address bar (and the history).
+///
+/// The answer is a page that moves on to `/` itself, not a redirect: the browser often comes
+/// from elsewhere (the file `quaderno open` gives it), and a strict cookie is not sent along a
+/// redirect that another site started, while this page's own move to `/` is same-site.
 pub fn welcome(guard: &Guard) -> Response {
     let cookie = format!(
         "{}={}; Path=/; HttpOnly; SameSite=Strict",
         Secret::cookie_name(guard.port),
         guard.secret.expose()
     );
-    let mut response = StatusCode::SEE_OTHER.into_response();
+    let mut response = (StatusCode::OK, WELCOME_PAGE).into_response();
     let headers = response.headers_mut();
-    headers.insert(LOCATION, HeaderValue::from_static("/"));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         headers.insert(SET_COOKIE, cookie);
     }
@@ -127,6 +135,16 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+const WELCOME_PAGE: &str = r#"<!doctype html>
+<html lang="it">
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0; url=/">
+<link rel="icon" href="/icon.svg" type="image/svg+xml">
+<title>Quaderno</title>
+<p><a href="/">Apri Quaderno</a> · <a href="/" lang="en">Open Quaderno</a></p>
+</html>
+"#;
+
 const LOCKED_PAGE: &str = r#"<!doctype html>
 <html lang="it">
 <head>
@@ -146,12 +164,12 @@ const LOCKED_PAGE: &str = r#"<!doctype html>
 <body>
 <main>
   <h1>Quaderno è protetto</h1>
-  <p>Per aprirlo, usa l'indirizzo che <code>quaderno ui</code> ha scritto all'avvio:
-  contiene una chiave che cambia ogni volta. Se hai chiuso Quaderno, avvialo di nuovo.</p>
+  <p>Per aprirlo, clicca sull'icona Quaderno tra le applicazioni, oppure scrivi
+  <code>quaderno open</code> in un terminale: se Quaderno era chiuso, si riavvia.</p>
   <div class="en" lang="en">
-    <p><strong>Quaderno is protected.</strong> Open it with the address <code>quaderno ui</code>
-    printed when it started: it holds a key that changes every time. If you closed Quaderno,
-    start it again.</p>
+    <p><strong>Quaderno is protected.</strong> To open it, click the Quaderno icon among your
+    applications, or type <code>quaderno open</code> in a terminal: if Quaderno was closed, it
+    starts again.</p>
   </div>
   <p><small>{reason}</small></p>
 </main>

@@ -6,8 +6,8 @@
 //!   WebSocket must send it.
 //! - `Sec-Fetch-Site`, when sent, must say the request comes from this page or from the person
 //!   (typing the address); only opening the page itself may come from elsewhere (a link).
-//! - The per-run secret: in the cookie, or in the address the command printed (which sets the
-//!   cookie). Another user of the machine, or a site that guesses the port, has neither.
+//! - The page's secret: in the cookie, or in the address `quaderno ui` printed or `quaderno open`
+//!   gave the browser (which sets the cookie). Another user of the machine, or a site that guesses the port, has neither.
 //!
 //! [`decide`] is a pure function of the request's facts; the middleware only gathers them.
 
@@ -72,7 +72,7 @@ impl Refusal {
                 "a request that changes something must say where it comes from"
             }
             Refusal::NoSecret | Refusal::WrongSecret => {
-                "open Quaderno with the address `quaderno ui` printed (it holds a key that changes each time)"
+                "this browser has not been given the page's key: open Quaderno with its icon or `quaderno open`"
             }
         }
     }
