@@ -104,8 +104,38 @@ Accents and case do not matter: citta finds città.")]
     /// Move a note to the bin (it can be restored).
     Rm { note: String },
 
-    /// Bring a note back from the bin.
-    Restore { note: String },
+    /// Bring a note back from the bin, or a whole notebook from a backup (--backup FILE).
+    #[command(after_help = "Examples:
+  quaderno restore \"Terzo incontro\"            # from the bin
+  quaderno restore --backup quaderno-backup.sqlite3   # on a new computer
+
+A backup is restored into a data folder with no notes and no relay yet (a new computer, or a
+new --data-dir). It brings back every note with its history, and joins no group: this
+computer becomes one more device of yours with a code from `quaderno device link` on the old
+one (`quaderno join --link CODE RELAY_URL`), or with an invite.")]
+    #[command(group(ArgGroup::new("what").required(true).args(["note", "backup"])))]
+    Restore {
+        /// The note to bring back from the bin.
+        note: Option<String>,
+        /// A file written by `quaderno backup --out`.
+        #[arg(long, value_name = "FILE")]
+        backup: Option<PathBuf>,
+    },
+
+    /// Write your whole notebook, with every note's history, into one file for a new computer.
+    #[command(after_help = "Example:
+  quaderno backup --out /media/chiavetta/quaderno-backup.sqlite3
+
+The file holds every note (the bin's and the groups' too) with its history, your name and
+city; never your device's access to a relay, so a lost file cannot sync as you. Keep it as
+you would the notes: it is readable by you only. On the new computer:
+  quaderno restore --backup FILE, then quaderno join --link CODE RELAY_URL.
+Markdown (`quaderno export`) is for reading elsewhere: it does not keep the history.")]
+    Backup {
+        /// The file to write; must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 
     /// Write notes as Markdown files into a folder.
     #[command(after_help = "Examples:

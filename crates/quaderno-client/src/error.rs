@@ -42,6 +42,10 @@ pub enum ClientError {
     #[error("cannot erase this note: {0}")]
     CannotErase(String),
 
+    /// A backup that cannot be written or restored, and why (the message says what to do).
+    #[error("{0}")]
+    Backup(String),
+
     #[error("cannot join: {0}")]
     Join(ApiError),
 

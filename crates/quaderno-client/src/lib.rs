@@ -8,12 +8,14 @@
 //!   [`link_device`] and [`join_with_link`]: one person's other computers.
 //! - [`sync`]: syncing the joined groups with their relays, once or live, with presence; the
 //!   pages of the local web UI are peers of each group's hub, beside its relay.
+//! - [`backup`]: the whole notebook in one file, with history, for a new computer.
 //! - [`status`](status()): what is synced and what is waiting; the [`overview`] adds who is
 //!   here and what the live sync knows.
 //!
 //! This crate never prints to the terminal: it returns values and errors, and the `quaderno`
 //! command decides how to show them.
 
+pub mod backup;
 mod error;
 pub mod groups;
 mod join;

@@ -1,6 +1,7 @@
 //! One function per subcommand: call the notebook, render the result. No decisions about notes
 //! are made here.
 
+mod backup;
 mod device;
 mod edit;
 mod erase;
@@ -39,7 +40,20 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
         Command::Tag { note, changes } => tag::run(format, &mut notebook, &note, &changes),
         Command::Log { note } => show::log(format, &notebook, &note),
         Command::Rm { note } => trash::run(format, &mut notebook, &note, true),
-        Command::Restore { note } => trash::run(format, &mut notebook, &note, false),
+        Command::Restore {
+            note: Some(note), ..
+        } => trash::run(format, &mut notebook, &note, false),
+        Command::Restore {
+            backup: Some(file), ..
+        } => {
+            drop(notebook);
+            backup::restore(config, &file)
+        }
+        Command::Restore { .. } => unreachable!("clap requires a note or --backup"),
+        Command::Backup { out } => {
+            drop(notebook);
+            backup::write(config, &out)
+        }
         Command::Export(args) => export::run(format, &notebook, args),
         Command::Import {
             paths,
