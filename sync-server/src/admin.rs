@@ -1,7 +1,8 @@
 //! The admin commands: each reads or changes the relay's database and returns a [`Report`],
 //! text for people and JSON for scripts. Safe while the relay is serving: writes are single
 //! SQLite transactions, and those that concern live connections record an admin event the
-//! running relay acts on within a second.
+//! running relay acts on within a second. [`restore`] is the exception: it replaces the
+//! database, so it runs only while no relay serves it.
 
 mod activity;
 mod backup;
@@ -11,6 +12,7 @@ mod invites;
 mod members;
 mod notes;
 mod operators;
+pub mod restore;
 mod table;
 
 pub(crate) use notes::{erase, redact};
@@ -26,6 +28,7 @@ use crate::cli::{
     AdminCommand, DeviceCommand, GroupCommand, InviteCommand, NoteCommand, OperatorCommand,
 };
 use crate::db::{Db, DbError};
+use crate::lock::LockError;
 
 /// Why an admin command failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,47 @@ pub enum AdminError {
     #[error("the folder of {} does not exist: create it first", .0.display())]
     BackupFolderMissing(PathBuf),
 
+    /// `restore` names a file that does not exist (or is not a file).
+    #[error("{} does not exist: give the file `quaderno-server backup --out` wrote", .0.display())]
+    RestoreMissing(PathBuf),
+
+    /// `restore` names a file that is not a relay's backup.
+    #[error("{} is not a relay backup: {reason}; give the file `quaderno-server backup --out` wrote", path.display())]
+    NotABackup {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// `restore` names a backup made by a newer `quaderno-server`.
+    #[error("{} was written by a newer quaderno-server ({component} is at version {found}, this one knows {known}): restore it with that version or a later one", path.display())]
+    BackupTooNew {
+        /// The file.
+        path: PathBuf,
+        /// The part of the schema that is newer.
+        component: String,
+        /// Its version in the backup.
+        found: i64,
+        /// The newest version this binary knows.
+        known: i64,
+    },
+
+    /// `restore` while a relay serves the data directory (or another restore runs).
+    #[error(transparent)]
+    Locked(#[from] LockError),
+
+    /// A file of the restore could not be written, moved or removed.
+    #[error("cannot {what} {}: {source}; check free disk space and permissions, then restore again", path.display())]
+    RestoreIo {
+        /// What the restore was doing.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+
     /// The backup was written but cannot be read back.
     #[error("the backup {} cannot be read back ({source}): check the disk and try again", path.display())]
     BackupUnreadable {
@@ -57,9 +101,21 @@ impl AdminError {
     pub fn is_user_error(&self) -> bool {
         match self {
             AdminError::Db(e) => e.is_user_error(),
-            AdminError::BackupExists(_) | AdminError::BackupFolderMissing(_) => true,
-            AdminError::BackupUnreadable { .. } => false,
+            AdminError::BackupExists(_)
+            | AdminError::BackupFolderMissing(_)
+            | AdminError::RestoreMissing(_)
+            | AdminError::NotABackup { .. }
+            | AdminError::BackupTooNew { .. } => true,
+            AdminError::Locked(LockError::Held { .. }) => true,
+            AdminError::Locked(LockError::Io { .. }) => false,
+            AdminError::BackupUnreadable { .. } | AdminError::RestoreIo { .. } => false,
         }
+    }
+}
+
+impl From<rusqlite::Error> for AdminError {
+    fn from(error: rusqlite::Error) -> Self {
+        AdminError::Db(error.into())
     }
 }
 

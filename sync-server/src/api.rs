@@ -71,6 +71,9 @@ pub struct ApiState {
     /// Woken when a request recorded an admin event (a role change, a removal, a revoked
     /// device), so the relay acts on it at once rather than at its next poll.
     pub admin_events: Arc<tokio::sync::Notify>,
+    /// The relay's epoch (its storage id), told with every change feed: a client that sees
+    /// it change knows the relay was restored from a backup and sends back what it lacks.
+    pub epoch: Option<String>,
 }
 
 impl ApiState {
@@ -88,12 +91,21 @@ impl ApiState {
             presence: Arc::new(NoPresence),
             public_url: None,
             admin_events: Arc::new(tokio::sync::Notify::new()),
+            epoch: None,
         }
     }
 
     /// The same state, telling who is online from `presence`.
     pub fn with_presence(self, presence: Arc<dyn Presence>) -> Self {
         Self { presence, ..self }
+    }
+
+    /// The same state, telling clients the relay's `epoch`.
+    pub fn with_epoch(self, epoch: impl Into<String>) -> Self {
+        Self {
+            epoch: Some(epoch.into()),
+            ..self
+        }
     }
 
     /// The same state, printing `url` in invites.

@@ -40,6 +40,9 @@ Examples:
   quaderno-server --data-dir /var/lib/quaderno device revoke 31
   quaderno-server --data-dir /var/lib/quaderno backup --out /backups/relay-2025-06-01.sqlite3
 
+  # Put that backup back (stop the relay first; devices resend what it lacks)
+  quaderno-server --data-dir /var/lib/quaderno restore /backups/relay-2025-06-01.sqlite3
+
   # Who did what in a group, for the records
   quaderno-server --data-dir /var/lib/quaderno activity --group integrazione --csv > attivita.csv
 
@@ -88,6 +91,23 @@ pub enum Command {
     /// Administer the relay's data (safe while it is serving).
     #[command(flatten)]
     Admin(AdminCommand),
+    /// Put a backup in place of the relay's database (the relay must be stopped).
+    ///
+    /// FILE must be a backup written by `backup --out` (or a copy of a stopped relay's
+    /// relay.sqlite3); it is checked before anything changes. The current database is not
+    /// deleted: it is kept beside the restored one as relay.sqlite3.before-restore-DATE, and
+    /// the command prints where. The restored relay gets a new epoch, which it tells every
+    /// device at its next sync: each device then sends back every change it holds that the
+    /// backup lacks (notes written and edits made since the backup), so nothing a device
+    /// still holds is lost. Refused while `serve` runs on the data directory.
+    #[command(
+        after_help = "Example:\n  quaderno-server --data-dir /var/lib/quaderno restore /backups/relay-2025-06-01.sqlite3"
+    )]
+    Restore {
+        /// The backup to restore.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// The flags of `serve`, each with an environment fallback.

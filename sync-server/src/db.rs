@@ -80,12 +80,7 @@ struct Inner {
 impl Db {
     /// Opens (creating if needed) `<data_dir>/relay.sqlite3` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Db, DbError> {
-        std::fs::create_dir_all(data_dir)
-            .and_then(|()| quaderno_store::make_private(data_dir))
-            .map_err(|source| DbError::CreateDir {
-                path: data_dir.to_owned(),
-                source,
-            })?;
+        create_data_dir(data_dir)?;
         let path = data_dir.join(FILE_NAME);
         let conn = quaderno_store::open_connection(&path)?;
         quaderno_store::migrate(&conn, accounts::COMPONENT, accounts::MIGRATIONS)?;
@@ -151,6 +146,16 @@ impl Db {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Creates the data directory if it is missing, readable by this user only.
+pub fn create_data_dir(data_dir: &Path) -> Result<(), DbError> {
+    std::fs::create_dir_all(data_dir)
+        .and_then(|()| quaderno_store::make_private(data_dir))
+        .map_err(|source| DbError::CreateDir {
+            path: data_dir.to_owned(),
+            source,
+        })
 }
 
 impl fmt::Debug for Db {

@@ -12,5 +12,6 @@ pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod db;
+pub mod lock;
 pub mod relay;
 pub mod usage;

@@ -1,13 +1,13 @@
 //! `quaderno-server`: runs the relay, or one admin command on its data directory.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::Utc;
 use clap::Parser;
-use quaderno_server::admin::{self, AdminError, Operator};
+use quaderno_server::admin::{self, AdminError, Operator, Report};
 use quaderno_server::cli::{AdminCommand, Cli, Command, ServeArgs};
 use quaderno_server::config_file;
 use quaderno_server::db::Db;
@@ -54,6 +54,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => exit_serving(serve(&args, data_dir)),
         Command::Admin(command) => exit_admin(run_admin(&command, data_dir, cli.json)),
+        Command::Restore { file } => exit_admin(restore(&file, &data_dir, cli.json)),
     }
 }
 
@@ -97,13 +98,24 @@ fn serve(args: &ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
 fn run_admin(command: &AdminCommand, data_dir: PathBuf, json: bool) -> Result<(), AdminError> {
     let db = Db::open(&data_dir)?;
     let report = admin::run(&db, command, Utc::now(), &Operator::from_env())?;
+    print_report(&report, json);
+    Ok(())
+}
+
+/// `restore` opens no database on the data directory: it replaces it.
+fn restore(file: &Path, data_dir: &Path, json: bool) -> Result<(), AdminError> {
+    let report = admin::restore::run(data_dir, file, Utc::now())?;
+    print_report(&report, json);
+    Ok(())
+}
+
+fn print_report(report: &Report, json: bool) {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not a failure of the command.
     let _ = write!(stdout, "{}", report.render(json));
     if json {
         let _ = writeln!(stdout);
     }
-    Ok(())
 }
 
 fn exit_serving(result: anyhow::Result<()>) -> ExitCode {

@@ -9,7 +9,8 @@ use crate::ClientError;
 use crate::relays::JoinedGroup;
 
 const COMPONENT: &str = "client-sync";
-const MIGRATIONS: &[&str] = &["CREATE TABLE sync_groups (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE sync_groups (
         slug TEXT PRIMARY KEY,
         relay_url TEXT NOT NULL,
         title TEXT NOT NULL,
@@ -22,7 +23,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE sync_groups (
         last_complete_sync INTEGER,
         -- Why the relay refused this device here; syncing stops until the next join.
         refused TEXT
-    );"];
+    );",
+    // 2: the relay's epoch as last seen: a new one means the relay was restored from a backup.
+    "ALTER TABLE sync_groups ADD COLUMN relay_epoch TEXT;",
+];
 
 /// A joined group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +40,8 @@ pub struct Group {
     pub synced_chunk: i64,
     pub last_complete_sync: Option<DateTime<Utc>>,
     pub refused: Option<String>,
+    /// The relay's epoch when this machine last heard from it (`None` before it first said).
+    pub relay_epoch: Option<String>,
 }
 
 impl Group {
@@ -103,6 +109,31 @@ pub fn set_synced(
     Ok(())
 }
 
+/// The relay says its epoch is `epoch`, the first time it says.
+pub fn set_epoch(conn: &Connection, slug: &str, epoch: &str) -> Result<(), ClientError> {
+    conn.execute(
+        "UPDATE sync_groups SET relay_epoch = ?2 WHERE slug = ?1",
+        params![slug, epoch],
+    )?;
+    Ok(())
+}
+
+/// The relay was restored from a backup (its epoch is now `epoch`): what this machine believed
+/// it held no longer holds. Its change feed starts over, every chunk here counts as not yet
+/// sent, the next sync is a first one, and the sync states kept for it are dropped; all in one
+/// transaction with the new epoch, so an interrupted sync starts over the same way.
+pub fn forget_relay(conn: &mut Connection, slug: &str, epoch: &str) -> Result<(), ClientError> {
+    let tx = quaderno_store::begin_write(conn)?;
+    tx.execute(
+        "UPDATE sync_groups SET last_seq = 0, synced_chunk = 0, last_complete_sync = NULL,
+             relay_epoch = ?2 WHERE slug = ?1",
+        params![slug, epoch],
+    )?;
+    quaderno_store::docs::forget_sync_states(&tx, slug)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The relay says this participant's role in the group is now `role`.
 pub fn set_role(conn: &Connection, slug: &str, role: &str) -> Result<(), ClientError> {
     conn.execute(
@@ -131,7 +162,7 @@ pub fn set_refused(conn: &Connection, slug: &str, reason: &str) -> Result<(), Cl
 }
 
 const SELECT: &str = "SELECT slug, relay_url, title, role, index_doc, last_seq, synced_chunk,
-    last_complete_sync, refused FROM sync_groups";
+    last_complete_sync, refused, relay_epoch FROM sync_groups";
 
 fn row_to_group(row: &Row<'_>) -> quaderno_store::rusqlite::Result<Group> {
     let index_doc: String = row.get(4)?;
@@ -153,5 +184,6 @@ fn row_to_group(row: &Row<'_>) -> quaderno_store::rusqlite::Result<Group> {
             .get::<_, Option<i64>>(7)?
             .and_then(DateTime::from_timestamp_millis),
         refused: row.get(8)?,
+        relay_epoch: row.get(9)?,
     })
 }

@@ -36,7 +36,7 @@ pub use devices::{
 };
 pub use erasures::{
     Backup, Erasure, ErasureDevice, ErasureReceipts, MAX_REASON_CHARS, backups_before,
-    confirm_erasures, list_erasures, pending_erasures, record_backup,
+    confirm_erasures, list_erasures, pending_erasures, record_backup, set_successor,
 };
 pub use error::{AccountsError, Result};
 pub use events::{AdminEvent, AdminEventKind, admin_events_after, latest_admin_event};

@@ -19,9 +19,10 @@ impl Output for Written {
     fn human(&self) -> String {
         format!(
             "Wrote a backup of the relay to {} ({} bytes).\n\
-             To restore: stop the relay and copy it to relay.sqlite3 in an empty data directory.\n",
+             To restore it: stop the relay, then `quaderno-server --data-dir DIR restore {}`.\n",
             self.path.display(),
-            self.bytes
+            self.bytes,
+            self.path.display()
         )
     }
 }

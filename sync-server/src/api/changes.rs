@@ -32,6 +32,10 @@ pub struct ChangesResponse {
     /// Notes erased from the group that this device has not confirmed deleting: it deletes
     /// them, then confirms.
     pub erasures: Vec<Erasure>,
+    /// The relay's epoch, new at every restore from a backup: a client that knew another
+    /// forgets what it believed the relay held, and syncs everything from `since=0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// Lists the documents changed since `since`, for members of the group.
@@ -62,6 +66,7 @@ pub async fn changes(
         role,
         title: group.title,
         erasures,
+        epoch: state.epoch.clone(),
     }))
 }
 

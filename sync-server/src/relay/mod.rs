@@ -6,7 +6,7 @@ mod conns;
 mod erased;
 mod groups;
 mod http;
-mod identity;
+pub(crate) mod identity;
 mod metrics;
 mod storage;
 mod watch;
@@ -30,6 +30,7 @@ use tokio_util::task::TaskTracker;
 use crate::api::{self, ApiState};
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::lock::{DataDirLock, Holder};
 use conns::Connections;
 use groups::{GroupSettings, Groups};
 use metrics::Metrics;
@@ -83,6 +84,9 @@ pub async fn run(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Before the database is opened: a restore in progress must not see it open.
+    crate::db::create_data_dir(&config.data_dir)?;
+    let _lock = DataDirLock::take(&config.data_dir, Holder::Serve)?;
     let db = Db::open(&config.data_dir)?;
     let identity = identity::load_or_create(&db)?;
     let (storage, storage_thread) = Storage::start(db.path())?;
@@ -104,7 +108,8 @@ pub async fn run(
     let connections = Arc::new(Connections::default());
     let api = ApiState::new(db.clone(), identity.peer_id.to_string())
         .with_presence(connections.clone())
-        .with_public_url(config.public_url.clone());
+        .with_public_url(config.public_url.clone())
+        .with_epoch(identity.storage_id.clone());
     tracker.spawn(watch::admin_events(
         db,
         groups.clone(),

@@ -1,6 +1,6 @@
 //! `quaderno sync` (once, with a progress bar when it takes a while) and `--watch`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -181,8 +181,27 @@ fn text(report: &SyncReport) -> String {
             }
             text
         })
+        .chain(restored(report))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// One line for each relay found restored from a backup, however many of its groups synced.
+fn restored(report: &SyncReport) -> Vec<String> {
+    let relays: BTreeSet<&str> = report
+        .groups
+        .iter()
+        .filter(|g| g.restored)
+        .map(|g| g.relay.as_str())
+        .collect();
+    relays
+        .into_iter()
+        .map(|relay| {
+            format!(
+                "The relay at {relay} was restored from a backup: this computer sent back what it lacked."
+            )
+        })
+        .collect()
 }
 
 fn line(g: &GroupReport) -> String {

@@ -131,6 +131,14 @@ pub struct ChangesSince {
     /// at the same time).
     #[serde(skip)]
     pub authors: Option<RelayAuthors>,
+    /// The relay's epoch, new each time it is restored from a backup (`None` from a relay
+    /// that does not say).
+    #[serde(default)]
+    pub epoch: Option<String>,
+    /// The epoch is not the one this machine knew: the relay was restored, and this is its
+    /// whole feed (set by the client, never sent).
+    #[serde(skip)]
+    pub restored: bool,
 }
 
 /// What `GET /v1/groups/{group}/authors` answers.

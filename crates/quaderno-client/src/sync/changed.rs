@@ -24,13 +24,40 @@ pub(super) async fn remote_changes(
     account: &RelayAccount,
     group: &Group,
 ) -> Result<ChangesSince, ClientError> {
-    match plain {
-        Some(changes) => Ok(changes),
-        None => RelayApi::new(&account.url)
-            .changes(&account.token, &group.slug, group.last_seq)
-            .await
-            .map_err(|e| ClientError::from_api(e, &group.slug)),
+    let Some(changes) = plain else {
+        return relay_changes(account, group).await;
+    };
+    Ok(changes)
+}
+
+/// The relay's change feed since the last complete sync; from the start when the relay's
+/// epoch is not the one this machine knew (it was restored from a backup, and its positions
+/// in the feed are not the ones this machine saw).
+async fn relay_changes(account: &RelayAccount, group: &Group) -> Result<ChangesSince, ClientError> {
+    let changes = feed(account, group, group.last_seq).await?;
+    if !was_restored(group.relay_epoch.as_deref(), changes.epoch.as_deref()) {
+        return Ok(changes);
     }
+    let mut everything = feed(account, group, 0).await?;
+    everything.restored = true;
+    Ok(everything)
+}
+
+async fn feed(
+    account: &RelayAccount,
+    group: &Group,
+    since: u64,
+) -> Result<ChangesSince, ClientError> {
+    RelayApi::new(&account.url)
+        .changes(&account.token, &group.slug, since)
+        .await
+        .map_err(|e| ClientError::from_api(e, &group.slug))
+}
+
+/// Whether the relay's epoch changed since this machine last heard it. One that never said,
+/// or says for the first time, was not restored as far as anyone here knows.
+fn was_restored(known: Option<&str>, now: Option<&str>) -> bool {
+    matches!((known, now), (Some(known), Some(now)) if known != now)
 }
 
 /// For a plain relay, what [`remote_changes`] returns (read from the store, before any await).
@@ -53,6 +80,8 @@ pub(super) fn plain_relay_changes(
         title: None,
         erasures: Vec::new(),
         authors: None,
+        epoch: None,
+        restored: false,
     }))
 }
 
@@ -166,4 +195,19 @@ fn write_index_entries(
     // Written by the sync and pushed before it ends: not a local edit left to sync.
     session.wrote_chunks(first, last);
     Ok(Some((unlisted, changes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::was_restored;
+
+    #[test]
+    fn only_a_changed_epoch_means_a_restore() {
+        assert!(was_restored(Some("a"), Some("b")));
+        assert!(!was_restored(Some("a"), Some("a")));
+        // First heard, or from a relay that does not say: nothing to compare with.
+        assert!(!was_restored(None, Some("b")));
+        assert!(!was_restored(Some("a"), None));
+        assert!(!was_restored(None, None));
+    }
 }

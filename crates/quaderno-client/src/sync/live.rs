@@ -320,6 +320,7 @@ impl Live {
                 started: Instant::now(),
                 kept: Vec::new(),
                 erased: Vec::new(),
+                restored: false,
                 carries: Vec::new(),
                 vouched_peers: HashMap::new(),
                 _checkpoints: checkpoints.clone(),
@@ -539,6 +540,7 @@ fn personal_notebook() -> Group {
         synced_chunk: 0,
         last_complete_sync: None,
         refused: None,
+        relay_epoch: None,
     }
 }
 
@@ -634,6 +636,8 @@ struct GroupTask {
     /// Notes deleted here because they were erased from the group, that no answer to a
     /// settle has reported yet.
     erased: Vec<ErasedNote>,
+    /// The relay was found restored from a backup since the last answer to a settle.
+    restored: bool,
     /// Edits to redacted notes waiting for their successors to arrive.
     carries: Vec<Carry>,
     /// Each device of the group by peer id, with its person as the relay knows them.
@@ -724,6 +728,7 @@ impl GroupTask {
         if reports_kept {
             self.kept.clear();
             self.erased.clear();
+            self.restored = false;
         }
         Ok(())
     }
@@ -815,7 +820,7 @@ impl GroupTask {
             self.progress.is_some() && initial_docs(&session.conn, &group, &[])?.is_empty();
         Ok(Box::pin(async move {
             let mut changed = remote_changes(plain, &account, &group).await?;
-            if nothing_here && changed.docs.is_empty() {
+            if nothing_here && changed.docs.is_empty() && !changed.restored {
                 return Ok(Opened::NothingChanged(changed));
             }
             // Who wrote what, as the relay vouches, asked for while the socket opens. A relay
@@ -840,6 +845,7 @@ impl GroupTask {
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
         self.link = Link::Idle;
+        self.take_epoch(session, &changed)?;
         // Nothing was written here since the last complete sync: nothing to set back either.
         self.take_title(session, changed.title.as_deref())?;
         self.take_erasures(session, &changed.erasures).await?;
@@ -847,6 +853,32 @@ impl GroupTask {
         self.take_role(session, changed.role.as_deref()).await?;
         self.synced_from = Some((changed.latest, docs::latest_chunk_id(&session.conn)?));
         self.feed(session, Input::NothingChanged).await
+    }
+
+    /// Takes the relay's epoch: remembered the first time it is told; a new one (the relay was
+    /// restored from a backup) makes this machine forget what it believed the relay held, so
+    /// that this sync offers it every document of the group and the relay takes what it lacks.
+    fn take_epoch(
+        &mut self,
+        session: &mut Session,
+        changed: &ChangesSince,
+    ) -> Result<(), ClientError> {
+        let Some(epoch) = changed.epoch.as_deref() else {
+            return Ok(());
+        };
+        if changed.restored {
+            groups::forget_relay(&mut session.conn, &self.group.slug, epoch)?;
+            tracing::info!(group = %self.group.slug, "the relay was restored from a backup: every note of the group here is offered to it again");
+            self.group.last_seq = 0;
+            self.group.synced_chunk = 0;
+            self.group.last_complete_sync = None;
+            self.restored = true;
+        } else if self.group.relay_epoch.as_deref() != Some(epoch) {
+            groups::set_epoch(&session.conn, &self.group.slug, epoch)?;
+        }
+        self.group.relay_epoch = Some(epoch.to_owned());
+        session.group = self.group.clone();
+        Ok(())
     }
 
     /// Records the group's title as the relay says it is now (an operator may have renamed it).
@@ -1037,6 +1069,7 @@ impl GroupTask {
         );
         report.record(session);
         report.erased = self.erased.clone();
+        report.restored = self.restored;
         report.messages = self.messages;
         report.seconds = self.started.elapsed().as_secs_f64();
         report
@@ -1066,6 +1099,8 @@ impl GroupTask {
         socket: Socket,
         changed: ChangesSince,
     ) -> Result<(), ClientError> {
+        // First: what follows decides what to sync from what this machine believes the relay holds.
+        self.take_epoch(session, &changed)?;
         self.take_title(session, changed.title.as_deref())?;
         if let Some(authors) = &changed.authors {
             vouched::store(&session.conn, &self.group.slug, authors)?;

@@ -80,6 +80,9 @@ pub struct GroupReport {
     pub seconds: f64,
     /// Notes deleted here because they were erased from the group.
     pub erased: Vec<ErasedNote>,
+    /// The relay was restored from a backup since this machine last synced with it: this sync
+    /// offered it every document of the group, and it took what it lacked (`pushed`).
+    pub restored: bool,
     /// Documents of this group set aside unsynced: another group here (or the personal
     /// notebook) holds a note under the same id, and keeps it.
     pub conflicting: Vec<ConflictingId>,
@@ -122,6 +125,7 @@ impl GroupReport {
             messages: 0,
             seconds: 0.0,
             erased: Vec::new(),
+            restored: false,
             conflicting: Vec::new(),
             unreadable: Vec::new(),
         }

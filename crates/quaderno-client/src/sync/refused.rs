@@ -339,6 +339,7 @@ mod tests {
             synced_chunk: 0,
             last_complete_sync: None,
             refused: None,
+            relay_epoch: None,
         };
         assert_eq!(reason(&group), "you are a reader in «Housing First»");
     }

@@ -35,4 +35,4 @@ pub use damage::{
 pub use holders::held_elsewhere;
 pub use own::OwnChunks;
 pub use quiet::{QUIET, QuietDocs, WRITES_BEFORE_COMPACTING};
-pub use sync_states::{put_sync_state, sync_state, sync_states};
+pub use sync_states::{forget_sync_states, put_sync_state, sync_state, sync_states};

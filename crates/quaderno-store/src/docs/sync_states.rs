@@ -62,6 +62,12 @@ pub fn put_sync_state(
     Ok(())
 }
 
+/// Drops every saved state in the namespace: the peers they describe are to be synced from
+/// scratch (a relay restored from a backup no longer holds what they say). Returns how many.
+pub fn forget_sync_states(conn: &Connection, ns: &str) -> Result<usize, StoreError> {
+    Ok(conn.execute("DELETE FROM sync_states WHERE ns = ?1", [ns])?)
+}
+
 fn decode(peer: &str, bytes: &[u8]) -> Option<sync::State> {
     sync::State::decode(bytes)
         .inspect_err(|error| tracing::warn!(peer, %error, "ignoring a damaged sync state"))
