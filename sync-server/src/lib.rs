@@ -11,5 +11,6 @@ pub mod authors;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod forwarded;
 pub mod relay;
 pub mod usage;
