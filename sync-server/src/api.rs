@@ -2,9 +2,9 @@
 //! the administration of groups and of the relay (see `docs/admin-api.md`).
 //!
 //! [`routes`] is merged into the relay's app beside the WebSocket endpoint, which uses
-//! [`authorize_group`] before upgrading. Serve the app with `ConnectInfo<SocketAddr>` in each
-//! request's extensions (as `relay::http` does) so joins are rate-limited per client address
-//! (without it, all clients share one limit).
+//! [`authorize_group`] before upgrading. Serve the app with a [`ClientAddr`] in each request's
+//! extensions (as `relay::http` does) so joins are rate-limited per client address (without
+//! it, all clients share one limit).
 
 mod admin;
 mod auth;
@@ -21,6 +21,7 @@ mod views;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -35,6 +36,11 @@ pub use join::{JoinRequest, JoinResponse};
 pub use limit::{JoinLimiter, JoinLimits, Rate};
 pub use me::MeResponse;
 pub use views::{DeviceView, GroupView, ParticipantView};
+
+/// Whom a request came from: the TCP peer, or behind a trusted proxy the client it names
+/// (`serve --trusted-proxy`). Joins are rate-limited by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
 
 /// Request bodies of the API are small; anything bigger is refused unread.
 const MAX_BODY_BYTES: usize = 16 * 1024;

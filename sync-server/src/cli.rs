@@ -12,7 +12,8 @@ use quaderno_model::DocumentId;
 use quaderno_sync::Limits;
 
 use crate::accounts::{GroupSlug, MAX_INVITE_USES, Role};
-use crate::config::{HttpLimits, ServeConfig};
+use crate::config::{HttpLimits, ServeConfig, TlsFiles};
+use crate::forwarded::{Cidr, TrustedProxies};
 
 /// The address `serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
@@ -21,8 +22,13 @@ const MAX_EXPIRY_DAYS: i64 = 365;
 
 const EXAMPLES: &str = "\
 Examples:
-  # Run the relay on a data directory
-  quaderno-server --data-dir /var/lib/quaderno serve --listen 0.0.0.0:7878
+  # Run the relay on a data directory, behind a proxy on the same machine that terminates TLS
+  quaderno-server --data-dir /var/lib/quaderno serve --trusted-proxy 127.0.0.1
+
+  # Or on the open internet with its own certificate (SIGHUP reads renewed files again)
+  quaderno-server --data-dir /var/lib/quaderno serve --listen 0.0.0.0:443 \
+    --tls-cert /etc/letsencrypt/live/quaderno.example.org/fullchain.pem \
+    --tls-key /etc/letsencrypt/live/quaderno.example.org/privkey.pem
 
   # Create a group and invite an editor (the code is printed once)
   quaderno-server --data-dir /var/lib/quaderno group create integrazione --title \"Integrazione sociosanitaria\"
@@ -196,8 +202,9 @@ pub struct ServeArgs {
     )]
     pub max_connections: usize,
 
-    /// Open connections from one client address; behind a proxy, every connection has the
-    /// proxy's address.
+    /// Open connections from one address. Behind a proxy every connection has the proxy's
+    /// address, with --trusted-proxy too: connections are counted before any request names
+    /// its client.
     #[arg(
         long,
         env = "QUADERNO_SERVER_MAX_CONNECTIONS_PER_ADDRESS",
@@ -243,6 +250,45 @@ pub struct ServeArgs {
     /// request came to.
     #[arg(long, env = "QUADERNO_SERVER_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+
+    /// The relay's certificate as a PEM file, the server's own first, then the intermediates
+    /// (e.g. Let's Encrypt's fullchain.pem). With --tls-key the relay serves HTTPS and wss://
+    /// itself, with no proxy in front; on SIGHUP it reads both files again and new
+    /// connections get the renewed certificate.
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        help_heading = "TLS"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key as a PEM file (PKCS#8, PKCS#1 or SEC1, e.g. privkey.pem).
+    #[arg(
+        long,
+        env = "QUADERNO_SERVER_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Proxies whose X-Forwarded-For names the client, as addresses or blocks (127.0.0.1,
+    /// 10.0.0.0/8, fd00::/8), several separated by commas. For a request from one of them,
+    /// the client is the rightmost address of the header that is not itself a trusted proxy:
+    /// joins are rate-limited and logged by it. From any other peer the header is ignored.
+    /// Connections are still counted per proxy (--max-connections-per-address).
+    #[arg(
+        long = "trusted-proxy",
+        env = "QUADERNO_SERVER_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        num_args = 1..,
+        value_delimiter = ',',
+        value_parser = parse_cidr,
+        help_heading = "Behind a proxy"
+    )]
+    pub trusted_proxies: Vec<Cidr>,
 
     /// Operations one note may hold (each character typed is one); changes that would take a
     /// note past it are refused, with an error to their sender.
@@ -335,6 +381,8 @@ impl ServeArgs {
             },
             max_connections_per_device: self.max_connections_per_device,
             public_url: self.public_url.clone(),
+            tls: self.tls_files(),
+            trusted_proxies: TrustedProxies::new(self.trusted_proxies.clone()),
             limits: Limits {
                 note_ops: self.max_note_ops,
                 change_ops: self.max_change_ops,
@@ -345,6 +393,19 @@ impl ServeArgs {
             },
             ..ServeConfig::new(data_dir, self.listen)
         })
+    }
+}
+
+impl ServeArgs {
+    /// Both files, or neither (clap insists on the pair).
+    fn tls_files(&self) -> Option<TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -575,6 +636,10 @@ fn parse_public_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+fn parse_cidr(text: &str) -> Result<Cidr, String> {
+    text.parse()
+}
+
 fn parse_slug(text: &str) -> Result<GroupSlug, String> {
     GroupSlug::parse(text).map_err(|e| e.to_string())
 }
@@ -689,6 +754,64 @@ mod tests {
             expected.max_connections_per_device
         );
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    fn serve_args(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut argv = vec!["quaderno-server", "--data-dir", "/tmp/q", "serve"];
+        argv.extend_from_slice(flags);
+        let cli = Cli::try_parse_from(argv)?;
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve")
+        };
+        Ok(args)
+    }
+
+    #[test]
+    fn tls_takes_a_certificate_and_its_key_together() {
+        let args = serve_args(&[
+            "--tls-cert",
+            "/etc/q/cert.pem",
+            "--tls-key",
+            "/etc/q/key.pem",
+        ]);
+        let config = args.unwrap().to_config("/tmp/q".into()).unwrap();
+        assert_eq!(
+            config.tls,
+            Some(TlsFiles {
+                cert: "/etc/q/cert.pem".into(),
+                key: "/etc/q/key.pem".into()
+            })
+        );
+        for alone in [
+            ["--tls-cert", "/etc/q/cert.pem"],
+            ["--tls-key", "/etc/q/key.pem"],
+        ] {
+            let error = serve_args(&alone).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument
+            );
+        }
+        let plain = serve_args(&[]).unwrap().to_config("/tmp/q".into()).unwrap();
+        assert_eq!(plain.tls, None);
+    }
+
+    #[test]
+    fn trusted_proxies_are_listed_with_commas_or_one_by_one() {
+        let args = serve_args(&[
+            "--trusted-proxy",
+            "127.0.0.1,10.0.0.0/8",
+            "--trusted-proxy",
+            "fd00::/8",
+        ]);
+        let config = args.unwrap().to_config("/tmp/q".into()).unwrap();
+        let proxies = config.trusted_proxies;
+        for trusted in ["127.0.0.1", "10.9.8.7", "fd00::1"] {
+            assert!(proxies.contains(trusted.parse().unwrap()), "{trusted}");
+        }
+        assert!(!proxies.contains("192.0.2.1".parse().unwrap()));
+        let error = serve_args(&["--trusted-proxy", "10.0.0.0/40"]).unwrap_err();
+        assert!(error.to_string().contains("at most /32"), "{error}");
     }
 
     #[test]

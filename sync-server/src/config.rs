@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use quaderno_sync::Limits;
 
+use crate::forwarded::TrustedProxies;
+
 const MB: u64 = 1024 * 1024;
 
 /// Everything `relay::serve` needs, already validated and resolved.
@@ -36,6 +38,12 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// How much one note, one participant and one group may hold.
     pub limits: Limits,
+    /// The certificate and key to serve HTTPS with; `None`: plain HTTP, for a relay behind a
+    /// proxy that terminates TLS.
+    pub tls: Option<TlsFiles>,
+    /// The proxies whose `X-Forwarded-For` says who the client is; from any other peer the
+    /// header is ignored, since anyone can send it.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServeConfig {
@@ -62,8 +70,20 @@ impl ServeConfig {
                 member_bytes: 256 * MB,
                 group_bytes: 4 * 1024 * MB,
             },
+            tls: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
+}
+
+/// Where the relay's certificate chain and private key are, as PEM files: read at start, and
+/// again on SIGHUP, so a renewed certificate is served without a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The server's certificate, then the intermediates that lead to a trusted root.
+    pub cert: PathBuf,
+    /// The private key of the certificate (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 /// How long an HTTP connection may take over each step, and how many the relay keeps.

@@ -253,6 +253,24 @@ mod tests {
     }
 
     #[test]
+    fn lists_and_paths_become_flags_too() {
+        let file = settings(
+            "trusted-proxy = [\"127.0.0.1/32\", \"::1\"]\n\
+             tls-cert = \"/etc/quaderno/tls/fullchain.pem\"\n\
+             tls-key = \"/etc/quaderno/tls/privkey.pem\"\n",
+        );
+        let path = file.path().to_str().unwrap();
+        let args = serve(parse(&["quaderno-server", "--config", path, "serve"]).unwrap());
+        let proxies: Vec<String> = args.trusted_proxies.iter().map(|c| c.to_string()).collect();
+        assert_eq!(proxies, ["127.0.0.1/32", "::1/128"]);
+        assert_eq!(
+            args.tls_cert,
+            Some(PathBuf::from("/etc/quaderno/tls/fullchain.pem"))
+        );
+        assert!(args.tls_key.is_some());
+    }
+
+    #[test]
     fn a_flag_wins_over_the_file() {
         let file = settings("listen = \"0.0.0.0:7000\"\n");
         let path = file.path().to_str().unwrap();

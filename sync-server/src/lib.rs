@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod db;
+pub mod forwarded;
 pub mod lock;
 pub mod relay;
 pub mod usage;

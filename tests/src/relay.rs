@@ -11,7 +11,7 @@ use serde::Deserialize;
 #[derive(Debug)]
 pub struct Relay {
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://` when started with `--tls-cert`.
     pub url: String,
     pub data_dir: PathBuf,
     /// Extra `serve` flags, kept for restarts.
@@ -65,7 +65,7 @@ impl Relay {
         }
     }
 
-    /// `ws://127.0.0.1:PORT/v1/groups/{group}/sync`
+    /// `ws://127.0.0.1:PORT/v1/groups/{group}/sync` (`wss://` over TLS)
     pub fn sync_url(&self, group: &str) -> String {
         format!(
             "{}/v1/groups/{group}/sync",
@@ -148,6 +148,15 @@ impl Relay {
         serde_json::from_str(&text).expect("join answers JSON")
     }
 
+    /// SIGHUP: the relay reads its TLS certificate and key again.
+    pub fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -HUP failed");
+    }
+
     /// SIGKILL: no chance to flush anything.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -170,7 +179,11 @@ impl Relay {
     /// Starts again on the same data directory and port.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "stop the relay before restarting it");
-        let listen = self.url.trim_start_matches("http://").to_string();
+        let listen = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest)
+            .to_string();
         let (child, url) = spawn(
             &self.data_dir,
             &self.flags,
@@ -231,7 +244,7 @@ fn spawn(
         .trim()
         .rsplit(' ')
         .next()
-        .filter(|u| u.starts_with("http://"))
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
         .unwrap_or_else(|| panic!("unexpected first line from the relay: {line:?}"))
         .to_string();
     (child, url)

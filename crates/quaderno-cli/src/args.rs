@@ -17,7 +17,13 @@ Examples:
   quaderno export --all --out ~/verbali
 
 NOTE is a note's id, the first 4 or more characters of it, or its exact title.
-Notes are kept in one file in the data folder; everything works offline.";
+Notes are kept in one file in the data folder; everything works offline.
+
+Environment:
+  QUADERNO_DIR      the data folder (as --data-dir)
+  QUADERNO_CA_FILE  a PEM file of certificate authorities to trust for relays besides the
+                    usual ones, e.g. a coordinating body's own
+  QUADERNO_LOG      what to log on stderr: warn (default), info, debug";
 
 /// Quaderno: shared notebooks for communities of practice, on your own computer.
 #[derive(Debug, Parser)]

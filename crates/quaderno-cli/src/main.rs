@@ -76,6 +76,12 @@ fn init_logging() {
             "tungstenite::handshake=warn"
                 .parse()
                 .expect("a fixed directive parses"),
+        )
+        // A refused certificate is said once, in the command's own error with what to do.
+        .add_directive(
+            "rustls_platform_verifier=off"
+                .parse()
+                .expect("a fixed directive parses"),
         );
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::notebook::NotebookError;
 use crate::relays::ApiError;
+use crate::tls::CaFileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -48,6 +49,9 @@ pub enum ClientError {
 
     #[error("cannot join: {0}")]
     Join(ApiError),
+
+    #[error(transparent)]
+    CaFile(#[from] CaFileError),
 
     #[error(
         "group `{group}` is already joined on {relay}; one machine cannot hold two groups of the same name"
@@ -150,6 +154,7 @@ impl ClientError {
     pub(crate) fn from_api(error: ApiError, group: &str) -> ClientError {
         match error {
             ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
+            ApiError::CaFile(error) => ClientError::CaFile(error),
             e if e.is_permanent() => ClientError::Refused {
                 group: group.to_string(),
                 reason: e.to_string(),

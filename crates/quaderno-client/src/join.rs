@@ -62,6 +62,7 @@ pub async fn join(
     }
     .map_err(|e| match e {
         relays::ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
+        relays::ApiError::CaFile(error) => ClientError::CaFile(error),
         other => ClientError::Join(other),
     })?;
     if answer.group.is_none() && !answer.operator {

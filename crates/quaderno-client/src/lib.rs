@@ -23,6 +23,7 @@ pub mod notebook;
 pub mod relays;
 mod status;
 pub mod sync;
+mod tls;
 pub mod vouched;
 
 pub use error::ClientError;
@@ -31,8 +32,4 @@ pub use join::{
 };
 pub use notebook::{Notebook, NotebookError};
 pub use status::{GroupStatus, GroupView, Identity, Overview, Status, overview, status};
-
-/// Installs the TLS crypto provider once (the HTTP and WebSocket clients are built without one).
-pub fn init_tls() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+pub use tls::{CA_FILE_VAR, CaFileError, init_tls};

@@ -3,11 +3,10 @@
 //! the same participant, in all of their groups.
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::time::Instant;
 
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Authenticated;
 use super::views::{DeviceView, GroupView, ParticipantView};
-use super::{ApiState, AppError};
+use super::{ApiState, AppError, ClientAddr};
 use crate::accounts::{self, Actor};
 
 /// A fresh link code.
@@ -97,10 +96,10 @@ impl fmt::Debug for LinkJoinResponse {
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn join(
     State(state): State<ApiState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Json<LinkJoinRequest>, JsonRejection>,
 ) -> Result<Json<LinkJoinResponse>, AppError> {
-    let client_ip = client.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let client_ip = client.map(|Extension(ClientAddr(addr))| addr);
     state
         .join_limiter
         .check(client_ip, Instant::now())

@@ -211,12 +211,16 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 pub async fn log_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let client = request
+        .extensions()
+        .get::<super::ClientAddr>()
+        .map(|client| client.0);
     let response = next.run(request).await;
     let status = response.status();
     if let Some(InternalDetail(detail)) = response.extensions().get::<InternalDetail>() {
         tracing::error!(%method, %path, %status, error = %detail, "request failed");
     } else if status.is_client_error() || status.is_server_error() {
-        tracing::debug!(%method, %path, %status, "request refused");
+        tracing::debug!(%method, %path, %status, ?client, "request refused");
     }
     response
 }

@@ -1,11 +1,10 @@
 //! `POST /v1/join`: an invite code becomes a membership, and for a new device, a token.
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::time::Instant;
 
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use chrono::Utc;
@@ -14,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{authenticate, bearer_token};
 use super::views::{DeviceView, GroupView, ParticipantView};
-use super::{ApiState, AppError};
+use super::{ApiState, AppError, ClientAddr};
 use crate::accounts::{self, AccountsError, DeviceAuth, Joined, Joiner};
 
 /// The request body.
@@ -76,11 +75,11 @@ impl fmt::Debug for JoinResponse {
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn join(
     State(state): State<ApiState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Result<Json<JoinResponse>, AppError> {
-    let client_ip = client.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let client_ip = client.map(|Extension(ClientAddr(addr))| addr);
     state
         .join_limiter
         .check(client_ip, Instant::now())

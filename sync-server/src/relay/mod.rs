@@ -84,6 +84,8 @@ pub async fn run(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Before anything else, so a wrong file is the first thing the operator hears of.
+    let tls = config.tls.clone().map(http::Tls::load).transpose()?;
     // Before the database is opened: a restore in progress must not see it open.
     crate::db::create_data_dir(&config.data_dir)?;
     let _lock = DataDirLock::take(&config.data_dir, Holder::Serve)?;
@@ -130,16 +132,24 @@ pub async fn run(
         device_slots,
     };
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // On stdout whatever the log level, so scripts and tests learn the port.
-    println!("quaderno-server listening on http://{addr}");
+    println!("quaderno-server listening on {scheme}://{addr}");
     tracing::info!(%addr, peer_id = %state.peer_id, "relay listening");
+    if let Some(tls) = &tls {
+        tracker.spawn(tls.clone().reload_on_hangup(shutdown.clone()));
+    }
 
-    let limits = state.config.http;
+    let setup = http::Setup {
+        limits: state.config.http,
+        tls,
+        trusted_proxies: state.config.trusted_proxies.clone(),
+    };
     let metrics = state.metrics.clone();
     http::serve(
         listener,
         app(state),
-        limits,
+        setup,
         metrics,
         shutdown.clone(),
         SHUTDOWN_GRACE,

@@ -6,11 +6,10 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, TimeDelta, Utc};
 use quaderno_server::accounts::{self, Actor, Group, GroupSlug, NewInvite, Role};
-use quaderno_server::api::{self, ApiState, JoinLimits};
+use quaderno_server::api::{self, ApiState, ClientAddr, JoinLimits};
 use quaderno_server::db::Db;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -161,7 +160,7 @@ pub fn request(
     };
     let mut request = builder.body(body).unwrap();
     if let Some(addr) = from {
-        request.extensions_mut().insert(ConnectInfo(addr));
+        request.extensions_mut().insert(ClientAddr(addr.ip()));
     }
     request
 }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::output::{Rendered, text};
 
 pub fn link(config: &Config, relay: Option<&str>) -> anyhow::Result<Rendered> {
-    let link = super::runtime()?.block_on(link_device(&config.data_dir, relay))?;
+    let link = super::relay_runtime()?.block_on(link_device(&config.data_dir, relay))?;
     let command = command(&link);
     let text = || {
         let minutes = ((link.expires_at - Utc::now()).num_seconds() + 59)

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::output::{Rendered, text};
 
 pub fn run(config: &Config, note: &str, reason: &str) -> anyhow::Result<Rendered> {
-    let erased = super::runtime()?.block_on(erase_note(&config.data_dir, note, reason))?;
+    let erased = super::relay_runtime()?.block_on(erase_note(&config.data_dir, note, reason))?;
     let title = erased.title.clone().unwrap_or_default();
     let text = || {
         format!(
@@ -35,7 +35,7 @@ pub fn redact(
     passage: &str,
     reason: &str,
 ) -> anyhow::Result<Rendered> {
-    let runtime = super::runtime()?;
+    let runtime = super::relay_runtime()?;
     let (listed, successor) =
         runtime.block_on(redact_note(&config.data_dir, note, passage, reason))?;
     // This computer follows at once, unless a page or a watch keeps the folder in sync (it
@@ -71,7 +71,7 @@ pub fn list(config: &Config, group: &str) -> anyhow::Result<Rendered> {
             group: group.to_string(),
         })?;
     let api = RelayApi::new(&account.url);
-    let erasures = super::runtime()?
+    let erasures = super::relay_runtime()?
         .block_on(api.erasures(&account.token, group))
         .map_err(|e| -> anyhow::Error {
             match e {

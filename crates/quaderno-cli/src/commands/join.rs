@@ -17,7 +17,7 @@ pub fn run(
     code: &str,
     device: Option<&str>,
 ) -> anyhow::Result<Rendered> {
-    let outcome = super::runtime()?.block_on(join(&config.data_dir, relay, code, device))?;
+    let outcome = super::relay_runtime()?.block_on(join(&config.data_dir, relay, code, device))?;
     Ok(render(config, &outcome))
 }
 
@@ -41,7 +41,7 @@ pub fn with_link(
     device: Option<&str>,
 ) -> anyhow::Result<Rendered> {
     let outcome =
-        super::runtime()?.block_on(join_with_link(&config.data_dir, relay, code, device))?;
+        super::relay_runtime()?.block_on(join_with_link(&config.data_dir, relay, code, device))?;
     Ok(render_linked(config, &outcome))
 }
 

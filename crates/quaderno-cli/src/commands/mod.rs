@@ -105,6 +105,13 @@ pub fn run(command: Command, config: &Config) -> anyhow::Result<Rendered> {
 }
 
 /// The async runtime for the commands that talk to relays.
+/// The runtime for a command that must reach a relay: a `QUADERNO_CA_FILE` that cannot be
+/// used is said at once, as a mistake to fix (exit 2), not as a relay out of reach.
+pub(crate) fn relay_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    quaderno_client::init_tls().map_err(quaderno_client::ClientError::from)?;
+    runtime()
+}
+
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

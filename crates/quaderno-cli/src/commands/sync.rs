@@ -26,7 +26,7 @@ use crate::output::{self, Format, Rendered, text};
 const BAR_AFTER: Duration = Duration::from_millis(700);
 
 pub fn once(config: &Config) -> anyhow::Result<Rendered> {
-    super::runtime()?.block_on(async {
+    super::relay_runtime()?.block_on(async {
         match owner::claim(&config.data_dir, OwnerKind::Sync)? {
             Claim::Owned(ownership) => {
                 let rendered = sync_here(config).await;
@@ -292,7 +292,7 @@ fn failure(report: &SyncReport) -> Option<anyhow::Error> {
 /// While the page (`quaderno ui`) runs on the same data folder, the page syncs and this one
 /// waits; it takes over again when the page ends.
 pub fn watch(config: &Config) -> anyhow::Result<Rendered> {
-    let runtime = super::runtime()?;
+    let runtime = super::relay_runtime()?;
     let format = config.format();
     runtime.block_on(async {
         let mut ownership = match owner::claim(&config.data_dir, OwnerKind::Watch)? {

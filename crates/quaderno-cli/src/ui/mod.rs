@@ -76,7 +76,10 @@ pub const SOCKET_PATH: &str = "/api/socket";
 const STOP_WAIT: Duration = Duration::from_secs(5);
 
 pub fn run(config: &Config, args: &UiArgs) -> anyhow::Result<Rendered> {
-    quaderno_client::init_tls();
+    // The page works offline whatever the file holds; each sync reports it too.
+    if let Err(error) = quaderno_client::init_tls() {
+        tracing::warn!(%error, "relays cannot be reached");
+    }
     let runtime = crate::commands::runtime()?;
     runtime.block_on(serve(config, args))?;
     Ok(Rendered::empty())

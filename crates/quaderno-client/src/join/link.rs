@@ -174,6 +174,7 @@ fn choose_account<'a>(
 fn link_refusal(url: &str, error: ApiError) -> ClientError {
     match error {
         ApiError::Unreachable { url, reason } => ClientError::Unreachable { url, reason },
+        ApiError::CaFile(error) => ClientError::CaFile(error),
         error if is_missing_endpoint(&error) => ClientError::NoDeviceLinks {
             url: url.to_string(),
         },
@@ -199,6 +200,8 @@ fn code_refusal(url: &str, error: ApiError) -> ClientError {
         }
     } else if let ApiError::Unreachable { url, reason } = error {
         ClientError::Unreachable { url, reason }
+    } else if let ApiError::CaFile(error) = error {
+        ClientError::CaFile(error)
     } else {
         ClientError::Join(error)
     }

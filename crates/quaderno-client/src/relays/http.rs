@@ -8,6 +8,8 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::tls::CaFileError;
+
 /// How long one API call may take before the relay counts as unreachable.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -27,6 +29,9 @@ pub enum ApiError {
     /// The relay answered something this version does not understand.
     #[error("the relay at {url} answered something unexpected ({reason}); is it a Quaderno relay?")]
     Unexpected { url: String, reason: String },
+    /// `QUADERNO_CA_FILE` cannot be used, so no relay was asked.
+    #[error(transparent)]
+    CaFile(CaFileError),
 }
 
 impl ApiError {
@@ -192,19 +197,31 @@ struct ErrorBody {
 pub struct RelayApi {
     base: String,
     pub(super) http: reqwest::Client,
+    /// Why the extra certificate authorities could not be read: every request fails with it
+    /// rather than go out trusting less than it was told to.
+    ca_file: Option<CaFileError>,
 }
 
 impl RelayApi {
     pub fn new(base: &str) -> RelayApi {
-        crate::init_tls();
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("an HTTP client with default settings builds");
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .connect_timeout(Duration::from_secs(5))
+        };
+        let (http, ca_file) = match crate::tls::http_client(builder()) {
+            Ok(http) => (http, None),
+            Err(error) => (
+                builder()
+                    .build()
+                    .expect("an HTTP client with default settings builds"),
+                Some(error),
+            ),
+        };
         RelayApi {
             base: base.to_string(),
             http,
+            ca_file,
         }
     }
 
@@ -311,6 +328,9 @@ impl RelayApi {
 
     /// The body of a successful answer; the relay's explanation of any other.
     async fn answer_bytes(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ApiError> {
+        if let Some(error) = &self.ca_file {
+            return Err(ApiError::CaFile(error.clone()));
+        }
         let response = request.send().await.map_err(|e| ApiError::Unreachable {
             url: self.base.clone(),
             reason: short_reason(&e),
@@ -344,6 +364,9 @@ fn refusal(status: StatusCode, bytes: &[u8]) -> ApiError {
 
 /// The innermost cause, which says what actually happened ("Connection refused").
 fn short_reason(error: &reqwest::Error) -> String {
+    if let Some(refused) = crate::tls::certificate_refused(error) {
+        return refused;
+    }
     let mut source: &dyn std::error::Error = error;
     while let Some(inner) = source.source() {
         source = inner;

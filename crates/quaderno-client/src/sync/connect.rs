@@ -18,7 +18,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connects to the group's sync endpoint. A 401 or 403 is a refusal (retrying will not help);
 /// anything else that fails means the relay cannot be reached right now.
 pub(crate) async fn connect(account: &RelayAccount, group: &str) -> Result<Socket, ClientError> {
-    crate::init_tls();
     let url = if account.plain {
         account.url.clone()
     } else {
@@ -48,7 +47,9 @@ async fn open(
 ) -> Result<Socket, ClientError> {
     // Sync messages are small and each one waits for an answer: send them at once rather than
     // letting Nagle's algorithm hold them back for an acknowledgement.
-    let connecting = tokio_tungstenite::connect_async_with_config(request, None, true);
+    let connector = crate::tls::websocket_connector()?;
+    let connecting =
+        tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(tungstenite::Error::Http(response)))
@@ -61,7 +62,7 @@ async fn open(
         }
         Ok(Err(e)) => Err(ClientError::Unreachable {
             url: account.url.clone(),
-            reason: e.to_string(),
+            reason: crate::tls::certificate_refused(&e).unwrap_or_else(|| e.to_string()),
         }),
         Err(_) => Err(ClientError::Unreachable {
             url: account.url.clone(),

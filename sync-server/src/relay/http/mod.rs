@@ -8,10 +8,15 @@
 //! - a socket is accepted only with a permit of the file budget ([`files`]), held until the
 //!   socket closes, WebSockets included, so `accept` never runs out of descriptors;
 //! - each connection is let in by the table, which may name an older unproven one to close;
-//! - each connection task closes its socket when the table's deadline for it passes.
+//! - each connection task closes its socket when the table's deadline for it passes;
+//! - with TLS ([`tls`]), the handshake is part of the first request's head: the same deadline,
+//!   and the connection stays unproven until a request has come through it;
+//! - each request carries the client's [`ClientAddr`]: the peer's, or from a trusted proxy
+//!   the one its `X-Forwarded-For` names ([`crate::forwarded`]).
 
 mod admission;
 mod files;
+mod tls;
 
 use std::convert::Infallible;
 use std::io;
@@ -23,7 +28,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode};
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::{Bytes, Incoming};
@@ -36,24 +40,42 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use super::metrics::Metrics;
+use crate::api::ClientAddr;
 use crate::config::HttpLimits;
+use crate::forwarded::TrustedProxies;
 use admission::{Admission, Admitted, Key, Refused, Timeout};
+pub use tls::Tls;
 
 /// The longest request head read: the API's requests carry a token and little else.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 type Table = Arc<Mutex<Admission<CancellationToken>>>;
 
+/// How connections are taken before the routes see them.
+#[derive(Debug)]
+pub struct Setup {
+    pub limits: HttpLimits,
+    /// HTTPS with this certificate; `None`: plain HTTP.
+    pub tls: Option<Tls>,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
 /// Serves `router` on `listener` until `shutdown`, then lets requests under way finish (for at
 /// most `grace`). WebSockets are not waited for: they close with the relay's shutdown token.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: HttpLimits,
+    setup: Setup,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
     grace: Duration,
 ) -> anyhow::Result<()> {
+    let Setup {
+        limits,
+        tls,
+        trusted_proxies,
+    } = setup;
     let file_limit = files::raise_limit();
     let sockets = files::socket_budget(file_limit).map_err(anyhow::Error::msg)?;
     let limits = HttpLimits {
@@ -66,6 +88,8 @@ pub async fn serve(
         header_timeout = ?limits.header_timeout,
         body_timeout = ?limits.body_timeout,
         idle_timeout = ?limits.idle_timeout,
+        tls = tls.is_some(),
+        trusted_proxies = %trusted_proxies,
         "serving HTTP"
     );
     let server = Server {
@@ -73,6 +97,8 @@ pub async fn serve(
         table: Arc::new(Mutex::new(Admission::new(limits))),
         metrics,
         shutdown,
+        tls,
+        trusted_proxies: Arc::new(trusted_proxies),
     };
     let files = Arc::new(Semaphore::new(sockets));
     let tasks = TaskTracker::new();
@@ -96,6 +122,8 @@ struct Server {
     table: Table,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
+    tls: Option<Tls>,
+    trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl Server {
@@ -171,19 +199,26 @@ impl Server {
             _permit: permit,
         };
         Some(Connection {
-            server: self.clone(),
             socket,
-            remote,
-            tracker,
-            close,
+            session: Session {
+                server: self.clone(),
+                remote,
+                tracker,
+                close,
+            },
         })
     }
 }
 
 /// One accepted connection, served by its own task.
 struct Connection {
-    server: Server,
     socket: Socket,
+    session: Session,
+}
+
+/// What serving a connection needs beside its stream.
+struct Session {
+    server: Server,
     remote: SocketAddr,
     tracker: Arc<Tracker>,
     /// Cancelled when the table closes the connection to make room.
@@ -192,9 +227,40 @@ struct Connection {
 
 impl Connection {
     async fn run(self) {
-        let Connection {
+        let Connection { socket, session } = self;
+        let Some(tls) = session.server.tls.clone() else {
+            return session.serve(socket).await;
+        };
+        let handshake = tls.acceptor().accept(socket);
+        // Unproven until its first request: the header deadline covers the handshake too.
+        tokio::select! {
+            result = handshake => match result {
+                Ok(stream) => session.serve(stream).await,
+                Err(error) => {
+                    // Plain HTTP sent to the HTTPS port ends here too.
+                    tracing::debug!(%error, "a TLS handshake failed");
+                }
+            },
+            timeout = session.tracker.expired() => {
+                session.server.metrics.http_timed_out.inc();
+                tracing::debug!(reason = %timeout, "closing a connection during its TLS handshake");
+            }
+            () = session.close.cancelled() => {
+                tracing::debug!("closing an unproven connection during its TLS handshake to make room");
+            }
+            () = session.server.shutdown.cancelled() => {}
+        }
+    }
+}
+
+impl Session {
+    /// Serves HTTP/1 on the connection's stream (plain or TLS) until it ends.
+    async fn serve<S>(self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Session {
             server,
-            socket,
             remote,
             tracker,
             close,
@@ -202,13 +268,17 @@ impl Connection {
         let service = hyper::service::service_fn({
             let tracker = tracker.clone();
             let router = server.router.clone();
-            move |request| handle(router.clone(), tracker.clone(), remote, request)
+            let proxies = server.trusted_proxies.clone();
+            move |request: Request<Incoming>| {
+                let client = client_addr(&proxies, remote, &request);
+                handle(router.clone(), tracker.clone(), client, request)
+            }
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .max_buf_size(MAX_HEAD_BYTES)
             // The table's deadlines instead: hyper's would also end idle connections.
             .header_read_timeout(None)
-            .serve_connection(TokioIo::new(socket), service)
+            .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         tokio::pin!(conn);
         let mut draining = false;
@@ -245,7 +315,7 @@ impl Connection {
 async fn handle(
     router: Router,
     tracker: Arc<Tracker>,
-    remote: SocketAddr,
+    client: ClientAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     tracker.request(request.body().is_end_stream());
@@ -256,10 +326,25 @@ async fn handle(
         })
     });
     // The API limits joins by the client's address.
-    request.extensions_mut().insert(ConnectInfo(remote));
+    request.extensions_mut().insert(client);
     let response = router.oneshot(request).await?;
     tracker.answered(response.status() == StatusCode::SWITCHING_PROTOCOLS);
     Ok(response)
+}
+
+/// Who sent the request: the peer, or the client a trusted proxy names.
+fn client_addr(
+    proxies: &TrustedProxies,
+    remote: SocketAddr,
+    request: &Request<Incoming>,
+) -> ClientAddr {
+    let forwarded_for = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        // A value that is not text stops the walk like any entry that is not an address.
+        .map(|value| value.to_str().unwrap_or("?"));
+    ClientAddr(proxies.client(remote.ip(), forwarded_for))
 }
 
 /// Tells a connection it was not let in, as far as its socket takes it at once, and closes.

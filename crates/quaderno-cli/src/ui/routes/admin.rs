@@ -160,7 +160,9 @@ fn relay_error(error: ApiError) -> AppError {
                 "cannot reach the relay at {url} ({reason}): administration needs the connection, try again when online"
             ),
         ),
-        ApiError::Unexpected { .. } => (StatusCode::BAD_GATEWAY, "relay_failed", error.to_string()),
+        ApiError::Unexpected { .. } | ApiError::CaFile(_) => {
+            (StatusCode::BAD_GATEWAY, "relay_failed", error.to_string())
+        }
         ApiError::Refused {
             status,
             code,
