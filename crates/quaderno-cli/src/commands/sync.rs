@@ -254,18 +254,13 @@ fn changes_refused(reason: &str, kept: &[KeptCopy]) -> String {
 /// Unreachable relays exit with code 3, refusals (of this device, or of its edits) with 2; the
 /// report is printed either way.
 fn failure(report: &SyncReport) -> Option<anyhow::Error> {
-    let unreachable = report
-        .groups
-        .iter()
-        .find(|g| matches!(g.outcome, GroupOutcome::Unreachable { .. }));
-    if let Some(g) = unreachable {
-        return Some(
-            SyncFailed::Unreachable(format!(
-                "cannot reach the relay at {}: nothing local was changed; sync again when online",
-                g.relay
-            ))
-            .into(),
-        );
+    // The client's words name the relay and why (a refused certificate says what to do).
+    let unreachable = report.groups.iter().find_map(|g| match &g.outcome {
+        GroupOutcome::Unreachable { reason } => Some(reason),
+        _ => None,
+    });
+    if let Some(reason) = unreachable {
+        return Some(SyncFailed::Unreachable(reason.clone()).into());
     }
     let refused = report
         .groups
