@@ -8,6 +8,7 @@ import { chromium } from "playwright-core";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { EXECUTABLE, FLAGS } from "./chromium.mjs";
 
 const [fileUrl, text, screenshot] = process.argv.slice(2);
 if (!fileUrl || !text || !screenshot) {
@@ -17,18 +18,9 @@ if (!fileUrl || !text || !screenshot) {
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "quaderno-open-"));
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.QUADERNO_CHROMIUM || "/usr/bin/chromium",
+  executablePath: EXECUTABLE,
   headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=it-IT",
-  ],
+  args: [...FLAGS, "--lang=it-IT"],
   locale: "it-IT",
   viewport: { width: 1280, height: 800 },
 });

@@ -11,17 +11,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-
-const EXECUTABLE = process.env.QUADERNO_CHROMIUM || "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { EXECUTABLE, FLAGS } from "./chromium.mjs";
 
 /** name -> { browser, context, page, profile } */
 const people = new Map();
