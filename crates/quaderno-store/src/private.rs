@@ -24,13 +24,23 @@ pub fn make_private(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        // Another process on the folder (the page, a sync) may remove a file of its own
+        // (its socket, SQLite's journal) between the listing and this: gone is private enough.
         let close_up = |path: &Path, mode: u32| -> io::Result<()> {
-            let meta = std::fs::symlink_metadata(path)?;
+            let gone = |e: io::Error| match e.kind() {
+                io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            };
+            let meta = match std::fs::symlink_metadata(path) {
+                Ok(meta) => meta,
+                Err(e) => return gone(e),
+            };
             if meta.file_type().is_symlink() || meta.permissions().mode() & 0o077 == 0 {
                 return Ok(());
             }
             let keep = meta.permissions().mode() & 0o700;
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(keep | mode))
+                .or_else(gone)
         };
         close_up(dir, 0o700)?;
         for entry in std::fs::read_dir(dir)? {
