@@ -13,6 +13,9 @@ import path from "node:path";
 import readline from "node:readline";
 import { EXECUTABLE, FLAGS } from "./chromium.mjs";
 
+/** axe-core's script, put into a page to check it. */
+const AXE_SOURCE = fs.readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+
 /** name -> { browser, context, page, profile } */
 const people = new Map();
 
@@ -166,6 +169,27 @@ const commands = {
   /** Evaluates an expression in the page (awaited if it is a promise). */
   async eval({ name, expression }) {
     return { value: await person(name).page.evaluate(expression) };
+  },
+
+  /** The accessibility problems axe-core finds in what the page shows now (WCAG 2.2 A and
+   *  AA rules), as { id, impact, help, nodes: [selector and summary, ...] }. axe runs in the
+   *  page as the driver's own script, which the page's content policy does not govern. */
+  async axe({ name, include }) {
+    const page = person(name).page;
+    await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async (include) => {
+      const result = await window.axe.run(include ? { include: [include] } : document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+        resultTypes: ["violations"],
+      });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 8).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+      }));
+    }, include ?? null);
+    return { value: violations };
   },
 
   async errors({ name }) {

@@ -8,6 +8,7 @@ import { NoteDoc, readFields } from "./notedoc.js";
 import { SNAPSHOT, SYNC, RESET } from "./socket.js";
 import { HistoryView } from "./history.js";
 import { erasedText, erasedTitle } from "./erased.js";
+import { dateField } from "./datefield.js";
 
 export class Editor {
   constructor({ root, socket, app }) {
@@ -34,14 +35,67 @@ export class Editor {
     this.mode = "edit";
     this.fieldsNow = null;
     this.fieldsShown = null;
-    this.note = new NoteDoc({
+    this.note = this.noteDoc(id);
+    this.renderNote();
+    this.socket.openNote(id);
+  }
+
+  noteDoc(id) {
+    return new NoteDoc({
       id,
       author: this.app.author(),
       send: (bytes) => this.socket.sendSync(id, bytes),
       changed: (doc, what) => this.changed(doc, what),
     });
+  }
+
+  /** A blank note for `group`, ready to type in: nothing exists until its first character
+   *  (or a field) is written, so a note opened and left empty never reaches the group. */
+  draft(group) {
+    this.close();
+    this.fresh = false;
+    this.present = [];
+    this.mode = "edit";
+    this.fieldsNow = null;
+    this.fieldsShown = null;
+    this.group = group;
+    this.drafting = { group, created: null };
     this.renderNote();
-    this.socket.openNote(id);
+    const e = this.els;
+    e.title.disabled = false;
+    e.body.disabled = false;
+    e.historyButton.hidden = true;
+    e.menuButton.parentElement.hidden = true;
+    const start = () => this.created();
+    e.title.addEventListener("input", start);
+    e.body.addEventListener("input", start);
+    this.renderFoot();
+    e.title.focus();
+  }
+
+  /** The draft as a note: created at its first character, with what its title says then; what
+   *  is typed meanwhile is kept in the fields and goes into the note once its copy is here. */
+  created() {
+    const draft = this.drafting;
+    if (!draft) return Promise.resolve(this.id);
+    draft.created ??= (async () => {
+      try {
+        const { id } = await api.create(draft.group, this.els.title.value);
+        if (this.drafting !== draft) return null;
+        this.drafting = null;
+        this.id = id;
+        this.note = this.noteDoc(id);
+        this.keepTyped = true;
+        this.socket.openNote(id);
+        this.app.noteCreated(id);
+        return id;
+      } catch (error) {
+        draft.created = null;
+        this.app.toast(errorText(error), "error");
+        return null;
+      }
+    })();
+    return draft.created;
   }
 
   /** The open note was erased from its group for everyone: it is closed, and the pane says
@@ -60,12 +114,17 @@ export class Editor {
       this.erasure = null;
       this.renderNothing();
     }
+    if (this.drafting) {
+      this.drafting = null;
+      this.renderNothing();
+    }
     if (!this.id) return;
     this.note.flush();
     this.socket.closeNote(this.id);
     this.note.unbind();
     this.id = null;
     this.note = null;
+    this.keepTyped = false;
     this.history = null;
     document.title = "Quaderno";
     this.renderNothing();
@@ -112,7 +171,7 @@ export class Editor {
 
   /** The overview changed (sync status, groups): the parts that show it. */
   statusChanged() {
-    if (!this.id) return;
+    if (!this.id && !this.drafting) return;
     this.renderCrumb();
     this.renderPresence();
     this.renderAccess();
@@ -121,7 +180,7 @@ export class Editor {
 
   languageChanged() {
     if (this.erasure) return this.renderErased();
-    if (!this.id) return this.renderNothing();
+    if (!this.id && !this.drafting) return this.renderNothing();
     this.renderCrumb();
     this.renderPresence();
     this.renderFoot();
@@ -137,6 +196,7 @@ export class Editor {
   renderNothing() {
     fill(
       this.root,
+      h("div", { class: "editor-bar only-narrow" }, this.backButton()),
       h(
         "div",
         { class: "nothing" },
@@ -165,15 +225,30 @@ export class Editor {
           h("p", {}, erasedText(this.erasure)),
           this.erasure.successor
             ? h("button", { type: "button", class: "button", id: "note-erased-open", onclick: () => this.app.openWhenListed(this.erasure.group, this.erasure.successor) }, t("redacted.open"))
-            : h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => this.close() }, t("erased.understood")),
+            : h("button", { type: "button", class: "button", id: "note-erased-close", onclick: () => {
+                this.close();
+                this.app.back();
+              } }, t("erased.understood")),
         ),
       ),
     );
   }
 
+  /** "← Note": back to the list, in a window too narrow to show both. */
+  backButton() {
+    return h(
+      "button",
+      { type: "button", class: "button ghost back-button", id: "note-back", "aria-label": t("note.back.label"), onclick: () => this.app.back() },
+      backIcon(),
+      h("span", {}, t("note.back")),
+    );
+  }
+
   renderNote() {
+    this.bound = false;
     this.els = {};
     const e = this.els;
+    e.back = this.backButton();
     e.crumb = h("div", { class: "crumb" });
     e.modeEdit = h("button", { type: "button", "aria-pressed": "true", onclick: () => this.setMode("edit") }, t("note.edit"));
     e.modePreview = h("button", { type: "button", "aria-pressed": "false", onclick: () => this.setMode("preview") }, t("note.preview"));
@@ -193,8 +268,8 @@ export class Editor {
     e.presence = h("div", { class: "presence", "aria-live": "polite" });
     e.banner = h("div", { class: "banner", hidden: true });
     e.readOnly = h("div", { class: "banner info", id: "note-read-only", hidden: true });
-    e.title = h("input", { class: "title-input", id: "note-title", autocomplete: "off", "aria-label": t("note.title.label"), disabled: true });
-    e.date = h("input", { type: "date", id: "note-date", onchange: () => this.save({ date: e.date.value }) });
+    e.title = h("input", { class: "title-input", id: "note-title", autocomplete: "off", "aria-label": t("note.title.label"), placeholder: t("note.title.placeholder"), disabled: true });
+    e.date = h("input", { id: "note-date" });
     e.place = h("input", { id: "note-place", autocomplete: "off", placeholder: t("note.place.placeholder"), onchange: () => this.save({ place: e.place.value }) });
     e.participants = h("input", {
       id: "note-participants",
@@ -229,6 +304,7 @@ export class Editor {
       label("note.place", e.place),
       h("div", { class: "participants" }, label("note.participants", e.participants)),
     );
+    e.dateField = dateField(e.date, { onchange: (iso) => this.save({ date: iso }) });
     e.scroll = h(
       "div",
       { class: "editor-scroll" },
@@ -251,6 +327,7 @@ export class Editor {
       h(
         "div",
         { class: "editor-bar" },
+        e.back,
         e.crumb,
         h("div", { class: "bar-spacer" }),
         (e.segmented = h("div", { class: "segmented", role: "group" }, e.modeEdit, e.modePreview)),
@@ -273,7 +350,7 @@ export class Editor {
    *  what shows the body (the text area grows in its own input listener); the other fields are
    *  drawn again only when they differ. */
   changed(doc, { remote, texts }) {
-    const first = this.els.title.disabled;
+    const first = !this.bound;
     if (first) this.bindNote();
     if (first || texts.includes("title")) this.titleChanged();
     if (first || texts.includes("body")) this.bodyChanged(remote);
@@ -282,11 +359,18 @@ export class Editor {
 
   /** The note's copy is there: its title and body can be typed. */
   bindNote() {
+    this.bound = true;
     const e = this.els;
-    this.note.bind("title", e.title);
-    this.note.bind("body", e.body);
+    // A note created from a draft: what was typed while it was being created stays, and goes
+    // into the note as typing.
+    const keep = this.keepTyped;
+    this.keepTyped = false;
+    this.note.bind("title", e.title, { keep });
+    this.note.bind("body", e.body, { keep });
     e.title.disabled = false;
     e.body.disabled = false;
+    e.historyButton.hidden = false;
+    e.menuButton.parentElement.hidden = false;
     this.renderAccess();
     if (this.fresh && !this.readOnly()) {
       e.title.focus();
@@ -322,7 +406,11 @@ export class Editor {
     e.participants.placeholder = t("note.participants.placeholder");
     e.tagInput.placeholder = t("note.tag.add");
     e.title.setAttribute("aria-label", t("note.title.label"));
+    e.title.placeholder = t("note.title.placeholder");
     e.body.setAttribute("aria-label", t("note.body.label"));
+    e.dateField.relabel();
+    e.back.setAttribute("aria-label", t("note.back.label"));
+    e.back.querySelector("span").textContent = t("note.back");
     e.body.placeholder = t("note.body.placeholder");
     e.modeEdit.textContent = t("note.edit");
     e.modePreview.textContent = t("note.preview");
@@ -335,7 +423,7 @@ export class Editor {
     if (!f) return;
     const e = this.els;
     const quiet = (el) => force || document.activeElement !== el;
-    if (quiet(e.date)) e.date.value = f.date;
+    if (quiet(e.date)) e.dateField.iso = f.date;
     if (quiet(e.place)) e.place.value = f.place;
     if (quiet(e.participants)) e.participants.value = f.participants.join(", ");
     const chips = f.tags.map((tag) =>
@@ -381,7 +469,8 @@ export class Editor {
     const readOnly = this.readOnly();
     e.title.readOnly = readOnly;
     e.body.readOnly = readOnly;
-    for (const input of [e.date, e.place, e.participants, e.tagInput]) input.disabled = readOnly;
+    for (const input of [e.place, e.participants, e.tagInput]) input.disabled = readOnly;
+    e.dateField.disabled = readOnly;
     e.tags.classList.toggle("read-only", readOnly);
     e.readOnly.hidden = !readOnly;
     if (readOnly) {
@@ -437,7 +526,10 @@ export class Editor {
     const group = this.app.group(this.group);
     let state = "synced";
     let text = t("note.saved.synced");
-    if (this.readOnly()) {
+    if (this.drafting) {
+      state = "draft";
+      text = t("note.draft");
+    } else if (this.readOnly()) {
       state = "readonly";
       text = t("note.saved.readonly");
     } else if (!group || group.personal) {
@@ -536,7 +628,9 @@ export class Editor {
 
   async save(fields) {
     try {
-      await api.fields(this.id, fields);
+      const id = await this.created();
+      if (!id) return;
+      await api.fields(id, fields);
     } catch (error) {
       this.app.toast(errorText(error), "error");
       this.renderFields(true);
@@ -555,10 +649,11 @@ export class Editor {
   addTag() {
     const input = this.els.tagInput;
     const tag = input.value.trim().replace(/,$/, "");
-    if (!tag || !this.fieldsNow) return;
+    const tags = this.fieldsNow?.tags ?? (this.drafting ? [] : null);
+    if (!tag || !tags) return;
     input.value = "";
-    if (this.fieldsNow.tags.includes(tag)) return;
-    this.save({ tags: [...this.fieldsNow.tags, tag] });
+    if (tags.includes(tag)) return;
+    this.save({ tags: [...tags, tag] });
   }
 
   removeTag(tag) {
@@ -670,4 +765,5 @@ const downloadIcon = () => icon('<path d="M10 3v10M6 9l4 4 4-4M4 16h12"/>');
 const binIcon = () => icon('<path d="M4 6h12M8 6V4h4v2M6 6l1 10h6l1-10"/>');
 const redactIcon = () => icon('<path d="M3 5h14M3 15h9"/><rect x="3" y="8" width="10" height="4" rx="1" fill="currentColor" stroke="none"/>');
 const eraseIcon = () => icon('<circle cx="10" cy="10" r="7"/><path d="M5 15L15 5"/>');
+const backIcon = () => icon('<path d="M16 10H4M9 5l-5 5 5 5"/>');
 const restoreIcon = () => icon('<path d="M4 10a6 6 0 1 0 2-4.5M4 4v3h3"/>');

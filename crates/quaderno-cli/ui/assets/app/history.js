@@ -59,7 +59,7 @@ export class HistoryView {
         {
           type: "button",
           class: "step",
-          "aria-selected": String(step.change === this.chosen),
+          "aria-current": String(step.change === this.chosen),
           dataset: { change: step.change },
           onclick: () => this.choose(step.change),
         },
@@ -82,7 +82,7 @@ export class HistoryView {
   async choose(change) {
     this.chosen = change;
     for (const button of this.list?.querySelectorAll(".step") ?? []) {
-      button.setAttribute("aria-selected", String(button.dataset.change === change));
+      button.setAttribute("aria-current", String(button.dataset.change === change));
     }
     try {
       this.version = await api.version(this.id, change);

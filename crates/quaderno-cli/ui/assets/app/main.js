@@ -12,6 +12,7 @@ import { renderPill, renderDetails, renderGroups, renderUnreadable, sharedGroups
 import * as dialogs from "./dialogs.js";
 import { AdminView } from "./admin.js";
 import { erasedText } from "./erased.js";
+import { dateField } from "./datefield.js";
 
 const state = {
   overview: null,
@@ -20,7 +21,12 @@ const state = {
   text: "",
   list: null,
   selected: null,
+  /** Which pane a narrow window shows: "list", "note" or "groups" (a wide one shows all). */
+  pane: "list",
 };
+
+/** Below this width the page is one column: the list, or the note, or the groups. */
+const NARROW = matchMedia("(max-width: 900px)");
 
 const app = {
   author: () => state.overview?.identity ?? { name: "?", city: "?" },
@@ -45,6 +51,14 @@ const app = {
   openRedact: (note) => dialogs.redact(app, note, (passage, reason) => redactNote(note, passage, reason)),
   openWhenListed: (group, id) => openWhenListed(group, id),
   toast,
+  /** From the note back to the list (a narrow window shows one at a time). */
+  back: () => back(),
+  /** The note being written was created (at its first character): it is listed and chosen. */
+  noteCreated(id) {
+    state.selected = id;
+    history.replaceState(history.state, "", `#${encodeURIComponent(id)}`);
+    loadList();
+  },
   noteReady(id) {
     document.body.dataset.openNote = id;
   },
@@ -58,6 +72,7 @@ const app = {
 let editor;
 let socket;
 let admin;
+let dates;
 
 async function boot() {
   translate(document);
@@ -79,6 +94,7 @@ async function boot() {
   admin.overviewChanged(state.overview);
   admin.loadAccess().then(accessKnown);
   wire();
+  setPane("list");
   const shared = sharedGroups(state.overview);
   state.group = shared.length ? shared[0].slug : "personal";
   renderSidebar();
@@ -98,6 +114,7 @@ function wire() {
   }
   onLanguage(() => {
     markLanguage();
+    for (const field of dates) field.relabel();
     renderSidebar();
     renderListNow();
     editor.languageChanged();
@@ -117,17 +134,26 @@ function wire() {
   };
   filter("#filter-tag", "tag");
   filter("#filter-place", "place");
-  filter("#filter-from", "from");
-  filter("#filter-to", "to");
+  const dateFilter = (id, key) =>
+    dateField($(id), {
+      onchange: (iso) => {
+        state.filters[key] = iso;
+        loadList();
+      },
+    });
+  dates = [dateFilter("#filter-from", "from"), dateFilter("#filter-to", "to")];
   filter("#filter-bin", "bin", (el) => el.checked);
   $("#filters-clear").onclick = () => {
     state.filters = { tag: "", place: "", from: "", to: "", bin: false };
-    $("#filter-from").value = "";
-    $("#filter-to").value = "";
+    for (const field of dates) field.iso = "";
     $("#filter-bin").checked = false;
     loadList();
   };
   $("#new-note").onclick = newNote;
+  $("#nav-open").onclick = () => setPane(state.pane === "groups" ? "list" : "groups");
+  window.addEventListener("popstate", () => {
+    if (state.pane === "note") setPane("list");
+  });
   $("#join-open").onclick = () => dialogs.join(app, { needIdentity: !state.overview?.identity });
   $("#link-open").onclick = () => dialogs.link(app, linkRelay());
   const pill = $("#sync-status");
@@ -264,8 +290,26 @@ function renderListNow() {
 
 // --- Actions ---------------------------------------------------------------------------------
 
+/** The pane a narrow window shows. */
+function setPane(pane) {
+  state.pane = pane;
+  $("#app").dataset.pane = pane;
+  const toggle = $("#nav-open");
+  toggle.setAttribute("aria-expanded", String(pane === "groups"));
+  if (!NARROW.matches) return;
+  if (pane === "groups") $("#sidebar").querySelector("button")?.focus();
+  else if (pane === "list") ($("#notes .note-item[aria-current=true]") ?? $("#new-note"))?.focus();
+}
+
+/** Back from the note to the list; the browser's back does the same. */
+function back() {
+  if (history.state?.pane === "note") history.back();
+  else setPane("list");
+}
+
 function chooseGroup(slug) {
   admin?.close();
+  setPane("list");
   state.group = slug;
   renderSidebar();
   loadList();
@@ -274,26 +318,33 @@ function chooseGroup(slug) {
 function choose(id, options = {}) {
   admin?.close();
   state.selected = id;
-  history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+  const address = `#${encodeURIComponent(id)}`;
+  // In a narrow window the note takes the list's place: the browser's back returns to it.
+  if (NARROW.matches && state.pane !== "note") history.pushState({ pane: "note" }, "", address);
+  else history.replaceState(history.state, "", address);
+  setPane("note");
   for (const item of document.querySelectorAll(".note-item")) {
     item.setAttribute("aria-current", String(item.dataset.note === id));
   }
   editor.open(id, options);
 }
 
-async function newNote() {
+/** A blank note to write in: it is created in the chosen group (or the personal notebook)
+ *  when its first character is typed, so a note left empty is never shared. */
+function newNote() {
+  admin?.close();
   const group = state.group && app.group(state.group) ? state.group : "personal";
-  try {
-    const { id } = await api.create(group, t("note.new.title"));
-    if (state.filters.bin || (state.group && state.group !== group)) {
-      state.filters.bin = false;
-      $("#filter-bin").checked = false;
-    }
-    await loadList();
-    choose(id, { fresh: true });
-  } catch (error) {
-    toast(errorText(error), "error");
+  if (state.filters.bin) {
+    state.filters.bin = false;
+    $("#filter-bin").checked = false;
+    loadList();
   }
+  state.selected = null;
+  for (const item of document.querySelectorAll(".note-item")) item.setAttribute("aria-current", "false");
+  if (NARROW.matches && state.pane !== "note") history.pushState({ pane: "note" }, "", location.pathname);
+  else history.replaceState(history.state, "", location.pathname);
+  setPane("note");
+  editor.draft(group);
 }
 
 /** A short notice; `action` adds a button, and with `stay` the notice waits for it. */
@@ -359,7 +410,7 @@ function noteErased(erasure) {
   erasedTold.add(erasure.doc);
   loadListSoon();
   unselect(erasure.doc);
-  if (editor.erased(erasure)) return;
+  if (editor.erased(erasure)) return setPane("note");
   if (!erasure.title && !erasure.lost_edits) return;
   toast(erasedText(erasure), "error", { label: t("erased.understood"), run: () => {}, stay: true });
 }
@@ -377,6 +428,7 @@ async function eraseNote(note, reason) {
   }
   unselect(note.id);
   if (editor.id === note.id) editor.close();
+  setPane("list");
   loadListSoon();
   toast(t("erase.done", { title: note.title || t("note.untitled") }));
 }

@@ -97,10 +97,12 @@ export class NoteDoc {
     return textOf(this.doc, field);
   }
 
-  /** Ties a field of the note to an input or textarea. */
-  bind(field, el) {
+  /** Ties a field of the note to an input or textarea. With `keep`, what the field says stays
+   *  and goes into the copy as typing (it was typed before the copy was here). */
+  bind(field, el, { keep = false } = {}) {
     this.fields.set(field, el);
-    el.value = this.text(field);
+    if (keep && el.value !== this.text(field)) this.typed(field, el, el.selectionEnd);
+    else el.value = this.text(field);
     el.addEventListener("input", () => this.typedSoon(field, el));
     el.addEventListener("compositionstart", () => (this.composing = true));
     el.addEventListener("compositionend", () => {
