@@ -16,6 +16,21 @@ import { EXECUTABLE, FLAGS } from "./chromium.mjs";
 /** axe-core's script, put into a page to check it. */
 const AXE_SOURCE = fs.readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 
+/** pdf.js, loaded once. It tells on stdout, where the answers go, that it cannot draw (it only
+ *  reads text here): that goes to stderr. */
+let pdfjs = null;
+async function pdfReader() {
+  if (pdfjs) return pdfjs;
+  const log = console.log;
+  console.log = (...args) => console.error(...args);
+  try {
+    pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  } finally {
+    console.log = log;
+  }
+  return pdfjs;
+}
+
 /** name -> { browser, context, page, profile } */
 const people = new Map();
 
@@ -190,6 +205,26 @@ const commands = {
       }));
     }, include ?? null);
     return { value: violations };
+  },
+
+  /** `url` printed by Chromium to PDF (A4, as "Save as PDF" does), in a new tab of `name`'s
+   *  browser (its cookie); answers the PDF's text, read back by pdf.js, and its page count. */
+  async pdf({ name, url }) {
+    const page = await person(name).context.newPage();
+    try {
+      await page.goto(url, { waitUntil: "load" });
+      const bytes = await page.pdf({ format: "A4", printBackground: true });
+      const pdfjs = await pdfReader();
+      const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), useSystemFonts: true, verbosity: 0 }).promise;
+      let text = "";
+      for (let n = 1; n <= doc.numPages; n++) {
+        const content = await (await doc.getPage(n)).getTextContent();
+        text += content.items.map((item) => item.str + (item.hasEOL ? "\n" : "")).join("") + "\n";
+      }
+      return { text, pages: doc.numPages };
+    } finally {
+      await page.close();
+    }
   },
 
   async errors({ name }) {

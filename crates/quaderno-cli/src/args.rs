@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
+pub use crate::ui::print::Lang;
+
 const AFTER_HELP: &str = "\
 Examples:
   quaderno init --name Anna --city Palermo
@@ -143,11 +145,15 @@ Markdown (`quaderno export`) is for reading elsewhere: it does not keep the hist
         out: PathBuf,
     },
 
-    /// Write notes as Markdown files into a folder.
+    /// Write notes as files into a folder: Markdown, or HTML pages to print.
     #[command(after_help = "Examples:
   quaderno export \"Terzo incontro\" --out ./verbali
   quaderno export --group personal --out ./verbali
-  quaderno export --all --out ./backup")]
+  quaderno export --all --out ./backup
+  quaderno export \"Terzo incontro\" --format html --out ./stampa
+
+An HTML file holds the title, the meeting, the tags and the text with its tasks, and nothing
+else: open it in a browser and print it, or save it as PDF for a report.")]
     Export(ExportArgs),
 
     /// Read Markdown files (or folders of them) into your notebook.
@@ -438,6 +444,20 @@ pub struct ExportArgs {
     /// The folder to write into (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// `markdown`: files `import` reads back; `html`: one self-contained page per note that
+    /// prints well (or saves as PDF from a browser).
+    #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+    pub format: ExportFormat,
+    /// The language of the words around the note in an HTML file (Data, Luogo, ...).
+    #[arg(long, value_enum, default_value_t = Lang::It)]
+    pub lang: Lang,
+}
+
+/// The files `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Html,
 }
 
 fn parse_date(input: &str) -> Result<NaiveDate, String> {

@@ -2,9 +2,10 @@ use quaderno_client::Notebook;
 use quaderno_client::notebook::ExportSelection;
 use serde_json::json;
 
-use crate::args::ExportArgs;
+use crate::args::{ExportArgs, ExportFormat};
 use crate::output::json::FileJson;
 use crate::output::{Format, Rendered};
+use crate::ui::print::Html;
 
 pub fn run(format: Format, notebook: &Notebook, args: ExportArgs) -> anyhow::Result<Rendered> {
     let selection = match (&args.note, &args.group) {
@@ -12,7 +13,17 @@ pub fn run(format: Format, notebook: &Notebook, args: ExportArgs) -> anyhow::Res
         (None, Some(group)) => ExportSelection::Group(group),
         (None, None) => ExportSelection::All,
     };
-    let files = notebook.export(selection, &args.out)?;
+    let files = match args.format {
+        ExportFormat::Markdown => notebook.export(selection, &args.out)?,
+        ExportFormat::Html => {
+            let group_title = |slug: &str| notebook.group_title(slug).ok().flatten();
+            let html = Html {
+                lang: args.lang,
+                group_title: &group_title,
+            };
+            notebook.export_as(selection, &args.out, &html)?
+        }
+    };
     let text = || {
         let mut text: String = files
             .iter()

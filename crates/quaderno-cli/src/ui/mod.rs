@@ -21,6 +21,7 @@ mod guard;
 mod live;
 mod markdown;
 mod pages;
+pub mod print;
 mod qr;
 mod routes;
 mod secret;

@@ -1,9 +1,10 @@
-//! Exporting notes as Markdown files.
+//! Exporting notes as files: Markdown (which `import` reads back), or another form the caller
+//! makes ([`NoteFormat`]).
 
 use std::path::{Path, PathBuf};
 
-use quaderno_model::DocumentId;
 use quaderno_model::markdown::to_markdown;
+use quaderno_model::{DocumentId, Note};
 use quaderno_store::index::{ListFilter, ListedNote};
 
 use super::documents::load_existing_doc;
@@ -28,6 +29,28 @@ pub struct ExportedFile {
     pub path: PathBuf,
 }
 
+/// How a note is written as a file.
+pub trait NoteFormat {
+    /// The file name's extension, without the dot.
+    fn extension(&self) -> &'static str;
+    /// The file's text for note `id` of `group`.
+    fn text(&self, id: &DocumentId, note: &Note, group: &str) -> String;
+}
+
+/// Markdown with the note's fields as front matter: what `import` reads back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Markdown;
+
+impl NoteFormat for Markdown {
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+
+    fn text(&self, id: &DocumentId, note: &Note, group: &str) -> String {
+        to_markdown(id, note, Some(group))
+    }
+}
+
 impl Notebook {
     /// Writes the selected notes into `out_dir` (created if needed), one Markdown file each,
     /// named by [`export_file_name`]; an existing file of the same name is replaced.
@@ -35,6 +58,16 @@ impl Notebook {
         &self,
         selection: ExportSelection<'_>,
         out_dir: &Path,
+    ) -> Result<Vec<ExportedFile>, NotebookError> {
+        self.export_as(selection, out_dir, &Markdown)
+    }
+
+    /// As [`Notebook::export`], each note written in `format`.
+    pub fn export_as(
+        &self,
+        selection: ExportSelection<'_>,
+        out_dir: &Path,
+        format: &dyn NoteFormat,
     ) -> Result<Vec<ExportedFile>, NotebookError> {
         let notes = self.selected(selection)?;
         std::fs::create_dir_all(out_dir).map_err(|source| NotebookError::Io {
@@ -44,7 +77,7 @@ impl Notebook {
         })?;
         notes
             .iter()
-            .map(|listed| self.export_one(listed, out_dir))
+            .map(|listed| self.export_one(listed, out_dir, format))
             .collect()
     }
 
@@ -71,6 +104,7 @@ impl Notebook {
         &self,
         listed: &ListedNote,
         out_dir: &Path,
+        format: &dyn NoteFormat,
     ) -> Result<ExportedFile, NotebookError> {
         let doc = load_existing_doc(self.store.conn(), &self.actor, &listed.group, &listed.id)
             .map_err(|e| self.set_damage_aside(e))?;
@@ -81,8 +115,8 @@ impl Notebook {
             .map_err(|_| NotebookError::MissingDocument {
                 id: listed.id.clone(),
             })?;
-        let path = out_dir.join(export_file_name(&note.title, &listed.id));
-        let text = to_markdown(&id, &note, Some(&listed.group));
+        let path = out_dir.join(file_name(&note.title, &listed.id, format.extension()));
+        let text = format.text(&id, &note, &listed.group);
         std::fs::write(&path, text).map_err(|source| NotebookError::Io {
             action: "write",
             path: path.clone(),
@@ -96,9 +130,24 @@ impl Notebook {
     }
 }
 
+impl Notebook {
+    /// The title a joined group goes by; `None` for the personal notebook or a group not
+    /// joined.
+    pub fn group_title(&self, slug: &str) -> Result<Option<String>, NotebookError> {
+        let group =
+            crate::groups::get(self.store.conn(), slug).map_err(NotebookError::from_client)?;
+        Ok(group.map(|g| g.title))
+    }
+}
+
 /// `<title in lower case, words joined by dashes>-<first 8 characters of the id>.md`: readable,
 /// and unique even when two notes share a title.
 pub fn export_file_name(title: &str, id: &str) -> String {
+    file_name(title, id, "md")
+}
+
+/// As [`export_file_name`], with extension `extension`.
+pub fn file_name(title: &str, id: &str, extension: &str) -> String {
     let words: Vec<String> = title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -111,9 +160,9 @@ pub fn export_file_name(title: &str, id: &str) -> String {
     }
     let short: String = id.chars().take(8).collect();
     if slug.is_empty() {
-        format!("note-{short}.md")
+        format!("note-{short}.{extension}")
     } else {
-        format!("{slug}-{short}.md")
+        format!("{slug}-{short}.{extension}")
     }
 }
 

@@ -36,7 +36,9 @@ pub use create::DERIVED_TITLE_CHARS;
 pub use documents::{index_entry, load_doc, reindex, save_doc_changes, save_new_doc};
 pub use draft::Draft;
 pub use error::{Candidate, NotebookError};
-pub use export::{ExportSelection, ExportedFile, export_file_name};
+pub use export::{
+    ExportSelection, ExportedFile, Markdown, NoteFormat, export_file_name, file_name,
+};
 pub use fields::FieldsEdit;
 pub use history::At;
 pub use import::{ImportOutcome, ImportedNote, markdown_files};

@@ -5,6 +5,7 @@ mod admin;
 mod devices;
 mod history;
 mod notes;
+mod print;
 
 use axum::Router;
 use axum::middleware;
@@ -33,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/notes/{id}/versions/{change}", get(history::version))
         .route("/api/notes/{id}/restore", post(history::restore))
         .route("/api/render", post(notes::render))
+        .route("/notes/{id}/print", get(print::note))
         .route(SOCKET_PATH, get(socket::socket))
         .merge(admin::routes())
         .route("/{*path}", get(assets::file))

@@ -65,6 +65,7 @@ export const api = {
   restore: (id, change) => call("POST", `${note(id)}/restore`, { change }),
   render: (markdown) => call("POST", "/api/render", { markdown }),
   markdownUrl: (id) => `${note(id)}/markdown`,
+  printUrl: (id, lang) => `/notes/${encodeURIComponent(id)}/print?lang=${lang}`,
   admin: adminApi(),
 };
 

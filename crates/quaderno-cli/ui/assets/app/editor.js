@@ -2,7 +2,7 @@
 // as they change, who else is in the note, the preview, the history and the note's actions.
 
 import { h, fill, initials, hue, debounce, icon, personName } from "./dom.js";
-import { t, formatTime, errorText } from "./i18n.js";
+import { t, formatTime, errorText, language } from "./i18n.js";
 import { api } from "./api.js";
 import { NoteDoc, readFields } from "./notedoc.js";
 import { SNAPSHOT, SYNC, RESET } from "./socket.js";
@@ -554,6 +554,7 @@ export class Editor {
     fill(
       menu,
       canMove ? h("button", { type: "button", role: "menuitem", onclick: () => this.menuAction(() => this.app.openMove(this.id)) }, arrowIcon(), t("note.move")) : null,
+      h("a", { role: "menuitem", id: "note-print", href: api.printUrl(this.id, language()), target: "_blank", rel: "noopener", onclick: () => this.toggleMenu(false) }, printIcon(), t("note.print")),
       h("a", { role: "menuitem", href: api.markdownUrl(this.id), download: "", onclick: () => this.toggleMenu(false) }, downloadIcon(), t("note.export")),
       this.readOnly()
         ? null
@@ -765,5 +766,6 @@ const downloadIcon = () => icon('<path d="M10 3v10M6 9l4 4 4-4M4 16h12"/>');
 const binIcon = () => icon('<path d="M4 6h12M8 6V4h4v2M6 6l1 10h6l1-10"/>');
 const redactIcon = () => icon('<path d="M3 5h14M3 15h9"/><rect x="3" y="8" width="10" height="4" rx="1" fill="currentColor" stroke="none"/>');
 const eraseIcon = () => icon('<circle cx="10" cy="10" r="7"/><path d="M5 15L15 5"/>');
+const printIcon = () => icon('<path d="M6 8V3h8v5M6 14H4V8h12v6h-2M6 11h8v6H6z"/>');
 const backIcon = () => icon('<path d="M16 10H4M9 5l-5 5 5 5"/>');
 const restoreIcon = () => icon('<path d="M4 10a6 6 0 1 0 2-4.5M4 4v3h3"/>');
