@@ -48,8 +48,9 @@ pub use group_index::{
     add_to_index, create_group_index, index_entries, index_lists, remove_from_index,
 };
 pub use history::{
-    ErasedHistory, HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP,
-    history, history_steps, note_at, note_at_time, resolve_change, version_at, vouch,
+    DiffLine, ErasedHistory, HistoryEntry, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary,
+    TOGETHER_GAP, TextChange, body_after, describe_text, history, history_steps, line_diff,
+    note_at, note_at_time, resolve_change, text_change, version_at, vouch,
 };
 pub use id::{DocumentId, InvalidDocumentId};
 pub use kind::{DocKind, doc_kind};

@@ -6,8 +6,9 @@ use std::str::FromStr;
 use automerge::Automerge;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use quaderno_model::{
-    DocumentId, HistoryEntry, HistoryStep, Note, NoteEdit, history, history_steps, note_at,
-    note_at_time, resolve_change, version_at,
+    DiffLine, DocumentId, HistoryEntry, HistoryStep, ModelError, Note, NoteEdit, body_after,
+    describe_text, history, history_steps, line_diff, note_at, note_at_time, resolve_change,
+    version_at,
 };
 
 use super::documents::load_existing_doc;
@@ -106,11 +107,41 @@ impl Notebook {
 
 impl Notebook {
     /// The history of the note, newest step first.
+    /// Each step says what it did to the text, line by line.
     pub fn history_steps(&self, doc: &DocumentId) -> Result<Vec<HistoryStep>, NotebookError> {
         let (listed, _) = self.by_id(doc)?;
-        let mut entries = history(&self.doc_by_id(doc)?);
+        let automerge = self.doc_by_id(doc)?;
+        let mut entries = history(&automerge);
         self.vouch(&listed.group, &mut entries);
-        Ok(history_steps(&entries))
+        let mut steps = history_steps(&entries);
+        describe_text(&automerge, &entries, &mut steps);
+        Ok(steps)
+    }
+
+    /// What the step ending at `change` did to the text: every line of the text before it
+    /// (at the step before) and after it, those it added and took away marked.
+    pub fn step_diff(
+        &self,
+        doc: &DocumentId,
+        change: &str,
+    ) -> Result<Vec<DiffLine>, NotebookError> {
+        let (listed, _) = self.by_id(doc)?;
+        let automerge = self.doc_by_id(doc)?;
+        let mut entries = history(&automerge);
+        self.vouch(&listed.group, &mut entries);
+        let steps = history_steps(&entries);
+        let position = steps
+            .iter()
+            .position(|s| s.change == change)
+            .ok_or_else(|| ModelError::UnknownChange {
+                prefix: change.to_owned(),
+            })?;
+        let after = body_after(&automerge, &entries, change).unwrap_or_default();
+        let before = steps
+            .get(position + 1)
+            .and_then(|older| body_after(&automerge, &entries, &older.change))
+            .unwrap_or_default();
+        Ok(line_diff(&before, &after))
     }
 
     /// The note as it was at a step of its history (`change`, the step's last change).

@@ -1,6 +1,7 @@
 //! A note's history: who changed it, when, and what it looked like then; and the same history
 //! in [`steps`](history_steps) as people read it.
 
+mod lines;
 mod steps;
 
 use std::cmp::Reverse;
@@ -14,6 +15,7 @@ use crate::read::read_note_in;
 use crate::view::View;
 use crate::{ModelError, Note};
 
+pub use lines::{DiffLine, TextChange, body_after, describe_text, line_diff, text_change};
 pub use steps::{
     ErasedHistory, HistoryStep, STEP_GAP, STEP_SPAN, StepSummary, TOGETHER_GAP, history_steps,
     version_at,

@@ -32,6 +32,9 @@ pub struct HistoryStep {
     /// How many changes the step holds.
     pub changes: usize,
     pub summary: StepSummary,
+    /// What the step did to the text, line by line (see [`crate::describe_text`]); `None`
+    /// when it did not change the text, or before it is filled.
+    pub text: Option<super::lines::TextChange>,
     /// Names the step's authors gave themselves that differ from the names the relay knows
     /// them by (see [`crate::vouch`]).
     pub claimed: Vec<String>,
@@ -100,6 +103,7 @@ pub fn history_steps(entries: &[HistoryEntry]) -> Vec<HistoryStep> {
                     to: entry.time,
                     changes: 1,
                     summary,
+                    text: None,
                     claimed: entry.claimed.iter().cloned().collect(),
                 });
             }
@@ -141,7 +145,7 @@ pub fn version_at(doc: &Automerge, change: &str) -> Result<Note, ModelError> {
 }
 
 /// The changes of `set` no other change of `set` builds on.
-fn heads_of(doc: &Automerge, set: &[ChangeHash]) -> Vec<ChangeHash> {
+pub(super) fn heads_of(doc: &Automerge, set: &[ChangeHash]) -> Vec<ChangeHash> {
     let built_on: HashSet<ChangeHash> = set
         .iter()
         .filter_map(|hash| doc.get_change_meta_by_hash(hash))

@@ -24,10 +24,17 @@ pub async fn version(
     Path((id, change)): Path<(String, String)>,
 ) -> Result<Json<Value>, AppError> {
     let doc = note_id(&id)?;
-    let note = state
-        .notebook(move |nb| nb.version_at(&doc, &change))
+    let (note, diff) = state
+        .notebook(move |nb| {
+            let note = nb.version_at(&doc, &change)?;
+            // A change that ends no step (named by hand) has no difference to show.
+            let diff = nb.step_diff(&doc, &change).ok();
+            Ok::<_, quaderno_client::notebook::NotebookError>((note, diff))
+        })
         .await?;
-    Ok(Json(note_json(&note)))
+    let mut json = note_json(&note);
+    json["diff"] = serde_json::to_value(diff).unwrap_or_default();
+    Ok(Json(json))
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,7 +2,7 @@
 // step; copying its text, or taking the old title and text back into the note.
 
 import { h, fill, icon, personName } from "./dom.js";
-import { t, formatTime, formatClock, formatDay, errorText } from "./i18n.js";
+import { t, has, formatTime, formatClock, formatDay, errorText } from "./i18n.js";
 import { api } from "./api.js";
 import { avatar } from "./editor.js";
 
@@ -98,7 +98,7 @@ export class HistoryView {
       fill(this.pane, h("p", { class: "muted" }, t("history.pick")));
       return;
     }
-    const body = h("textarea", { class: "version-body", id: "version-body", readonly: true, "aria-label": t("note.body.label") });
+    const body = h("textarea", { class: "version-body", id: "version-body", readonly: true, "aria-label": t("history.whole") });
     body.value = this.version.body;
     fill(
       this.pane,
@@ -110,6 +110,8 @@ export class HistoryView {
         h("button", { type: "button", class: "button primary", id: "version-restore", onclick: () => this.restore() }, t("history.restore")),
       ),
       h("p", { class: "version-title", id: "version-title" }, this.version.title || t("note.untitled")),
+      this.version.diff ? renderDiff(this.version.diff) : null,
+      h("h3", { class: "version-sub" }, t("history.whole")),
       body,
     );
   }
@@ -150,25 +152,88 @@ function when(step) {
   return sameDay ? `${from}–${formatClock(step.to)}` : `${from} – ${to}`;
 }
 
-/** What a step changed, in words. */
+/** What a step changed, in words, after the names of who made it: "ha aggiunto 2 righe in
+ *  «Decisioni», ha cambiato il titolo". */
 export function describe(step) {
   const s = step.summary;
+  const plural = step.authors.length > 1;
+  const say = (key, vars) => t(plural && has(`${key}.pl`) ? `${key}.pl` : key, vars);
   const parts = [];
-  if (s.created) parts.push(t("history.created"));
+  if (s.created) parts.push(say("history.created"));
   if (s.history_erased) {
     parts.push(t("history.erased", { day: formatDay(s.history_erased.before), by: s.history_erased.by }));
   }
-  if (s.title) parts.push(t("history.title"));
-  if (s.inserted || s.removed) parts.push(t("history.body", { ins: s.inserted, del: s.removed }));
-  if (s.tags_added.length) parts.push(t("history.tags.added", { tags: s.tags_added.join(" ") }));
-  if (s.tags_removed.length) parts.push(t("history.tags.removed", { tags: s.tags_removed.join(" ") }));
-  if (s.date) parts.push(t("history.date"));
-  if (s.place) parts.push(t("history.place"));
-  if (s.participants) parts.push(t("history.participants"));
-  if (s.moved_to_bin) parts.push(t("history.binned"));
-  if (s.restored) parts.push(t("history.restored.step"));
+  if (s.title) parts.push(say("history.title"));
+  if (!s.created && step.text) parts.push(...lines(step.text, say));
+  else if (!s.created && (s.inserted || s.removed)) parts.push(say("history.body"));
+  if (s.tags_added.length) parts.push(say("history.tags.added", { tags: s.tags_added.join(", ") }));
+  if (s.tags_removed.length) parts.push(say("history.tags.removed", { tags: s.tags_removed.join(", ") }));
+  if (s.date) parts.push(say("history.date"));
+  if (s.place) parts.push(say("history.place"));
+  if (s.participants) parts.push(say("history.participants"));
+  if (s.moved_to_bin) parts.push(say("history.binned"));
+  if (s.restored) parts.push(say("history.restored.step"));
   parts.push(...s.other);
-  if (parts.length === 0 && s.edited) parts.push(t("history.edited"));
-  const count = step.changes === 1 ? t("history.changes.one") : t("history.changes.many", { n: step.changes });
-  return `${parts.join(" · ")} (${count})`;
+  if (parts.length === 0) parts.push(say("history.edited"));
+  return parts.join(", ");
+}
+
+/** "ha aggiunto 2 righe", "ha cambiato 1 riga", "ha tolto 3 righe", the last with the sections
+ *  they are in. */
+function lines(text, say) {
+  const count = (n) => (n === 1 ? t("history.lines.one") : t("history.lines.many", { n }));
+  const parts = [];
+  if (text.added) parts.push(`${say("history.verb.added")} ${count(text.added)}`);
+  if (text.changed) parts.push(`${say("history.verb.changed")} ${count(text.changed)}`);
+  if (text.removed) parts.push(`${say("history.verb.removed")} ${count(text.removed)}`);
+  const [a, b] = text.sections;
+  const where =
+    text.sections.length === 1
+      ? t("history.in.one", { a })
+      : text.sections.length === 2
+        ? t("history.in.two", { a, b })
+        : text.sections.length > 2
+          ? t("history.in.many", { n: text.sections.length })
+          : "";
+  if (where && parts.length) parts[parts.length - 1] += ` ${where}`;
+  return parts;
+}
+
+/** Lines kept around each change; longer runs of unchanged lines fold into one line. */
+const CONTEXT = 2;
+
+/** The difference the step made: lines added and taken away marked (in words too, for screen
+ *  readers), unchanged stretches folded. */
+function renderDiff(diff) {
+  const changed = diff.some((line) => line.kind !== "same");
+  const box = h("div", { class: "version-diff", id: "version-diff" });
+  if (!changed) {
+    return h("section", { class: "diff-section" }, h("h3", { class: "version-sub" }, t("history.diff")), h("p", { class: "muted" }, t("history.diff.none")));
+  }
+  const near = diff.map((_, i) => diff.slice(Math.max(0, i - CONTEXT), i + CONTEXT + 1).some((l) => l.kind !== "same"));
+  let folded = 0;
+  const fold = () => {
+    if (folded) box.append(h("div", { class: "diff-fold" }, t("history.diff.same", { n: folded })));
+    folded = 0;
+  };
+  diff.forEach((line, i) => {
+    if (line.kind === "same" && !near[i]) {
+      folded++;
+      return;
+    }
+    fold();
+    const mark = line.kind === "added" ? "+" : line.kind === "removed" ? "−" : " ";
+    const tag = line.kind === "added" ? "ins" : line.kind === "removed" ? "del" : "div";
+    box.append(
+      h(
+        tag,
+        { class: `diff-line ${line.kind}` },
+        h("span", { class: "diff-mark", "aria-hidden": "true" }, mark),
+        line.kind === "same" ? null : h("span", { class: "visually-hidden" }, `${t(`history.diff.${line.kind}`)}: `),
+        h("span", { class: "diff-text" }, line.text || "\u00a0"),
+      ),
+    );
+  });
+  fold();
+  return h("section", { class: "diff-section" }, h("h3", { class: "version-sub" }, t("history.diff")), box);
 }

@@ -171,16 +171,44 @@ const STRINGS = {
     "history.changes.one": "1 modifica",
     "history.changes.many": "{n} modifiche",
     "history.created": "ha creato la nota",
-    "history.title": "titolo",
-    "history.body": "testo +{ins} −{del}",
-    "history.tags.added": "tag +{tags}",
-    "history.tags.removed": "tag −{tags}",
-    "history.date": "data",
-    "history.place": "luogo",
-    "history.participants": "partecipanti",
-    "history.binned": "spostata nel cestino",
-    "history.restored.step": "ripristinata dal cestino",
-    "history.edited": "modifiche",
+    "history.created.pl": "hanno creato la nota",
+    "history.title": "ha cambiato il titolo",
+    "history.title.pl": "hanno cambiato il titolo",
+    "history.body": "ha modificato il testo",
+    "history.body.pl": "hanno modificato il testo",
+    "history.verb.added": "ha aggiunto",
+    "history.verb.added.pl": "hanno aggiunto",
+    "history.verb.changed": "ha cambiato",
+    "history.verb.changed.pl": "hanno cambiato",
+    "history.verb.removed": "ha tolto",
+    "history.verb.removed.pl": "hanno tolto",
+    "history.lines.one": "1 riga",
+    "history.lines.many": "{n} righe",
+    "history.in.one": "in «{a}»",
+    "history.in.two": "in «{a}» e «{b}»",
+    "history.in.many": "in {n} sezioni",
+    "history.tags.added": "ha aggiunto i tag {tags}",
+    "history.tags.added.pl": "hanno aggiunto i tag {tags}",
+    "history.tags.removed": "ha tolto i tag {tags}",
+    "history.tags.removed.pl": "hanno tolto i tag {tags}",
+    "history.date": "ha cambiato la data",
+    "history.date.pl": "hanno cambiato la data",
+    "history.place": "ha cambiato il luogo",
+    "history.place.pl": "hanno cambiato il luogo",
+    "history.participants": "ha cambiato i partecipanti",
+    "history.participants.pl": "hanno cambiato i partecipanti",
+    "history.binned": "ha spostato la nota nel cestino",
+    "history.binned.pl": "hanno spostato la nota nel cestino",
+    "history.restored.step": "l'ha ripristinata dal cestino",
+    "history.restored.step.pl": "l'hanno ripristinata dal cestino",
+    "history.edited": "ha modificato la nota",
+    "history.edited.pl": "hanno modificato la nota",
+    "history.diff": "Cosa è cambiato nel testo",
+    "history.diff.none": "In questo passo il testo non è cambiato.",
+    "history.diff.added": "aggiunta",
+    "history.diff.removed": "tolta",
+    "history.diff.same": "{n} righe uguali",
+    "history.whole": "Il testo intero",
     "join.title": "Entra in un gruppo",
     "join.intro": "Il coordinatore del gruppo ti ha dato un indirizzo e un codice di invito.",
     "join.relay": "Indirizzo del gruppo",
@@ -570,16 +598,30 @@ const STRINGS = {
     "history.changes.one": "1 change",
     "history.changes.many": "{n} changes",
     "history.created": "created the note",
-    "history.title": "title",
-    "history.body": "text +{ins} −{del}",
-    "history.tags.added": "tags +{tags}",
-    "history.tags.removed": "tags −{tags}",
-    "history.date": "date",
-    "history.place": "place",
-    "history.participants": "participants",
-    "history.binned": "moved to the bin",
-    "history.restored.step": "restored from the bin",
-    "history.edited": "changes",
+    "history.title": "changed the title",
+    "history.body": "edited the text",
+    "history.verb.added": "added",
+    "history.verb.changed": "changed",
+    "history.verb.removed": "removed",
+    "history.lines.one": "1 line",
+    "history.lines.many": "{n} lines",
+    "history.in.one": "in “{a}”",
+    "history.in.two": "in “{a}” and “{b}”",
+    "history.in.many": "in {n} sections",
+    "history.tags.added": "added the tags {tags}",
+    "history.tags.removed": "removed the tags {tags}",
+    "history.date": "changed the date",
+    "history.place": "changed the place",
+    "history.participants": "changed the participants",
+    "history.binned": "moved the note to the bin",
+    "history.restored.step": "restored it from the bin",
+    "history.edited": "edited the note",
+    "history.diff": "What changed in the text",
+    "history.diff.none": "The text did not change in this step.",
+    "history.diff.added": "added",
+    "history.diff.removed": "removed",
+    "history.diff.same": "{n} unchanged lines",
+    "history.whole": "The whole text",
     "join.title": "Join a group",
     "join.intro": "The group's coordinator gave you an address and an invite code.",
     "join.relay": "Address of the group",
@@ -837,6 +879,11 @@ export function onLanguage(listener) {
   listeners.push(listener);
 }
 
+/** Whether the current language has its own string `key`. */
+export function has(key) {
+  return key in STRINGS[lang];
+}
+
 /** The string `key` in the current language, with `{name}` replaced from `vars`. */
 export function t(key, vars = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.it[key] ?? key;
@@ -856,28 +903,34 @@ export function translate(root) {
   }
 }
 
+/** How dates are written: the day first in both languages ("5 Dec 2026" in English, as in
+ *  Britain), whatever the browser's own settings. */
+function dateLocale() {
+  return lang === "en" ? "en-GB" : "it-IT";
+}
+
 /** A day, as people write it: "12 mar 2025". */
 export function formatDay(isoDay) {
   if (!isoDay) return "";
   const [y, m, d] = isoDay.split("-").map(Number);
-  return new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric" }).format(
+  return new Intl.DateTimeFormat(dateLocale(), { day: "numeric", month: "short", year: "numeric" }).format(
     new Date(y, m - 1, d),
   );
 }
 
 /** The day of a moment, where this computer is: "12 mar 2025". */
 export function formatDayOf(iso) {
-  return new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(dateLocale(), { day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
 }
 
 /** A moment: "12 mar 2025, 14:02". */
 export function formatTime(iso) {
-  return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(dateLocale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
 /** Only the clock: "14:02". */
 export function formatClock(iso) {
-  return new Intl.DateTimeFormat(lang, { timeStyle: "short" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(dateLocale(), { timeStyle: "short" }).format(new Date(iso));
 }
 
 /** "5 minutes ago", "yesterday", or the date when long ago. */
